@@ -1,0 +1,178 @@
+"""Command line: thin shells over the library. Errors print one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from reportqa.chunking import Chunker
+from reportqa.index.store import IndexLoadError
+from reportqa.ingest import CorpusError, ReportParser
+from reportqa.settings import Settings
+
+
+class UsageError(Exception):
+    """A bad argument: printed as one line."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    for key in ("corpus_dir", "index_dir"):
+        value = getattr(args, key, None)
+        if value:
+            overrides[key] = Path(value)
+    return Settings(**overrides)
+
+
+def _passage_json(passage: Any) -> dict[str, Any]:
+    return {
+        "id": passage.id,
+        "doc_id": passage.doc_id,
+        "kind": passage.kind,
+        "text": passage.text,
+        "section_path": list(passage.section_path),
+        "page_start": passage.page_start,
+        "page_end": passage.page_end,
+        "start": passage.start,
+        "end": passage.end,
+    }
+
+
+def hit_json(hit: Any) -> dict[str, Any]:
+    """The JSON form of a search hit (CLI and HTTP alike)."""
+    return {"score": round(hit.score, 6), "rank": hit.rank, **_passage_json(hit.passage)}
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print what ingestion and chunking make of each corpus file."""
+    from reportqa.service import chunking_config, read_corpus
+
+    settings = _settings(args)
+    parser, chunker = ReportParser(), Chunker(chunking_config(settings))
+    for source in read_corpus(settings):
+        doc = parser.parse(source)
+        passages = chunker.chunk(doc)
+        kinds = Counter(p.kind for p in passages)
+        print(f"{doc.doc_id}: {len(doc.text)} characters, sha256 {doc.sha256[:12]}")
+        print(f"  pages {len(doc.pages)} (printed {doc.pages[0].number}-{doc.pages[-1].number})")
+        print(f"  sections {len(doc.sections)} ({sum(s.is_box for s in doc.sections)} boxes), "
+              f"paragraphs {len(doc.paragraphs)}")
+        print(f"  tables {len(doc.tables)} ({sum(len(t.rows) for t in doc.tables)} rows), "
+              f"figures {len(doc.captions)}, footnotes {len(doc.footnotes)}")
+        print(f"  passages {len(passages)}: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    return 0
+
+
+def cmd_chunks(args: argparse.Namespace) -> int:
+    """Print the passages."""
+    from reportqa.service import chunking_config, read_corpus
+
+    settings = _settings(args)
+    parser, chunker = ReportParser(), Chunker(chunking_config(settings))
+    passages = [p for s in read_corpus(settings) for p in chunker.chunk(parser.parse(s))]
+    if args.json:
+        print(json.dumps([_passage_json(p) for p in passages], ensure_ascii=False, indent=1))
+    else:
+        for p in passages:
+            where = " > ".join(p.section_path)
+            print(f"[{p.id}] {p.kind} p.{p.page_start}-{p.page_end} {where}\n  {p.text}\n")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build the index (progress bar), print passages, seconds and model."""
+    from reportqa.index.embedder import build_embedder
+    from reportqa.segment import Tokenizer
+    from reportqa.service import build_index, read_corpus
+
+    settings = _settings(args)
+    sources = read_corpus(settings)
+    embedder = build_embedder(settings)
+    report = build_index(settings, embedder, Tokenizer(), sources, progress=True,
+                         on_stage=lambda s: print(f"… {s}", file=sys.stderr))
+    print(f"indexed {report.passages} passages ({report.sentences} sentences) in "
+          f"{report.seconds:.1f} s (embedding {report.embed_seconds:.1f} s) with {report.model} "
+          f"into {report.directory}")
+    return 0
+
+
+def _components(args: argparse.Namespace) -> Any:
+    from reportqa.service import load_components
+
+    return load_components(_settings(args))
+
+
+def _check_k(k: int) -> None:
+    if not 1 <= k <= 100:
+        raise UsageError("--k must be between 1 and 100")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Search the index."""
+    _check_k(args.k)
+    if not args.query.strip():
+        raise UsageError("the query is empty")
+    components = _components(args)
+    hits = components.retriever.search(args.query, args.k, args.mode)
+    if args.json:
+        print(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=1))
+    else:
+        for h in hits:
+            p = h.passage
+            print(f"{h.rank}. [{h.score:.4f}] {p.kind} p.{p.page_start}-{p.page_end} "
+                  f"{' > '.join(p.section_path)}\n   {p.text[:200]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command."""
+    parser = argparse.ArgumentParser(
+        prog="reportqa", description="Question answering over a long Chinese report."
+    )
+    parser.add_argument("--corpus-dir", dest="corpus_dir", help="folder of *.txt corpus files")
+    parser.add_argument("--index-dir", dest="index_dir", help="folder of the built index")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("summary", help="print what ingestion makes of the corpus")
+    p.set_defaults(func=cmd_summary)
+    p = sub.add_parser("chunks", help="print the passages")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(func=cmd_chunks)
+    p = sub.add_parser("index", help="build the index")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("search", help="search the index")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``reportqa`` command."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (CorpusError, IndexLoadError, UsageError, ValueError, OSError) as exc:
+        print(f"reportqa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("reportqa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

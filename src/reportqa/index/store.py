@@ -1,0 +1,304 @@
+"""The persisted index: build it atomically, load it only when it is current.
+
+``index/`` holds ``manifest.json`` and the files it names: the FAISS file,
+the passage store, the BM25 statistics and the sentence vectors. A build
+writes its files into a temporary folder, moves them into place under new
+names, and replaces the manifest last (``os.replace`` is atomic), so a build
+killed at any point leaves the previous index loadable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reportqa.chunking import Chunker, ChunkingConfig, Passage, Sentence
+from reportqa.index.bm25 import BM25Index
+from reportqa.index.dense import FaissIndex
+from reportqa.index.embedder import Embedder
+from reportqa.ingest import Document, ReportParser, SourceFile
+from reportqa.segment import Tokenizer
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+FILES = ("dense", "passages", "bm25", "sentences")
+
+
+class IndexLoadError(Exception):
+    """The index cannot be used; the message names the file and the fix."""
+
+
+class IndexStaleError(IndexLoadError):
+    """The index was built from another corpus, model or chunking."""
+
+
+def index_text(passage: Passage) -> str:
+    """What is embedded and BM25-indexed for a passage: its heading and text."""
+    if passage.kind in ("prose", "box") and passage.heading:
+        return f"{passage.heading}\n{passage.text}"
+    return passage.text
+
+
+def unique_sentences(passages: list[Passage]) -> tuple[list[Sentence], list[list[int]]]:
+    """Distinct sentences (by offsets) and, per passage, the indices of its sentences."""
+    seen: dict[tuple[int, int, str], int] = {}
+    sentences: list[Sentence] = []
+    members: list[list[int]] = []
+    for passage in passages:
+        ids = []
+        for sentence in passage.sentences:
+            key = (sentence.start, sentence.end, passage.doc_id)
+            if key not in seen:
+                seen[key] = len(sentences)
+                sentences.append(sentence)
+            ids.append(seen[key])
+        members.append(ids)
+    return sentences, members
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def passage_to_dict(passage: Passage) -> dict[str, Any]:
+    """JSON form of a passage for the passage store."""
+    return dataclasses.asdict(passage)
+
+
+def passage_from_dict(data: dict[str, Any]) -> Passage:
+    """Inverse of :func:`passage_to_dict`."""
+    return Passage(
+        data["id"], data["doc_id"], data["kind"], data["text"], tuple(data["section_path"]),
+        data["page_start"], data["page_end"], data["start"], data["end"],
+        tuple(tuple(s) for s in data["spans"]),  # type: ignore[misc]
+        tuple(Sentence(s["text"], s["start"], s["end"]) for s in data["sentences"]),
+    )
+
+
+@dataclass(frozen=True)
+class IndexIdentity:
+    """What an index must match to be current: model, chunking, corpus."""
+
+    model: str
+    dim: int
+    chunking: ChunkingConfig
+    documents: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """Everything search and answering need, loaded once."""
+
+    manifest: dict[str, Any]
+    passages: list[Passage]
+    dense: FaissIndex
+    bm25: BM25Index
+    sentences: list[Sentence]
+    sentence_vectors: np.ndarray
+    members: list[list[int]]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    passages: int
+    sentences: int
+    seconds: float
+    embed_seconds: float
+    model: str
+    directory: str
+
+
+class IndexBuilder:
+    """Builds the index for a set of corpus files.
+
+    Args:
+        embedder: the loaded embedding model.
+        tokenizer: the shared jieba tokenizer.
+        chunking: chunking parameters.
+        hnsw_threshold: above this many passages the FAISS index is HNSW.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        tokenizer: Tokenizer,
+        chunking: ChunkingConfig,
+        model_id: str,
+        hnsw_threshold: int = 20000,
+    ) -> None:
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.chunking = chunking
+        self.model_id = model_id
+        self.hnsw_threshold = hnsw_threshold
+
+    def build(
+        self,
+        sources: list[SourceFile],
+        directory: Path,
+        progress: bool = False,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> BuildReport:
+        """Parse, chunk, embed and index ``sources`` into ``directory``."""
+        began = time.perf_counter()
+        directory.mkdir(parents=True, exist_ok=True)
+        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
+        try:
+            stage = on_stage or (lambda _: None)
+            stage("chunking")
+            parser, chunker = ReportParser(), Chunker(self.chunking)
+            passages = [p for source in sources for p in chunker.chunk(parser.parse(source))]
+            stage(f"embedding {len(passages)} passages")
+            embed_began = time.perf_counter()
+            texts = [index_text(p) for p in passages]
+            vectors = self.embedder.embed_passages(texts, progress=progress)
+            sentences, _ = unique_sentences(passages)
+            stage(f"embedding {len(sentences)} sentences")
+            sentence_vectors = self.embedder.embed_passages([s.text for s in sentences], progress=progress)
+            embed_seconds = time.perf_counter() - embed_began
+            stage("indexing")
+            dense = FaissIndex.build(vectors, self.hnsw_threshold)
+            bm25 = BM25Index.build([self.tokenizer.tokenize(t) for t in texts])
+            names = {
+                "dense": f"dense-{build_id}.faiss",
+                "passages": f"passages-{build_id}.jsonl",
+                "bm25": f"bm25-{build_id}.npz",
+                "sentences": f"sentences-{build_id}.npy",
+            }
+            dense.save(str(tmp / names["dense"]))
+            with (tmp / names["passages"]).open("w", encoding="utf-8") as fh:
+                for passage in passages:
+                    fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
+            with (tmp / names["bm25"]).open("wb") as fh:
+                np.savez(fh, **bm25.to_arrays())
+            with (tmp / names["sentences"]).open("wb") as fh:
+                np.save(fh, sentence_vectors.astype(np.float32))
+            seconds = time.perf_counter() - began
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "build_id": build_id,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "embedding": {"model": self.model_id, "dim": int(vectors.shape[1])},
+                "chunking": dataclasses.asdict(self.chunking),
+                "documents": {s.doc_id: {"path": s.path, "sha256": s.sha256} for s in sources},
+                "passages": len(passages),
+                "sentences": len(sentences),
+                "dense_kind": dense.kind,
+                "build_seconds": round(seconds, 3),
+                "files": names,
+                "checksums": {names[k]: _sha256(tmp / names[k]) for k in FILES},
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+            for key in FILES:
+                os.replace(tmp / names[key], directory / names[key])
+            os.replace(tmp / MANIFEST, directory / MANIFEST)
+            self._remove_old(directory, set(names.values()))
+            return BuildReport(
+                len(passages), len(sentences), seconds, embed_seconds, self.model_id, str(directory)
+            )
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @staticmethod
+    def _remove_old(directory: Path, keep: set[str]) -> None:
+        for path in directory.iterdir():
+            old_build = path.name.startswith(FILES) and path.name not in keep
+            if old_build or (path.name.startswith(".build-") and path.is_dir()):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest of the index in ``directory``."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise IndexLoadError(f"index not found: {path} is missing: run `reportqa index`")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+        if not isinstance(manifest, dict) or "files" not in manifest:
+            raise ValueError("not an index manifest")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IndexLoadError(f"index file {path} is corrupted ({exc}): run `reportqa index`") from None
+    return manifest
+
+
+def check_current(manifest: dict[str, Any], identity: IndexIdentity) -> None:
+    """Raise :class:`IndexStaleError` when the index does not match ``identity``."""
+    reasons = []
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        reasons.append("index format changed")
+    embedding = manifest.get("embedding", {})
+    if embedding.get("model") != identity.model:
+        reasons.append(f"embedding model changed ({embedding.get('model')} -> {identity.model})")
+    elif identity.dim and embedding.get("dim") != identity.dim:
+        reasons.append("embedding dimension changed")
+    if manifest.get("chunking") != dataclasses.asdict(identity.chunking):
+        reasons.append("chunking settings changed")
+    built = {k: v.get("sha256") for k, v in manifest.get("documents", {}).items()}
+    if built != identity.documents:
+        changed = sorted(set(built.items()) ^ set(identity.documents.items()))
+        names = sorted({name for name, _ in changed})
+        reasons.append(f"corpus changed ({', '.join(names)})")
+    if reasons:
+        raise IndexStaleError(f"index is stale: run `reportqa index` ({'; '.join(reasons)})")
+
+
+def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
+    """Load the index in ``directory`` after checking it is current and whole."""
+    manifest = read_manifest(directory)
+    check_current(manifest, identity)
+    files = manifest["files"]
+    paths = {}
+    for key in FILES:
+        path = directory / str(files.get(key, f"<{key} missing from manifest>"))
+        if not path.is_file():
+            raise IndexLoadError(f"index file {path} is missing: run `reportqa index`")
+        if _sha256(path) != manifest.get("checksums", {}).get(path.name):
+            raise IndexLoadError(f"index file {path} is corrupted: run `reportqa index`")
+        paths[key] = path
+    try:
+        dense = FaissIndex.load(str(paths["dense"]))
+        with paths["passages"].open(encoding="utf-8") as fh:
+            passages = [passage_from_dict(json.loads(line)) for line in fh if line.strip()]
+        with np.load(paths["bm25"], allow_pickle=False) as arrays:
+            bm25 = BM25Index.from_arrays(dict(arrays))
+        sentence_vectors = np.load(paths["sentences"], allow_pickle=False)
+    except Exception as exc:  # a file that passed its checksum but cannot be read
+        raise IndexLoadError(f"index in {directory} cannot be read ({exc}): run `reportqa index`") from None
+    sentences, members = unique_sentences(passages)
+    if dense.index.ntotal != len(passages) or len(sentence_vectors) != len(sentences):
+        raise IndexLoadError(f"index in {directory} is inconsistent: run `reportqa index`")
+    return LoadedIndex(manifest, passages, dense, bm25, sentences, sentence_vectors, members)
+
+
+def document_identity(sources: list[SourceFile]) -> dict[str, str]:
+    """``doc_id -> sha256`` of the current corpus."""
+    return {s.doc_id: s.sha256 for s in sources}
+
+
+def parse_documents(sources: list[SourceFile]) -> dict[str, Document]:
+    """Rebuilt documents by id (cheap; used by the viewer)."""
+    parser = ReportParser()
+    return {s.doc_id: parser.parse(s) for s in sources}

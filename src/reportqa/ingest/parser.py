@@ -1,0 +1,564 @@
+"""Rebuilds a PDF-extracted report into a structured :class:`Document`.
+
+The extraction hard-wraps lines at ~25 characters with blank lines between
+them; a line that starts with one space begins a new PDF page, and a footer
+line such as ``- 9 -`` also closes a page. Footnote markers are glued to words
+(``数字贸易1成为``) and the footnote text sits at the bottom of the page;
+figure captions (``图 1 …``) come with a ``数据来源：`` line; tables (``表 1 …``)
+are flattened into lines with cells, even numbers, broken across lines; boxed
+case studies (``专栏 1：…``) are set in longer lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reportqa.ingest.normalize import clean_heading, clean_pieces, display_width, spans_of
+from reportqa.ingest.reader import SourceFile
+from reportqa.ingest.records import (
+    Caption,
+    Document,
+    Footnote,
+    Page,
+    Paragraph,
+    Section,
+    Table,
+    TableRow,
+)
+
+FOOTER = re.compile(r"^-\s*(\d+)\s*-$")
+PART = re.compile(r"^\S{1,8}篇\s*——")
+LEVEL2 = re.compile(r"^[一二三四五六七八九十]+、")
+LEVEL3 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+LEVEL4 = re.compile(r"^\d{1,2}\s*[.．](?!\d)")
+BOX = re.compile(r"^专栏\s*\d+\s*[：:]")
+TABLE = re.compile(r"^表\s*(\d+)(?:\s|$)")
+FIGURE = re.compile(r"^图\s*(\d+)(?:\s|$)")
+SOURCE = re.compile(r"^(数据来源|资料来源)\s*[：:]")
+UNIT = re.compile(r"^[（(]\s*单位\s*[：:].*[）)]$")
+NUMBER = re.compile(r"^-?\d+(?:\.\d+)?%?$")
+SENTENCE_END = ("。", "！", "？", "。”", "！”", "？”", "；")
+HEADING_STOPS = re.compile(r"[。！？；]")
+TITLE_STOPS = re.compile(r"[，。、：；！？“”《》,.:;]")
+CELL_STOPS = re.compile(r"[，。；、]")
+UNIT_CHARS = "年月日个家亿万元项件倍次名位条号期届人岁种款部套%"
+
+
+@dataclass
+class _Line:
+    text: str
+    start: int
+    page: int
+    blank_before: bool
+    page_first: bool
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass
+class _Open:
+    """A paragraph being collected."""
+
+    lines: list[_Line]
+    path: tuple[str, ...]
+    in_box: bool
+
+
+@dataclass
+class _Collected:
+    paragraphs: list[_Open] = field(default_factory=list)
+    tables: list[tuple[_Line, _Line | None, list[_Line], _Line, tuple[str, ...]]] = field(
+        default_factory=list
+    )
+    captions: list[tuple[_Line, _Line | None, tuple[str, ...]]] = field(default_factory=list)
+    footnotes: list[tuple[int, list[_Line], int, tuple[str, ...]]] = field(default_factory=list)
+    headings: list[tuple[str, int, tuple[str, ...], int, bool]] = field(default_factory=list)
+
+
+class ReportParser:
+    """Turns one corpus file into a :class:`Document`.
+
+    Args:
+        paragraph_width: a line after a sentence end that is at most this wide
+            (in ems) starts a new paragraph: first lines are indented.
+        box_paragraph_width: the same for the wider lines of a 专栏 box.
+        box_exit_width: a new paragraph this narrow ends a box.
+        max_heading_width: headings are short lines.
+    """
+
+    def __init__(
+        self,
+        paragraph_width: float = 25.0,
+        box_paragraph_width: float = 39.5,
+        box_exit_width: float = 32.0,
+        max_heading_width: float = 26.0,
+    ) -> None:
+        self.paragraph_width = paragraph_width
+        self.box_paragraph_width = box_paragraph_width
+        self.box_exit_width = box_exit_width
+        self.max_heading_width = max_heading_width
+
+    def parse(self, source: SourceFile) -> Document:
+        """Rebuild ``source`` into paragraphs, sections, tables, captions and footnotes."""
+        text = source.text
+        lines, page_starts, footers = self._scan(text)
+        collected = self._collect(lines, text)
+        offset = 0
+        if footers:
+            number, page_index = footers[0]
+            offset = number - page_index
+        pages = tuple(
+            Page(i + 1 + offset, start, page_starts[i + 1] if i + 1 < len(page_starts) else len(text))
+            for i, start in enumerate(page_starts)
+        )
+        builder = _DocumentBuilder(source, text, pages)
+        return builder.build(collected)
+
+    # -- pass 1: lines and pages ------------------------------------------------
+    def _scan(self, text: str) -> tuple[list[_Line], list[int], list[tuple[int, int]]]:
+        lines: list[_Line] = []
+        page_starts: list[int] = []
+        footers: list[tuple[int, int]] = []
+        pending_page = True
+        blank = False
+        position = 0
+        for raw in text.split("\n"):
+            line_start = position
+            position += len(raw) + 1
+            content = raw.strip()
+            if raw.startswith(" "):
+                pending_page = True
+            if not content:
+                blank = True
+                continue
+            footer = FOOTER.match(content)
+            if footer:
+                footers.append((int(footer.group(1)), len(page_starts)))
+                pending_page = True
+                blank = True
+                continue
+            start = line_start + raw.index(content[0])
+            first = pending_page
+            if pending_page:
+                page_starts.append(start)
+                pending_page = False
+            lines.append(_Line(content, start, len(page_starts), blank or first, first))
+            blank = False
+        return lines, page_starts, footers
+
+    # -- pass 2: units ------------------------------------------------------------
+    def _collect(self, lines: list[_Line], text: str) -> _Collected:
+        out = _Collected()
+        stack: list[tuple[int, str]] = []
+        para: _Open | None = None
+        in_box = False
+        page_prose: list[_Line] = []
+        footnote: tuple[int, list[_Line], int, tuple[str, ...]] | None = None
+        pending_source: _Line | None = None
+        i = 0
+
+        def path() -> tuple[str, ...]:
+            return tuple(title for _, title in stack)
+
+        def close_para() -> None:
+            nonlocal para
+            if para is not None:
+                out.paragraphs.append(para)
+                para = None
+
+        while i < len(lines):
+            line = lines[i]
+            content = line.text
+            if line.page_first:
+                page_prose = []
+            if footnote is not None:
+                if line.page == footnote[1][0].page and not self._footnote_start(
+                    content, len(out.footnotes) + 2
+                ):
+                    footnote[1].append(line)
+                    i += 1
+                    continue
+                out.footnotes.append(footnote)
+                footnote = None
+
+            table = TABLE.match(content)
+            if table:
+                i = self._take_table(lines, i, out, path())
+                continue
+            if SOURCE.match(content):
+                if i + 1 < len(lines) and FIGURE.match(lines[i + 1].text):
+                    out.captions.append((lines[i + 1], line, path()))
+                    i += 2
+                else:
+                    pending_source = line
+                    i += 1
+                continue
+            if FIGURE.match(content):
+                out.captions.append((line, pending_source, path()))
+                pending_source = None
+                i += 1
+                continue
+            number = len(out.footnotes) + 1
+            if self._footnote_start(content, number):
+                marker = self._find_marker(page_prose, number)
+                if marker is not None:
+                    footnote = (number, [line], marker, path())
+                    i += 1
+                    continue
+
+            open_para = para is not None and not para.lines[-1].text.endswith(SENTENCE_END)
+            if not open_para:
+                level = self._heading_level(content, in_box)
+                if level is not None:
+                    close_para()
+                    if in_box:
+                        stack.pop()
+                        in_box = False
+                    while stack and stack[-1][0] >= level:
+                        stack.pop()
+                    title = clean_heading(content)
+                    stack.append((level, title))
+                    out.headings.append((title, level, path(), line.start, False))
+                    i += 1
+                    continue
+                if BOX.match(content):
+                    close_para()
+                    if in_box:
+                        stack.pop()
+                    stack.append((99, clean_heading(content)))
+                    out.headings.append((clean_heading(content), 99, path(), line.start, True))
+                    in_box = True
+                    i += 1
+                    continue
+                width = display_width(content)
+                starts = para is None or width <= (
+                    self.box_paragraph_width if in_box else self.paragraph_width
+                )
+                if starts:
+                    close_para()
+                    if in_box and width <= self.box_exit_width:
+                        stack.pop()
+                        in_box = False
+                    para = _Open([line], path(), in_box)
+                    page_prose.append(line)
+                    i += 1
+                    continue
+            assert para is not None
+            para.lines.append(line)
+            page_prose.append(line)
+            i += 1
+        close_para()
+        if footnote is not None:
+            out.footnotes.append(footnote)
+        return out
+
+    def _heading_level(self, content: str, in_box: bool) -> int | None:
+        if HEADING_STOPS.search(content) or display_width(content) > self.max_heading_width:
+            return None
+        if PART.match(content):
+            return 0
+        if LEVEL2.match(content):
+            return 2
+        if LEVEL3.match(content):
+            return 3
+        if LEVEL4.match(content):
+            return 4
+        if not in_box and not TITLE_STOPS.search(content) and display_width(content) <= 20:
+            return 1
+        return None
+
+    @staticmethod
+    def _footnote_start(content: str, number: int) -> bool:
+        return re.match(rf"^{number}(?![\d.．、])\s*\S", content) is not None
+
+    @staticmethod
+    def _find_marker(page_prose: list[_Line], number: int) -> int | None:
+        """Offset of footnote marker ``number`` glued to a word on this page."""
+        pattern = re.compile(
+            rf"(?<=[\u4e00-\u9fff，。、）》”]){number}(?![\d.{UNIT_CHARS}])(?=[\u4e00-\u9fff，。、（(])"
+        )
+        for line in reversed(page_prose):
+            hits = list(pattern.finditer(line.text))
+            if hits:
+                return line.start + hits[-1].start()
+        return None
+
+    def _take_table(self, lines: list[_Line], i: int, out: _Collected, path: tuple[str, ...]) -> int:
+        title = lines[i]
+        i += 1
+        unit: _Line | None = None
+        if i < len(lines) and UNIT.match(lines[i].text):
+            unit = lines[i]
+            i += 1
+        body: list[_Line] = []
+        while i < len(lines) and not SOURCE.match(lines[i].text):
+            body.append(lines[i])
+            i += 1
+        if i < len(lines):
+            out.tables.append((title, unit, body, lines[i], path))
+            return i + 1
+        out.tables.append((title, unit, body, body[-1] if body else title, path))
+        return i
+
+
+class _DocumentBuilder:
+    """Turns collected line groups into frozen records with offsets and pages."""
+
+    def __init__(self, source: SourceFile, text: str, pages: tuple[Page, ...]) -> None:
+        self.source = source
+        self.text = text
+        self.pages = pages
+        self.page_lookup = Document(source.doc_id, "", "", "", pages, (), (), (), (), ())
+
+    def _id(self, kind: str, start: int, end: int) -> str:
+        digest = hashlib.sha1(f"{self.source.doc_id}:{kind}:{start}:{end}".encode()).hexdigest()
+        return f"{kind}-{digest[:10]}"
+
+    def _page(self, offset: int) -> int:
+        return self.page_lookup.page_of(offset)
+
+    def build(self, c: _Collected) -> Document:
+        markers = frozenset(marker for _, _, marker, _ in c.footnotes)
+        paragraphs = tuple(self._paragraph(p, markers) for p in c.paragraphs)
+        tables = tuple(self._table(*t) for t in c.tables)
+        captions = tuple(self._caption(*cap) for cap in c.captions)
+        footnotes = tuple(self._footnote(*f) for f in c.footnotes)
+        ends = [u.end for u in (*paragraphs, *tables, *captions)]
+        sections = []
+        heads = c.headings
+        for k, (title, level, path, start, is_box) in enumerate(heads):
+            nxt = next(
+                (h[3] for h in heads[k + 1 :] if (h[1] <= level) or is_box),
+                len(self.text),
+            )
+            end = max((e for e in ends if start < e <= nxt), default=start + len(title))
+            sections.append(
+                Section(self._id("sec", start, end), title, min(level, 5), path, start, end, is_box)
+            )
+        return Document(
+            self.source.doc_id,
+            self.source.path,
+            self.source.sha256,
+            self.text,
+            self.pages,
+            tuple(sections),
+            paragraphs,
+            tables,
+            captions,
+            footnotes,
+        )
+
+    def _paragraph(self, p: _Open, markers: frozenset[int]) -> Paragraph:
+        text, offsets = clean_pieces(((ln.text, ln.start) for ln in p.lines), markers)
+        start, end = offsets[0], offsets[-1] + 1
+        return Paragraph(
+            self._id("par", start, end),
+            text,
+            p.path,
+            self._page(start),
+            self._page(end - 1),
+            start,
+            end,
+            spans_of(offsets, self.text),
+            offsets,
+            p.in_box,
+        )
+
+    def _caption(self, line: _Line, source: _Line | None, path: tuple[str, ...]) -> Caption:
+        match = FIGURE.match(line.text)
+        number = match.group(1) if match else ""
+        text = _numbered_title("图", number, line.text)
+        source_text = clean_pieces([(source.text, source.start)])[0] if source else ""
+        start = min(line.start, source.start) if source else line.start
+        end = max(line.end, source.end) if source else line.end
+        return Caption(
+            self._id("fig", start, end), number, text, source_text, path,
+            self._page(start), self._page(end - 1), start, end,
+        )
+
+    def _footnote(self, number: int, lines: list[_Line], marker: int, path: tuple[str, ...]) -> Footnote:
+        first = lines[0]
+        body = first.text[len(str(number)) :].lstrip()
+        pieces = [(body, first.end - len(body))] + [(ln.text, ln.start) for ln in lines[1:]]
+        text = clean_pieces(pieces)[0]
+        start, end = first.start, lines[-1].end
+        return Footnote(
+            self._id("fn", start, end), number, text, marker, path,
+            self._page(start), self._page(end - 1), start, end,
+        )
+
+    def _table(
+        self,
+        title: _Line,
+        unit: _Line | None,
+        body: list[_Line],
+        source: _Line,
+        path: tuple[str, ...],
+    ) -> Table:
+        match = TABLE.match(title.text)
+        number = match.group(1) if match else ""
+        title_text = _numbered_title("表", number, title.text)
+        unit_text = clean_pieces([(unit.text, unit.start)])[0] if unit else ""
+        source_text = clean_pieces([(source.text, source.start)])[0] if source is not title else ""
+        header, rows = TableReader().read(body)
+        start, end = title.start, source.end
+        return Table(
+            self._id("tab", start, end), number, title_text, unit_text, header, rows,
+            source_text, path, self._page(start), self._page(end - 1), start, end,
+        )
+
+
+def _numbered_title(prefix: str, number: str, line: str) -> str:
+    """``表 5 部分…`` -> ``表5 部分…``: the number stays apart from the title."""
+    rest = re.sub(rf"^{prefix}\s*{number}", "", line)
+    return f"{prefix}{number} {clean_pieces([(rest, 0)])[0]}".rstrip()
+
+
+def _join_tokens(tokens: list[str]) -> str:
+    out = ""
+    for token in tokens:
+        if out and out[-1].isascii() and out[-1].isalnum() and token[:1].isascii() and token[:1].isalnum():
+            out += " "
+        out += token
+    return out
+
+
+class TableReader:
+    """Reads the flattened lines of one table body into a header and rows.
+
+    A numeric table has label cells then a fixed number of numeric cells per
+    row; the number is the most common count of trailing numbers on a line.
+    Row labels may run over several lines, and a number broken across a line
+    break (``10478.3`` / ``1``) is rejoined when a row has too many numbers.
+    A table with no numeric rows is read as a text table whose cells are
+    groups of lines separated by blank lines.
+    """
+
+    def read(self, body: list[_Line]) -> tuple[tuple[str, ...], tuple[TableRow, ...]]:
+        """Return the header cells and the rows."""
+        if not body:
+            return (), ()
+        first = body[0].text.split()
+        body = [body[0]] + [ln for ln in body[1:] if ln.text.split() != first]
+        trailing = [
+            self._trailing(ln.text.split()) for ln in body
+            if 2 <= self._trailing(ln.text.split()) < len(ln.text.split())
+        ]
+        if trailing:
+            width = Counter(trailing).most_common(1)[0][0]
+            return self._numeric(body, width)
+        return self._text(body)
+
+    @staticmethod
+    def _trailing(tokens: list[str]) -> int:
+        n = 0
+        for token in reversed(tokens):
+            if not NUMBER.match(token):
+                break
+            n += 1
+        return n
+
+    def _numeric(self, body: list[_Line], width: int) -> tuple[tuple[str, ...], tuple[TableRow, ...]]:
+        first_data = next(
+            k for k, ln in enumerate(body) if any(NUMBER.match(t) for t in ln.text.split())
+        )
+        # The header ends once it names a label column and every value column;
+        # lines after it and before the first number are the first row's label.
+        header_end = first_data
+        for k in range(first_data):
+            if len(self._header(body[: k + 1], width)) > width:
+                header_end = k + 1
+                break
+        header = self._header(body[:header_end], width)
+        first_data = header_end
+        labels = max(1, len(header) - width)
+        rows: list[TableRow] = []
+        tokens: list[tuple[str, int]] = []
+        row_lines: list[_Line] = []
+        for k, line in enumerate(body[first_data:]):
+            row_lines.append(line)
+            tokens.extend((t, k) for t in line.text.split())
+            values = self._trailing([t for t, _ in tokens])
+            if values < width or values == len(tokens):
+                continue
+            while values > width:
+                merged = self._merge_split(tokens, len(tokens) - values)
+                if not merged:
+                    break
+                values -= 1
+            label_tokens = [t for t, _ in tokens[: len(tokens) - values]]
+            value_tokens = [t for t, _ in tokens[len(tokens) - values :]]
+            head = label_tokens[: labels - 1]
+            rest = _join_tokens(label_tokens[labels - 1 :])
+            cells = (*head, rest, *value_tokens)
+            rows.append(TableRow(tuple(cells), row_lines[0].start, row_lines[-1].end))
+            tokens, row_lines = [], []
+        return header, tuple(rows)
+
+    @staticmethod
+    def _merge_split(tokens: list[tuple[str, int]], first_value: int) -> bool:
+        """Join a number broken across a line break: the last token of one line
+        and the first token of the next."""
+        for k in range(first_value, len(tokens) - 1):
+            (a, line_a), (b, line_b) = tokens[k], tokens[k + 1]
+            if line_a != line_b and NUMBER.match(a + b):
+                tokens[k : k + 2] = [(a + b, line_b)]
+                return True
+        return False
+
+    @staticmethod
+    def _header(lines: list[_Line], width: int) -> tuple[str, ...]:
+        rows: list[list[str]] = []
+        for line in lines:
+            tokens = line.text.split()
+            if rows and len(tokens) == 1 and len(tokens[0]) <= 2:
+                # a header cell broken across lines (进出口 / 额)
+                rows[-1][-1] += tokens[0]
+            else:
+                rows.append(tokens)
+        for k in range(len(rows) - 1, 0, -1):
+            leaf, group = rows[k], rows[k - 1]
+            if len(leaf) == width and len(group) < width and width % len(group) == 0:
+                span = width // len(group)
+                grouped = [group[j // span] + leaf[j] for j in range(width)]
+                labels = [t for r in rows[: k - 1] for t in r]
+                return (*labels, *grouped)
+        return tuple(t for r in rows for t in r)
+
+    @staticmethod
+    def _text(body: list[_Line]) -> tuple[tuple[str, ...], tuple[TableRow, ...]]:
+        header = tuple(body[0].text.split())
+        groups: list[list[_Line]] = []
+        for line in body[1:]:
+            if line.blank_before or not groups:
+                groups.append([line])
+            else:
+                groups[-1].append(line)
+        rows: list[TableRow] = []
+        cells: list[list[_Line]] = []
+
+        def flush() -> None:
+            if cells:
+                texts = tuple(clean_pieces((ln.text, ln.start) for ln in cell)[0] for cell in cells)
+                rows.append(TableRow(texts, cells[0][0].start, cells[-1][-1].end))
+
+        for group in groups:
+            if not cells or len(cells) >= len(header):
+                flush()
+                cells = []
+                name = 0
+                while name < len(group) and not CELL_STOPS.search(group[name].text):
+                    name += 1
+                name = max(name, 1)
+                cells.append(group[:name])
+                if group[name:]:
+                    cells.append(group[name:])
+            else:
+                cells.append(group)
+        flush()
+        return header, tuple(rows)

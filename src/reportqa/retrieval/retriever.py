@@ -1,0 +1,141 @@
+"""The retriever: dense, BM25 or hybrid search over one loaded index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from reportqa.chunking import Passage
+from reportqa.index.dense import top_k
+from reportqa.index.embedder import Embedder
+from reportqa.index.store import LoadedIndex
+from reportqa.retrieval.fusion import reciprocal_rank_fusion, weighted_fusion
+from reportqa.segment import Tokenizer
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its fused score and 1-based rank."""
+
+    passage: Passage
+    score: float
+    rank: int
+    dense_score: float
+    bm25_score: float
+
+
+@dataclass(frozen=True)
+class QueryScores:
+    """Per-passage scores of one query, shared by search and answering."""
+
+    query_vector: np.ndarray
+    dense: np.ndarray
+    bm25: np.ndarray
+
+
+class Retriever:
+    """Searches one index.
+
+    Args:
+        index: the loaded index.
+        embedder: the same model the index was built with.
+        tokenizer: the shared jieba tokenizer.
+        top_k: default number of hits.
+        mode: default mode.
+        fusion: ``rrf`` or ``weighted``.
+        dense_weight: weight of the dense ranking (BM25 gets ``1 - dense_weight``).
+        rrf_k: the RRF constant.
+        candidates: how many candidates each side contributes to fusion.
+    """
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        tokenizer: Tokenizer,
+        top_k: int = 5,
+        mode: str = "hybrid",
+        fusion: str = "rrf",
+        dense_weight: float = 0.5,
+        rrf_k: int = 60,
+        candidates: int = 50,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if fusion not in ("rrf", "weighted"):
+            raise ValueError(f"unknown fusion {fusion!r}: use rrf or weighted")
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ValueError("dense_weight must be between 0 and 1")
+        self.index = index
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.top_k = top_k
+        self.mode = mode
+        self.fusion = fusion
+        self.dense_weight = dense_weight
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+
+    @property
+    def passages(self) -> list[Passage]:
+        """All passages of the index, in store order."""
+        return self.index.passages
+
+    def encode(self, query: str) -> np.ndarray:
+        """The query's vector: the one model forward of a question."""
+        return self.embedder.embed_queries([query])[0]
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
+        """Top-``k`` passages for ``query``; safe to call from several threads."""
+        return self.search_vector(query, self.encode(query) if (mode or self.mode) != "bm25" else None,
+                                  k, mode)
+
+    def search_vector(
+        self, query: str, vector: np.ndarray | None, k: int | None = None, mode: str | None = None
+    ) -> list[Hit]:
+        """:meth:`search` with the query vector already computed."""
+        k = self.top_k if k is None else k
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        n = len(self.index.passages)
+        depth = min(max(self.candidates, k), n)
+        bm25_scores = self.index.bm25.scores(self.tokenizer.tokenize(query))
+        bm25_best, bm25_ids = top_k(bm25_scores, depth)
+        bm25_ids, bm25_best = bm25_ids[0], bm25_best[0]
+        keep = bm25_best > 0
+        bm25_ids, bm25_best = bm25_ids[keep], bm25_best[keep]
+        dense_map: dict[int, float] = {}
+        dense_ids = np.zeros(0, dtype=np.int64)
+        dense_best = np.zeros(0, dtype=np.float32)
+        if mode != "bm25" and vector is not None:
+            scores, ids = self.index.dense.search(vector[None, :], depth)
+            keep = ids[0] >= 0
+            dense_ids, dense_best = ids[0][keep], scores[0][keep]
+            dense_map = dict(zip(dense_ids.tolist(), dense_best.tolist(), strict=True))
+        if mode == "dense":
+            fused = dense_map
+        elif mode == "bm25":
+            fused = dict(zip(bm25_ids.tolist(), bm25_best.tolist(), strict=True))
+        elif self.fusion == "rrf":
+            fused = reciprocal_rank_fusion(
+                [dense_ids, bm25_ids], [self.dense_weight, 1 - self.dense_weight], self.rrf_k
+            )
+        else:
+            fused = weighted_fusion(
+                [(dense_ids, dense_best), (bm25_ids, bm25_best)],
+                [self.dense_weight, 1 - self.dense_weight],
+            )
+        order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [
+            Hit(self.index.passages[doc], float(score), rank, dense_map.get(doc, 0.0),
+                float(bm25_scores[doc]))
+            for rank, (doc, score) in enumerate(order, start=1)
+        ]

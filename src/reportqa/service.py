@@ -1,0 +1,100 @@
+"""Wiring: from one :class:`Settings` to loaded, ready-to-use components.
+
+This is the only place that turns settings into objects; the CLI and the
+HTTP app call it once at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reportqa.chunking import ChunkingConfig
+from reportqa.index.embedder import Embedder, build_embedder, embedder_id
+from reportqa.index.store import (
+    BuildReport,
+    IndexBuilder,
+    IndexIdentity,
+    IndexStaleError,
+    LoadedIndex,
+    document_identity,
+    load_index,
+    parse_documents,
+)
+from reportqa.ingest import CorpusReader, Document, SourceFile
+from reportqa.retrieval import Retriever
+from reportqa.segment import Tokenizer
+from reportqa.settings import Settings
+
+
+def chunking_config(settings: Settings) -> ChunkingConfig:
+    """Chunking parameters from the settings."""
+    return ChunkingConfig(settings.chunk_target_chars, settings.chunk_overlap_sentences)
+
+
+def read_corpus(settings: Settings) -> list[SourceFile]:
+    """The corpus files named by the settings."""
+    return CorpusReader().read(settings.corpus_dir)
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    tokenizer: Tokenizer,
+    sources: list[SourceFile] | None = None,
+    progress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build the index for the corpus into ``settings.index_dir``."""
+    builder = IndexBuilder(
+        embedder, tokenizer, chunking_config(settings), embedder_id(settings), settings.hnsw_threshold
+    )
+    return builder.build(sources or read_corpus(settings), settings.index_dir, progress, on_stage)
+
+
+@dataclass
+class Components:
+    """Everything a running service needs, loaded once."""
+
+    settings: Settings
+    sources: list[SourceFile]
+    documents: dict[str, Document]
+    embedder: Embedder
+    tokenizer: Tokenizer
+    index: LoadedIndex
+    retriever: Retriever
+
+
+def load_components(
+    settings: Settings,
+    build_if_needed: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> Components:
+    """Load corpus, model and index; build the index first when it is missing
+    or stale and ``build_if_needed`` (or the ``rebuild_stale`` setting) is set."""
+    sources = read_corpus(settings)
+    embedder = embedder or build_embedder(settings)
+    tokenizer = Tokenizer()
+    identity = IndexIdentity(
+        embedder_id(settings), embedder.dim, chunking_config(settings), document_identity(sources)
+    )
+    rebuild = build_if_needed or settings.rebuild_stale
+    try:
+        index = load_index(settings.index_dir, identity)
+    except IndexStaleError:
+        if not rebuild:
+            raise
+        build_index(settings, embedder, tokenizer, sources, progress, on_stage)
+        index = load_index(settings.index_dir, identity)
+    except Exception:
+        if not build_if_needed:
+            raise
+        build_index(settings, embedder, tokenizer, sources, progress, on_stage)
+        index = load_index(settings.index_dir, identity)
+    retriever = Retriever(
+        index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
+        settings.dense_weight, settings.rrf_k,
+    )
+    return Components(settings, sources, parse_documents(sources), embedder, tokenizer, index, retriever)

