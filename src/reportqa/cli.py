@@ -163,6 +163,8 @@ EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reportqa`` command."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import reportqa.commands  # noqa: F401  (registers ask, eval, calibrate, serve)
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

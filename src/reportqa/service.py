@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reportqa.answer import Answerer, ComposerConfig
+from reportqa.answer.calibration import load_threshold
 from reportqa.chunking import ChunkingConfig
 from reportqa.index.embedder import Embedder, build_embedder, embedder_id
 from reportqa.index.store import (
@@ -63,6 +65,7 @@ class Components:
     tokenizer: Tokenizer
     index: LoadedIndex
     retriever: Retriever
+    answerer: Answerer
 
 
 def load_components(
@@ -97,4 +100,14 @@ def load_components(
         index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
         settings.dense_weight, settings.rrf_k,
     )
-    return Components(settings, sources, parse_documents(sources), embedder, tokenizer, index, retriever)
+    return Components(settings, sources, parse_documents(sources), embedder, tokenizer, index, retriever,
+                      build_answerer(settings, retriever))
+
+
+def build_answerer(settings: Settings, retriever: Retriever, threshold: float | None = None) -> Answerer:
+    """The answerer with the calibrated (or configured) abstention threshold."""
+    if threshold is None:
+        threshold = settings.abstain_threshold
+    if threshold is None:
+        threshold = load_threshold(embedder_id(settings))
+    return Answerer(retriever, ComposerConfig(abstain_threshold=threshold))

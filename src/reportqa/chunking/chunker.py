@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from reportqa.chunking.passage import Passage, Sentence
@@ -30,6 +31,9 @@ class ChunkingConfig:
             raise ValueError("chunk overlap_sentences must be >= 0")
 
 
+RATE = re.compile(r"增速|同比|增长|占比|比重|增幅")
+
+
 def passage_id(doc_id: str, kind: str, start: int, text: str) -> str:
     """A stable id derived from the document, the kind, the place and the text."""
     digest = hashlib.sha1(f"{doc_id}\x00{kind}\x00{start}\x00{text}".encode()).hexdigest()
@@ -49,13 +53,17 @@ def render_row(table: Table, row: TableRow) -> str:
         first_value = 1
     label = row.cells[first_value - 1]
     names = list(table.header) + [""] * max(0, len(row.cells) - len(table.header))
+    percent = "%" in table.unit
     parts: list[str] = []
     for k in range(first_value, len(row.cells)):
         name = names[k]
+        value = row.cells[k]
+        if numeric and percent and RATE.search(name) and not value.endswith("%"):
+            value += "%"  # the table's unit line gives rates in per cent
         if numeric and parts and names.count(name) > 1:
-            parts[-1] += f"，{name}{row.cells[k]}"
+            parts[-1] += f"，{name}{value}"
         else:
-            parts.append(f"{name}{row.cells[k]}" if numeric else f"{name}：{row.cells[k]}")
+            parts.append(f"{name}{value}" if numeric else f"{name}：{value}")
     return f"{table.title}{table.unit}{label}：{'；'.join(parts)}"
 
 

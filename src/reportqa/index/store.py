@@ -113,6 +113,9 @@ class LoadedIndex:
     sentences: list[Sentence]
     sentence_vectors: np.ndarray
     members: list[list[int]]
+    passage_vectors: np.ndarray
+    sentence_dense: FaissIndex
+    sentence_passages: list[list[int]]
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,7 @@ class IndexBuilder:
                 "passages": len(passages),
                 "sentences": len(sentences),
                 "dense_kind": dense.kind,
+                "hnsw_threshold": self.hnsw_threshold,
                 "build_seconds": round(seconds, 3),
                 "files": names,
                 "checksums": {names[k]: _sha256(tmp / names[k]) for k in FILES},
@@ -290,7 +294,17 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
     sentences, members = unique_sentences(passages)
     if dense.index.ntotal != len(passages) or len(sentence_vectors) != len(sentences):
         raise IndexLoadError(f"index in {directory} is inconsistent: run `reportqa index`")
-    return LoadedIndex(manifest, passages, dense, bm25, sentences, sentence_vectors, members)
+    passage_vectors = dense.index.reconstruct_n(0, dense.index.ntotal)
+    owners: list[list[int]] = [[] for _ in sentences]
+    for p, ids in enumerate(members):
+        for s in ids:
+            owners[s].append(p)
+    threshold = int(manifest.get("hnsw_threshold", 20000))
+    sentence_dense = FaissIndex.build(sentence_vectors, threshold)
+    return LoadedIndex(
+        manifest, passages, dense, bm25, sentences, sentence_vectors, members,
+        passage_vectors, sentence_dense, owners,
+    )
 
 
 def document_identity(sources: list[SourceFile]) -> dict[str, str]:

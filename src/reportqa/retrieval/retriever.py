@@ -95,6 +95,28 @@ class Retriever:
         return self.search_vector(query, self.encode(query) if (mode or self.mode) != "bm25" else None,
                                   k, mode)
 
+    def dense_candidates(self, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Dense scores, best first: the mean of the passage's own similarity and
+        its best sentence's similarity. Candidates come from the passage and the
+        sentence FAISS indexes; only candidates are rescored."""
+        _, pids = self.index.dense.search(vector[None, :], depth)
+        _, sids = self.index.sentence_dense.search(vector[None, :], depth * 2)
+        owners = self.index.sentence_passages
+        cands = set(pids[0][pids[0] >= 0].tolist())
+        for s in sids[0][sids[0] >= 0].tolist():
+            cands.update(owners[s])
+        ids = np.array(sorted(cands), dtype=np.int64)
+        if not len(ids):
+            return np.zeros(0, dtype=np.float32), ids
+        own = self.index.passage_vectors[ids] @ vector
+        members = self.index.members
+        best = np.array(
+            [float((self.index.sentence_vectors[members[p]] @ vector).max()) for p in ids.tolist()]
+        )
+        scores = (own + best) / 2
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return scores[order].astype(np.float32), ids[order]
+
     def search_vector(
         self, query: str, vector: np.ndarray | None, k: int | None = None, mode: str | None = None
     ) -> list[Hit]:
@@ -116,9 +138,7 @@ class Retriever:
         dense_ids = np.zeros(0, dtype=np.int64)
         dense_best = np.zeros(0, dtype=np.float32)
         if mode != "bm25" and vector is not None:
-            scores, ids = self.index.dense.search(vector[None, :], depth)
-            keep = ids[0] >= 0
-            dense_ids, dense_best = ids[0][keep], scores[0][keep]
+            dense_best, dense_ids = self.dense_candidates(vector, depth)
             dense_map = dict(zip(dense_ids.tolist(), dense_best.tolist(), strict=True))
         if mode == "dense":
             fused = dense_map

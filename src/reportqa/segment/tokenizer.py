@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 
 from reportqa.ingest.normalize import clean_pieces
 
@@ -39,6 +40,12 @@ def _load_jieba(userdict: str) -> jieba.Tokenizer:
         tokenizer.initialize()
         tokenizer.load_userdict(userdict)
     return tokenizer
+
+
+@lru_cache(maxsize=4)
+def _load_tagger(userdict: str) -> jieba.posseg.POSTokenizer:
+    """A part-of-speech tagger over the same jieba dictionary."""
+    return jieba.posseg.POSTokenizer(_load_jieba(userdict))
 
 
 @lru_cache(maxsize=4)
@@ -74,6 +81,17 @@ class Tokenizer:
             elif piece:
                 cut = self._jieba.lcut_for_search if search else self._jieba.lcut
                 out.extend(w for w in cut(piece, HMM=False) if WORD.search(w))
+        return out
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """Words with jieba part-of-speech flags (``ns`` place, ``nt`` organisation, …)."""
+        tagger = _load_tagger(str(self.userdict))
+        out: list[tuple[str, str]] = []
+        for k, piece in enumerate(NUMBER.split(normalize(text))):
+            if k % 2:
+                out.append((piece, "m"))
+            elif piece:
+                out.extend((p.word, p.flag) for p in tagger.lcut(piece, HMM=False) if WORD.search(p.word))
         return out
 
     def words(self, text: str) -> list[str]:

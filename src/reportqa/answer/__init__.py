@@ -1,0 +1,12 @@
+"""Answering: cited, checked answers composed from retrieved passages."""
+
+from reportqa.answer.composer import (
+    ABSTAIN_TEXT,
+    Answer,
+    Answerer,
+    Citation,
+    ComposerConfig,
+    numbers_supported,
+)
+
+__all__ = ["ABSTAIN_TEXT", "Answer", "Answerer", "Citation", "ComposerConfig", "numbers_supported"]

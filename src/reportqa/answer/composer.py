@@ -1,0 +1,348 @@
+"""The extractive answer composer: the report's own sentences, cited.
+
+For a question it retrieves passages (one model forward: the query vector),
+then scores every sentence of the retrieved passages with vectors computed at
+index time, the question's key terms (weighted by their rarity in the
+report), its numbers and years, and cues of the question type. The best
+sentences, at most three and 200 characters, form the answer, each with a
+citation marker. When the evidence does not cover the question's key terms
+well enough the composer abstains.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reportqa.chunking import Passage, Sentence
+from reportqa.retrieval import Hit, Retriever
+from reportqa.segment.tokenizer import normalize
+
+ABSTAIN_TEXT = "报告中没有找到相关信息"
+MAX_CHARS = 200
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+YEAR = re.compile(r"(?:19|20)\d{2}")
+HOW_MUCH = re.compile(r"多少|几|多大|多高|规模|比重|占比|增速|增长了?多|总额|数量|金额")
+WHEN = re.compile(r"何时|什么时候|哪一年|哪年|哪个月|时间|日期|何年")
+WHICH = re.compile(r"哪些|哪几|包括什么|有什么|列举")
+DEFINE = re.compile(r"什么是|是什么|指什么|含义|定义|是指|内涵|何谓|包括哪些内容")
+COMPARE = re.compile(r"哪个.*更|谁更|哪一个.*更|更高|更快|更多|更大|更低|比较|相比|对比|高于|超过|还是")
+DATE_IN_TEXT = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月")
+DEFINE_IN_TEXT = re.compile(r"是指|即|包括|包含|指的是|简称|是.{0,8}的")
+COMPARE_IN_TEXT = re.compile(r"高于|低于|超过|高出|仅次于|领先|排名|位居|较|比")
+ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "eng"})
+QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
+UNIT_WORDS = frozenset({"亿美元", "万亿美元", "亿元", "万亿元", "美元"})
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited passage and the sentence quoted from it."""
+
+    n: int
+    passage: Passage
+    quote: str
+    quote_start: int
+    quote_end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A composed answer with its citations and timings."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    support: float
+    see_also: tuple[Passage, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage with its score."""
+
+    sentence: Sentence
+    sentence_index: int
+    hit: Hit
+    score: float
+    covered: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ComposerConfig:
+    """Weights of the sentence score and the abstention threshold.
+
+    ``abstain_threshold`` is calibrated on the question set by
+    ``reportqa calibrate`` (stored in ``answer/calibration.json``).
+    """
+
+    top_k: int = 8
+    max_sentences: int = 3
+    dense_weight: float = 0.45
+    coverage_weight: float = 0.35
+    rank_weight: float = 0.1
+    cue_bonus: float = 0.06
+    critical_weight: float = 0.15
+    abstain_threshold: float = 0.5
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers as they appear in text (``3727.1``, ``2022``)."""
+    return set(NUMBER.findall(normalize(text)))
+
+
+def numbers_supported(answer: str, passages: list[Passage]) -> bool:
+    """True when every number in ``answer`` (markers aside) is in a cited passage."""
+    body = re.sub(r"\[\d+\]", "", answer)
+    cited = normalize("".join(p.text for p in passages))
+    return all(n in cited for n in numbers_in(body))
+
+
+class Answerer:
+    """Answers questions from retrieval over the report.
+
+    Args:
+        retriever: the loaded retriever (its embedder gives the one forward).
+        config: scoring weights and the abstention threshold.
+        generator: an optional writer of answers from numbered passages; its
+            output must pass the citation and number checks, else the
+            extractive answer is returned.
+    """
+
+    def __init__(self, retriever: Retriever, config: ComposerConfig | None = None,
+                 generator: object | None = None) -> None:
+        self.retriever = retriever
+        self.config = config or ComposerConfig()
+        self.generator = generator
+        bm25 = retriever.index.bm25
+        self._idf = bm25.idf
+        self._vocab = bm25.vocab
+        self._max_idf = float(math.log(bm25.size + 0.5) - math.log(0.5)) if bm25.size else 1.0
+
+    # -- key terms -------------------------------------------------------------
+    def key_terms(self, question: str) -> dict[str, float]:
+        """Content words of the question with idf weights (unknown words weigh most)."""
+        words = [w for w in self.retriever.tokenizer.words(question)
+                 if w not in self.retriever.tokenizer.stopwords]
+        terms: dict[str, float] = {}
+        for word in words:
+            k = self._vocab.get(word)
+            weight = float(self._idf[k]) if k is not None else self._max_idf
+            terms[word] = max(weight, 0.05)
+        return terms
+
+    def critical_terms(self, question: str) -> list[str]:
+        """What an answer's evidence must mention: the question's numbers, the
+        names of places and organisations that the report knows, and a
+        currency unit asked for (``多少亿美元``)."""
+        terms: list[str] = [normalize(q) for q in QUOTED.findall(question) if q.strip()]
+        for word, flag in self.retriever.tokenizer.tagged(question):
+            if word.isdigit():
+                terms.append(word)
+            elif word in UNIT_WORDS:
+                terms.append(word)
+            elif flag in ENTITY_FLAGS and word in self._vocab and not word.isascii() or (
+                flag == "eng" and word in self._vocab and len(word) >= 2
+            ):
+                terms.append(word)
+        return list(dict.fromkeys(terms))
+
+    @staticmethod
+    def critical_coverage(terms: list[str], text: str) -> float:
+        """Share of critical terms in ``text``: numbers exactly (not inside a
+        longer number), names when most of the name is there."""
+        if not terms:
+            return 1.0
+        norm = normalize(text)
+        found = 0
+        for term in terms:
+            if term.isdigit():
+                found += bool(re.search(rf"(?<![\d.]){term}(?![\d])", norm))
+            elif term in norm:
+                found += 1
+            elif len(term) >= 3:
+                # most of a name: 山东 for 山东省, 浦东软件园 for 上海浦东软件园
+                longest = max((n for n in range(len(term), 1, -1)
+                               for i in range(len(term) - n + 1) if term[i : i + n] in norm), default=0)
+                found += longest >= max(2, math.ceil(0.66 * len(term)))
+        return found / len(terms)
+
+    @staticmethod
+    def _covered(term: str, text: str) -> float:
+        if term in text:
+            return 1.0
+        if len(term) >= 3:
+            grams = [term[i : i + 2] for i in range(len(term) - 1)]
+            return sum(g in text for g in grams) / len(grams) * 0.8
+        return 0.0
+
+    def coverage(self, terms: dict[str, float], text: str) -> tuple[float, frozenset[str]]:
+        """idf-weighted share of ``terms`` found in ``text``."""
+        if not terms:
+            return 0.0, frozenset()
+        norm = normalize(text)
+        got = {t: self._covered(t, norm) for t in terms}
+        total = sum(terms.values())
+        score = sum(terms[t] * got[t] for t in terms) / total
+        return score, frozenset(t for t, v in got.items() if v >= 0.99)
+
+    # -- scoring -----------------------------------------------------------------
+    def _cue(self, question: str, sentence: str, critical: list[str]) -> float:
+        bonus = 0.0
+        if DEFINE.search(question) and any(f"（{t}）" in normalize(sentence) or f"({t})" in normalize(sentence)
+                                           for t in critical):
+            bonus += 1  # the full name stands before the abbreviation in brackets
+        has_number = bool(NUMBER.search(sentence))
+        if HOW_MUCH.search(question) and has_number:
+            bonus += 1
+        if WHEN.search(question) and DATE_IN_TEXT.search(sentence):
+            bonus += 1
+        if WHICH.search(question) and sentence.count("、") >= 1:
+            bonus += 1
+        if DEFINE.search(question) and DEFINE_IN_TEXT.search(sentence):
+            bonus += 1
+        if COMPARE.search(question) and (COMPARE_IN_TEXT.search(sentence) or len(NUMBER.findall(sentence)) >= 2):
+            bonus += 1
+        years = set(YEAR.findall(question))
+        if years and years & set(YEAR.findall(sentence)):
+            bonus += 1
+        return bonus
+
+    def candidates(self, question: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+        """Every sentence of the hits, scored, best first."""
+        terms = self.key_terms(question)
+        critical = self.critical_terms(question)
+        index = self.retriever.index
+        seen: set[int] = set()
+        out: list[Candidate] = []
+        for hit in hits:
+            passage_idx = self._passage_index(hit.passage)
+            heading = hit.passage.heading
+            context = " ".join(hit.passage.section_path) + hit.passage.text
+            crit = self.critical_coverage(critical, context)
+            for s in index.members[passage_idx]:
+                if s in seen:
+                    continue
+                seen.add(s)
+                sentence = index.sentences[s]
+                sim = float(index.sentence_vectors[s] @ vector)
+                cov, covered = self.coverage(terms, heading + sentence.text)
+                prior = 1.0 - (hit.rank - 1) / max(len(hits), 1)
+                cue = self._cue(question, sentence.text, critical)
+                crit_here = self.critical_coverage(critical, heading + sentence.text)
+                score = (self.config.dense_weight * sim + self.config.coverage_weight * cov
+                         + self.config.rank_weight * prior + self.config.cue_bonus * cue
+                         + self.config.critical_weight * (crit + crit_here) / 2)
+                out.append(Candidate(sentence, s, hit, score, covered))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def _passage_index(self, passage: Passage) -> int:
+        lookup = getattr(self, "_lookup", None)
+        if lookup is None:
+            lookup = {p.id: k for k, p in enumerate(self.retriever.index.passages)}
+            self._lookup = lookup
+        return lookup[passage.id]
+
+    def support(self, question: str, vector: np.ndarray, best: Candidate) -> float:
+        """How well the best evidence covers the question: the abstention score."""
+        terms = self.key_terms(question)
+        passage = best.hit.passage
+        cov, _ = self.coverage(terms, passage.heading + passage.text)
+        sim = float(self.retriever.index.sentence_vectors[best.sentence_index] @ vector)
+        crit = self.critical_coverage(self.critical_terms(question),
+                                      " ".join(passage.section_path) + passage.text)
+        return 0.6 * cov + 0.4 * sim - (1.0 - crit)
+
+    # -- composing ------------------------------------------------------------
+    def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The best sentence, plus up to two that cover key terms it misses."""
+        if not ranked:
+            return []
+        terms = self.key_terms(question)
+        chosen = [ranked[0]]
+        covered = set(ranked[0].covered)
+        budget = MAX_CHARS - len(_clip(ranked[0].sentence.text))
+        total = sum(terms.values()) or 1.0
+        for cand in ranked[1:12]:
+            if len(chosen) >= self.config.max_sentences:
+                break
+            gain = sum(terms[t] for t in cand.covered - covered) / total
+            if gain >= 0.2 and len(cand.sentence.text) <= budget and cand.score >= ranked[0].score * 0.8:
+                chosen.append(cand)
+                covered |= cand.covered
+                budget -= len(cand.sentence.text)
+        chosen.sort(key=lambda c: (c.hit.rank, c.sentence.start))
+        return self._continue_lead(chosen)
+
+    def _continue_lead(self, chosen: list[Candidate]) -> list[Candidate]:
+        """A short lead sentence (``上海市大力推进跨境数字基础设施。``) announces
+        what follows: add the following sentences of its passage while they fit."""
+        if len(chosen) != 1 or len(chosen[0].sentence.text) > 40:
+            return chosen
+        first = chosen[0]
+        index = self.retriever.index
+        members = index.members[self._passage_index(first.hit.passage)]
+        at = members.index(first.sentence_index) if first.sentence_index in members else -1
+        budget = MAX_CHARS - len(first.sentence.text)
+        out = [first]
+        for s in members[at + 1 :] if at >= 0 else []:
+            sentence = index.sentences[s]
+            if len(sentence.text) > budget or len(out) >= self.config.max_sentences:
+                break
+            out.append(Candidate(sentence, s, first.hit, first.score, first.covered))
+            budget -= len(sentence.text)
+        return out
+
+    def answer(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        """Retrieve, compose and check an answer to ``question``."""
+        question = question.strip()
+        t0 = time.perf_counter()
+        vector = self.retriever.encode(question)
+        hits = self.retriever.search_vector(question, vector, k or self.config.top_k, mode)
+        t1 = time.perf_counter()
+        ranked = self.candidates(question, vector, hits)
+        result = self._compose(question, vector, hits, ranked)
+        t2 = time.perf_counter()
+        timings = {"retrieve": round((t1 - t0) * 1000, 2), "answer": round((t2 - t1) * 1000, 2),
+                   "total": round((t2 - t0) * 1000, 2)}
+        return Answer(result.question, result.text, result.abstained, result.citations,
+                      result.support, result.see_also, timings)
+
+    def _compose(self, question: str, vector: np.ndarray, hits: list[Hit],
+                 ranked: list[Candidate]) -> Answer:
+        if not ranked:
+            return Answer(question, ABSTAIN_TEXT, True, (), 0.0, tuple(h.passage for h in hits[:3]))
+        support = self.support(question, vector, ranked[0])
+        if support < self.config.abstain_threshold:
+            return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
+        chosen = self.choose(question, ranked)
+        citations: list[Citation] = []
+        numbers: dict[str, int] = {}
+        parts = []
+        for cand in chosen:
+            pid = cand.hit.passage.id
+            if pid not in numbers:
+                numbers[pid] = len(numbers) + 1
+                citations.append(Citation(numbers[pid], cand.hit.passage, cand.sentence.text,
+                                          cand.sentence.start, cand.sentence.end))
+            parts.append(f"{_clip(cand.sentence.text)}[{numbers[pid]}]")
+        text = "".join(parts)
+        if not numbers_supported(text, [c.passage for c in citations]):
+            return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
+        return Answer(question, text, False, tuple(citations), support)
+
+
+def _clip(text: str) -> str:
+    """A sentence cut to the answer budget at a clause boundary when too long."""
+    if len(text) <= MAX_CHARS:
+        return text
+    cut = text[:MAX_CHARS]
+    at = max(cut.rfind("，"), cut.rfind("；"), cut.rfind("、"))
+    return cut[: at + 1] if at > 40 else cut

@@ -1,0 +1,154 @@
+"""CLI commands that need the loaded service: ask, eval, calibrate, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from reportqa.answer import Answer
+from reportqa.cli import EXTRA_COMMANDS, UsageError, _components, _settings
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The JSON form of an answer (CLI ``ask --json`` and HTTP ``/ask`` alike)."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "citations": [
+            {
+                "n": c.n,
+                "passage_id": c.passage.id,
+                "doc_id": c.passage.doc_id,
+                "section_path": list(c.passage.section_path),
+                "page_start": c.passage.page_start,
+                "page_end": c.passage.page_end,
+                "start": c.passage.start,
+                "end": c.passage.end,
+                "quote": c.quote,
+                "quote_start": c.quote_start,
+                "quote_end": c.quote_end,
+            }
+            for c in answer.citations
+        ],
+        "see_also": [
+            {"passage_id": p.id, "doc_id": p.doc_id, "section_path": list(p.section_path),
+             "page_start": p.page_start, "page_end": p.page_end, "start": p.start, "end": p.end,
+             "text": p.text}
+            for p in answer.see_also
+        ],
+        "timings_ms": answer.timings_ms,
+    }
+
+
+def clean_question(text: str) -> str:
+    """Control characters stripped, whitespace trimmed."""
+    return "".join(ch for ch in text if ch.isprintable() or ch in " ").strip()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question with citations."""
+    question = clean_question(args.question)
+    if not question or len(question) > 500:
+        raise UsageError("the question must be 1-500 characters")
+    components = _components(args)
+    answer = components.answerer.answer(question, args.k, args.mode)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=1))
+        return 0
+    print(answer.text)
+    for c in answer.citations:
+        print(f"[{c.n}] {' > '.join(c.passage.section_path)} (p.{c.passage.page_start}"
+              f"{'' if c.passage.page_end == c.passage.page_start else '-' + str(c.passage.page_end)}, "
+              f"offsets {c.passage.start}-{c.passage.end})\n    {c.passage.text}")
+    if answer.abstained and answer.see_also:
+        print("See also:")
+        for p in answer.see_also:
+            print(f"  - {' > '.join(p.section_path)} (p.{p.page_start}): {p.text[:80]}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run question files through retrieval and answering; print and write metrics."""
+    from reportqa.evaluation.report import write_report
+    from reportqa.evaluation.runner import Evaluator, load_questions
+
+    files = [Path(f) for f in (args.questions or ["eval/questions.jsonl"])]
+    questions = [q for f in files for q in load_questions(f)]
+    components = _components(args)
+    evaluator = Evaluator(components.answerer, {s.doc_id: s.text for s in components.sources})
+    modes = ["hybrid", "dense", "bm25"] if args.mode == "all" else [args.mode]
+    results = {}
+    for mode in modes:
+        print(f"… evaluating {len(questions)} questions in {mode} mode", file=sys.stderr)
+        results[mode] = evaluator.run(questions, mode)
+    for mode, r in results.items():
+        print(f"{mode}: recall@5 {r['retrieval']['recall@5']:.3f} mrr@10 {r['retrieval']['mrr@10']:.3f} "
+              f"accuracy {r['answer']['accuracy']:.3f} char_f1 {r['answer']['char_f1']:.3f} "
+              f"abstain P/R {r['abstention']['precision']:.3f}/{r['abstention']['recall']:.3f} "
+              f"false-abstain {r['abstention']['false_abstention_rate']:.3f} "
+              f"cite P/R {r['citation']['precision']:.3f}/{r['citation']['recall']:.3f} "
+              f"p50 {r['latency_ms']['p50']:.1f} ms p95 {r['latency_ms']['p95']:.1f} ms")
+        for t, bt in r["by_type"].items():
+            print(f"   {t:<12} n={bt['n']:<3} accuracy {bt['accuracy']:.3f} recall@5 {bt['recall@5']}")
+    payload: dict[str, Any] = results[modes[0]] if len(modes) == 1 else {"modes": results}
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
+    if args.report:
+        command = "reportqa eval " + " ".join(sys.argv[2:])
+        path = write_report(results, Path(args.report), command)
+        print(f"report written to {path}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Choose the abstention threshold on the question set and store it."""
+    from reportqa.answer.calibration import best_threshold, save_threshold
+    from reportqa.evaluation.metrics import is_correct
+    from reportqa.evaluation.runner import load_questions
+    from reportqa.index.embedder import embedder_id
+    from reportqa.service import build_answerer
+
+    files = [Path(f) for f in (args.questions or ["eval/questions.jsonl"])]
+    questions = [q for f in files for q in load_questions(f)]
+    components = _components(args)
+    open_answerer = build_answerer(components.settings, components.retriever, threshold=-1e9)
+    supports, answerable, right = [], [], []
+    for q in questions:
+        answer = open_answerer.answer(q.question)
+        supports.append(answer.support)
+        answerable.append(q.answerable)
+        right.append(is_correct(answer.text, False, list(q.must_include), True))
+    threshold = best_threshold(supports, answerable, right)
+    model = embedder_id(components.settings)
+    path = save_threshold(model, threshold, {"questions": len(questions),
+                                             "files": [str(f) for f in files]})
+    print(f"abstention threshold {threshold:.4f} for {model} written to {path}")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the commands to the CLI's sub-parsers."""
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=None, help="passages to retrieve")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("eval", help="evaluate retrieval and answers on question files")
+    p.add_argument("--questions", nargs="+", help="JSON Lines question files")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
+    p.add_argument("--json", help="write the metrics as JSON here")
+    p.add_argument("--report", help="write a Markdown report and chart into this folder")
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("calibrate", help="calibrate the abstention threshold on question files")
+    p.add_argument("--questions", nargs="+")
+    p.set_defaults(func=cmd_calibrate)
+
+
+EXTRA_COMMANDS.append(register)
+_ = _settings

@@ -1,0 +1,1 @@
+"""Evaluation: question files, relevance by offsets, metrics and reports."""

