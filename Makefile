@@ -25,7 +25,7 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 run: setup
-	$(BIN)/reportqa summary
+	$(BIN)/reportqa serve
 
 test: setup browser
 	$(BIN)/ruff check src tests

@@ -131,6 +131,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the HTTP service; the index is built in the background when missing or stale."""
+    import uvicorn
+
+    from reportqa.api.app import create_app
+
+    settings = _settings(args).model_copy(update={"host": args.host, "port": args.port})
+    print(f"reportqa: serving {settings.corpus_dir} on http://{args.host}:{args.port}/ "
+          f"(API docs at /docs; the index loads or builds first, /health says when ready)",
+          flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the commands to the CLI's sub-parsers."""
     p = sub.add_parser("ask", help="answer a question with citations")
@@ -148,6 +162,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser("calibrate", help="calibrate the abstention threshold on question files")
     p.add_argument("--questions", nargs="+")
     p.set_defaults(func=cmd_calibrate)
+    p = sub.add_parser("serve", help="start the HTTP service and the web page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
 
 
 EXTRA_COMMANDS.append(register)

@@ -143,11 +143,7 @@ class Answerer:
         currency unit asked for (``多少亿美元``)."""
         terms: list[str] = [normalize(q) for q in QUOTED.findall(question) if q.strip()]
         for word, flag in self.retriever.tokenizer.tagged(question):
-            if word.isdigit():
-                terms.append(word)
-            elif word in UNIT_WORDS:
-                terms.append(word)
-            elif flag in ENTITY_FLAGS and word in self._vocab and not word.isascii() or (
+            if word.isdigit() or word in UNIT_WORDS or flag in ENTITY_FLAGS and word in self._vocab and not word.isascii() or (
                 flag == "eng" and word in self._vocab and len(word) >= 2
             ):
                 terms.append(word)

@@ -1,0 +1,231 @@
+"""The HTTP service: thin routes over the loaded components.
+
+Models and the index load once, in the app's lifespan (in a worker thread,
+so /health answers 503 while loading). Routes parse, call one library
+function and render.
+"""
+
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from reportqa.api.schemas import (
+    AskRequest,
+    AskResponse,
+    DocumentOut,
+    ErrorOut,
+    HealthOut,
+    HitOut,
+    NoteOut,
+    ParagraphOut,
+    PassageOut,
+    RowOut,
+    SectionOut,
+    TableOut,
+)
+from reportqa.cli import hit_json
+from reportqa.commands import answer_json
+from reportqa.service import Components, load_components
+from reportqa.settings import Settings
+
+MAX_BODY = 16 * 1024
+STATIC = Path(str(resources.files("reportqa.api") / "static"))
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut},
+    422: {"model": ErrorOut}, 503: {"model": ErrorOut},
+}
+
+
+def create_app(
+    settings: Settings | None = None,
+    components: Components | None = None,
+    loader: Callable[[Settings], Components] | None = None,
+) -> FastAPI:
+    """Build the FastAPI app.
+
+    Args:
+        settings: the service settings (read from the environment by default).
+        components: ready components (tests); otherwise loaded in the lifespan.
+        loader: how to load components from settings (default: load, building
+            the index when it is missing or stale).
+    """
+    settings = settings or Settings()
+    load = loader or (lambda s: load_components(s, build_if_needed=True, progress=True))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.components = components
+        app.state.error = None
+        task = None
+        if components is None:
+            async def _load() -> None:
+                try:
+                    app.state.components = await asyncio.to_thread(load, settings)
+                except Exception as exc:  # reported by /health, never a 500
+                    app.state.error = str(exc)
+            task = asyncio.create_task(_load())
+        yield
+        if task is not None and not task.done():
+            task.cancel()
+
+    app = FastAPI(
+        title="reportqa",
+        version="0.1.0",
+        description="Question answering with citations over 《中国数字贸易发展报告2022》.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.components = components
+    app.state.error = None
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                return JSONResponse({"detail": "invalid Content-Length"}, status_code=400)
+            if int(length) > MAX_BODY:
+                return JSONResponse({"detail": "request body over 16 KB"}, status_code=413)
+        elif request.method in ("POST", "PUT", "PATCH"):
+            body = await request.body()
+            if len(body) > MAX_BODY:
+                return JSONResponse({"detail": "request body over 16 KB"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        messages = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+            message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+            messages.append(f"{field or 'body'}: {message}")
+        return JSONResponse({"detail": "; ".join(messages)}, status_code=422)
+
+    def get_settings(request: Request) -> Settings:
+        return request.app.state.settings  # type: ignore[no-any-return]
+
+    def require_key(request: Request, conf: Annotated[Settings, Depends(get_settings)]) -> None:
+        if not conf.api_key:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), conf.api_key):
+            raise HTTPException(401, "missing or wrong API key: send Authorization: Bearer <key>")
+
+    def get_components(request: Request) -> Components:
+        loaded = request.app.state.components
+        if loaded is None:
+            detail = request.app.state.error or "the index is still loading"
+            raise HTTPException(503, detail)
+        return loaded  # type: ignore[no-any-return]
+
+    Loaded = Annotated[Components, Depends(get_components)]
+    protected = [Depends(require_key)]
+
+    @app.get("/health", response_model=HealthOut, tags=["service"],
+             responses={503: {"model": HealthOut}})
+    def health(request: Request) -> Any:
+        """Status, passages, model and index build time; 503 until the index is loaded."""
+        loaded: Components | None = request.app.state.components
+        if loaded is None:
+            error = request.app.state.error
+            body = HealthOut(status="error" if error else "loading", passages=0, model="",
+                             index_built_at=None, documents=[], detail=error)
+            return JSONResponse(body.model_dump(), status_code=503)
+        manifest = loaded.index.manifest
+        return HealthOut(status="ok", passages=len(loaded.index.passages),
+                         model=str(manifest["embedding"]["model"]),
+                         index_built_at=manifest.get("created_at"),
+                         documents=sorted(loaded.documents))
+
+    @app.post("/ask", response_model=AskResponse, tags=["qa"], dependencies=protected,
+              responses=ERRORS)
+    def ask(body: AskRequest, loaded: Loaded) -> Any:
+        """Answer a question with citations (the same object as ``reportqa ask --json``)."""
+        return answer_json(loaded.answerer.answer(body.question, body.top_k, body.mode))
+
+    @app.get("/search", response_model=list[HitOut], tags=["qa"], dependencies=protected,
+             responses=ERRORS)
+    def search(
+        loaded: Loaded,
+        q: Annotated[str, Query(min_length=1, max_length=500, description="the query")],
+        k: Annotated[int, Query(ge=1, le=20)] = 5,
+        mode: Literal["hybrid", "dense", "bm25"] | None = None,
+    ) -> Any:
+        """Search passages (the same array as ``reportqa search --json``)."""
+        query = "".join(ch for ch in q if ch.isprintable() or ch == " ").strip()
+        if not query:
+            raise HTTPException(422, "q: the query is empty after trimming")
+        return [hit_json(h) for h in loaded.retriever.search(query, k, mode)]
+
+    @app.get("/passages/{passage_id}", response_model=PassageOut, tags=["report"],
+             dependencies=protected, responses=ERRORS)
+    def passage(passage_id: str, loaded: Loaded) -> Any:
+        """One passage with its location and the ids of its neighbours."""
+        passages = loaded.index.passages
+        at = next((k for k, p in enumerate(passages) if p.id == passage_id), None)
+        if at is None:
+            raise HTTPException(404, f"unknown passage id {passage_id!r}")
+        p = passages[at]
+        prev_id = passages[at - 1].id if at > 0 and passages[at - 1].doc_id == p.doc_id else None
+        next_id = (passages[at + 1].id if at + 1 < len(passages) and passages[at + 1].doc_id == p.doc_id
+                   else None)
+        return PassageOut(
+            id=p.id, doc_id=p.doc_id, kind=p.kind, text=p.text, section_path=list(p.section_path),
+            page_start=p.page_start, page_end=p.page_end, start=p.start, end=p.end,
+            spans=[tuple(s) for s in p.spans], previous_id=prev_id, next_id=next_id,
+        )
+
+    @app.get("/documents/{doc_id}", response_model=DocumentOut, tags=["report"],
+             dependencies=protected, responses=ERRORS)
+    def document(doc_id: str, loaded: Loaded) -> Any:
+        """The rebuilt report: sections, paragraphs, tables and notes, with offsets."""
+        doc = loaded.documents.get(doc_id)
+        if doc is None:
+            raise HTTPException(404, f"unknown document id {doc_id!r}")
+        notes = [NoteOut(id=c.id, kind="caption", text=f"{c.text}（{c.source}）" if c.source else c.text,
+                         section_path=list(c.section_path), page_start=c.page_start,
+                         page_end=c.page_end, start=c.start, end=c.end) for c in doc.captions]
+        notes += [NoteOut(id=f.id, kind="footnote", text=f"{f.number} {f.text}",
+                          section_path=list(f.section_path), page_start=f.page_start,
+                          page_end=f.page_end, start=f.start, end=f.end) for f in doc.footnotes]
+        return DocumentOut(
+            doc_id=doc.doc_id, pages=len(doc.pages), first_page=doc.pages[0].number,
+            last_page=doc.pages[-1].number,
+            sections=[SectionOut(id=s.id, title=s.title, level=s.level, path=list(s.path),
+                                 start=s.start, end=s.end, is_box=s.is_box) for s in doc.sections],
+            paragraphs=[ParagraphOut(id=p.id, text=p.text, section_path=list(p.section_path),
+                                     page_start=p.page_start, page_end=p.page_end, start=p.start,
+                                     end=p.end, in_box=p.in_box, offsets=list(p.offsets))
+                        for p in doc.paragraphs],
+            tables=[TableOut(id=t.id, number=t.number, title=t.title, unit=t.unit,
+                             header=list(t.header),
+                             rows=[RowOut(cells=list(r.cells), start=r.start, end=r.end) for r in t.rows],
+                             source=t.source, section_path=list(t.section_path),
+                             page_start=t.page_start, page_end=t.page_end, start=t.start, end=t.end)
+                    for t in doc.tables],
+            notes=notes,
+        )
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    return app

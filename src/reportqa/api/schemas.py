@@ -1,0 +1,202 @@
+"""Request and response models of the HTTP API (separate from internal records)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+
+def _clean(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable() or ch == " ").strip()
+
+
+class AskRequest(BaseModel):
+    """A question, with optional retrieval depth and mode."""
+
+    question: str = Field(description="1-500 characters after trimming; control characters are removed")
+    top_k: int | None = Field(default=None, ge=1, le=20, description="passages to retrieve (1-20)")
+    mode: Literal["hybrid", "dense", "bm25"] | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        value = _clean(value)
+        if not 1 <= len(value) <= 500:
+            raise ValueError("question must be 1-500 characters after trimming")
+        return value
+
+
+class CitationOut(BaseModel):
+    """A cited passage and the quoted sentence, located in the corpus file."""
+
+    n: int
+    passage_id: str
+    doc_id: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    quote: str
+    quote_start: int
+    quote_end: int
+
+
+class SeeAlsoOut(BaseModel):
+    """A close passage offered when the answer abstains."""
+
+    passage_id: str
+    doc_id: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    text: str
+
+
+class Timings(BaseModel):
+    """Milliseconds spent retrieving, answering and in all."""
+
+    retrieve: float
+    answer: float
+    total: float
+
+
+class AskResponse(BaseModel):
+    """The same object as ``reportqa ask --json``."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+    see_also: list[SeeAlsoOut]
+    timings_ms: Timings
+
+
+class HitOut(BaseModel):
+    """A search hit as ``reportqa search --json`` prints it."""
+
+    id: str
+    score: float
+    rank: int
+    kind: str
+    text: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    doc_id: str
+
+
+class PassageOut(BaseModel):
+    """One passage with its location and its neighbours' ids."""
+
+    id: str
+    doc_id: str
+    kind: str
+    text: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    spans: list[tuple[int, int]]
+    previous_id: str | None
+    next_id: str | None
+
+
+class SectionOut(BaseModel):
+    """A heading of the rebuilt report."""
+
+    id: str
+    title: str
+    level: int
+    path: list[str]
+    start: int
+    end: int
+    is_box: bool
+
+
+class ParagraphOut(BaseModel):
+    """A paragraph of the rebuilt report."""
+
+    id: str
+    text: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    in_box: bool
+    offsets: list[int] = Field(description="corpus offset of each character of text")
+
+
+class RowOut(BaseModel):
+    """A table row."""
+
+    cells: list[str]
+    start: int
+    end: int
+
+
+class TableOut(BaseModel):
+    """A table of the rebuilt report."""
+
+    id: str
+    number: str
+    title: str
+    unit: str
+    header: list[str]
+    rows: list[RowOut]
+    source: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+
+
+class NoteOut(BaseModel):
+    """A figure caption or a footnote."""
+
+    id: str
+    kind: Literal["caption", "footnote"]
+    text: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+
+
+class DocumentOut(BaseModel):
+    """The rebuilt report for the viewer, every unit with its offsets."""
+
+    doc_id: str
+    pages: int
+    first_page: int
+    last_page: int
+    sections: list[SectionOut]
+    paragraphs: list[ParagraphOut]
+    tables: list[TableOut]
+    notes: list[NoteOut]
+
+
+class HealthOut(BaseModel):
+    """Service status."""
+
+    status: Literal["ok", "loading", "error"]
+    passages: int
+    model: str
+    index_built_at: str | None
+    documents: list[str]
+    detail: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """An error with a message."""
+
+    detail: str
