@@ -143,7 +143,7 @@ def test_table_row_text_is_self_contained(passages: list[Passage]) -> None:
     (jiangsu,) = [p for p in passages if p.kind == "table_row" and "江苏：" in p.text]
     assert jiangsu.text == (
         "表2 2022年12个基地所在省市可数字化交付服务贸易情况（单位：亿美元；%）"
-        "江苏：进出口额307.53，增速12.11；出口额179.61，增速22.84；进口额127.91，增速-0.14"
+        "江苏：进出口额307.53，增速12.11%；出口额179.61，增速22.84%；进口额127.91，增速-0.14%"
     )
     (dalian,) = [p for p in passages if p.kind == "table_row" and "大连高新区：" in p.text]
     assert dalian.text == (

@@ -168,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (CorpusError, IndexLoadError, UsageError, ValueError, OSError) as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from reportqa.answer import Answerer, ComposerConfig
 from reportqa.answer.calibration import load_threshold
+from reportqa.answer.generators import Generator, OpenAIGenerator, TransformersGenerator
 from reportqa.chunking import ChunkingConfig
 from reportqa.index.embedder import Embedder, build_embedder, embedder_id
 from reportqa.index.store import (
@@ -110,4 +111,17 @@ def build_answerer(settings: Settings, retriever: Retriever, threshold: float | 
         threshold = settings.abstain_threshold
     if threshold is None:
         threshold = load_threshold(embedder_id(settings))
-    return Answerer(retriever, ComposerConfig(abstain_threshold=threshold))
+    return Answerer(retriever, ComposerConfig(abstain_threshold=threshold), build_generator(settings))
+
+
+def build_generator(settings: Settings) -> Generator | None:
+    """The optional answer writer the settings name (``extractive`` means none)."""
+    if settings.generator == "transformers":
+        if not settings.generator_model_path:
+            raise ValueError("generator 'transformers' needs REPORTQA_GENERATOR_MODEL_PATH")
+        return TransformersGenerator(settings.generator_model_path)
+    if settings.generator == "openai":
+        if not settings.generator_url:
+            raise ValueError("generator 'openai' needs REPORTQA_GENERATOR_URL")
+        return OpenAIGenerator(settings.generator_url, settings.generator_model)
+    return None

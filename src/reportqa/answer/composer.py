@@ -90,6 +90,7 @@ class ComposerConfig:
     cue_bonus: float = 0.06
     critical_weight: float = 0.15
     abstain_threshold: float = 0.5
+    generator_passages: int = 5
 
 
 def numbers_in(text: str) -> set[str]:
@@ -296,6 +297,32 @@ class Answerer:
             budget -= len(sentence.text)
         return out
 
+    def _generated(self, question: str, hits: list[Hit], support: float) -> Answer | None:
+        """The generator's answer when it passes the checks, else ``None``:
+        markers must point at given passages, the answer must fit 200
+        characters, and every number must be in a cited passage."""
+        passages = [h.passage for h in hits[: self.config.generator_passages]]
+        try:
+            raw = self.generator.generate(question, passages)  # type: ignore[union-attr]
+        except Exception:  # an unreachable endpoint or a failing model: fall back
+            return None
+        markers = [int(m) for m in MARKER.findall(raw)]
+        if not markers or any(not 1 <= m <= len(passages) for m in markers):
+            return None
+        if len(re.sub(r"\s", "", MARKER.sub("", raw))) > MAX_CHARS:
+            return None
+        order = list(dict.fromkeys(markers))
+        renumber = {old: new for new, old in enumerate(order, start=1)}
+        text = MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", raw)
+        cited = [passages[old - 1] for old in order]
+        if not numbers_supported(text, cited):
+            return None
+        citations = []
+        for old, passage in zip(order, cited, strict=True):
+            quote = _best_quote(passage, text)
+            citations.append(Citation(renumber[old], passage, quote.text, quote.start, quote.end))
+        return Answer(question, text, False, tuple(citations), support)
+
     def answer(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         """Retrieve, compose and check an answer to ``question``."""
         question = question.strip()
@@ -318,6 +345,10 @@ class Answerer:
         support = self.support(question, vector, ranked[0])
         if support < self.config.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
+        if self.generator is not None:
+            written = self._generated(question, hits, support)
+            if written is not None:
+                return written
         chosen = self.choose(question, ranked)
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
@@ -333,6 +364,15 @@ class Answerer:
         if not numbers_supported(text, [c.passage for c in citations]):
             return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
         return Answer(question, text, False, tuple(citations), support)
+
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _best_quote(passage: Passage, text: str) -> Sentence:
+    """The passage sentence sharing most characters with ``text``."""
+    chars = set(text)
+    return max(passage.sentences, key=lambda s: len(set(s.text) & chars))
 
 
 def _clip(text: str) -> str:

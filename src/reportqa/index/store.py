@@ -10,6 +10,7 @@ killed at any point leaves the previous index loadable.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -164,6 +165,19 @@ class IndexBuilder:
         """Parse, chunk, embed and index ``sources`` into ``directory``."""
         began = time.perf_counter()
         directory.mkdir(parents=True, exist_ok=True)
+        with (directory / ".lock").open("w") as lock:
+            # one build at a time per index folder: a second waits for the first
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._build(sources, directory, progress, on_stage, began)
+
+    def _build(
+        self,
+        sources: list[SourceFile],
+        directory: Path,
+        progress: bool,
+        on_stage: Callable[[str], None] | None,
+        began: float,
+    ) -> BuildReport:
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
         try:
@@ -193,7 +207,7 @@ class IndexBuilder:
                 for passage in passages:
                     fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
             with (tmp / names["bm25"]).open("wb") as fh:
-                np.savez(fh, **bm25.to_arrays())
+                np.savez(fh, **bm25.to_arrays())  # type: ignore[arg-type]
             with (tmp / names["sentences"]).open("wb") as fh:
                 np.save(fh, sentence_vectors.astype(np.float32))
             seconds = time.perf_counter() - began
@@ -226,7 +240,7 @@ class IndexBuilder:
     @staticmethod
     def _remove_old(directory: Path, keep: set[str]) -> None:
         for path in directory.iterdir():
-            old_build = path.name.startswith(FILES) and path.name not in keep
+            old_build = path.name.startswith(tuple(f"{k}-" for k in FILES)) and path.name not in keep
             if old_build or (path.name.startswith(".build-") and path.is_dir()):
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)

@@ -327,8 +327,11 @@ class _DocumentBuilder:
         paragraphs = tuple(self._paragraph(p, markers) for p in c.paragraphs)
         tables = tuple(self._table(*t) for t in c.tables)
         captions = tuple(self._caption(*cap) for cap in c.captions)
-        footnotes = tuple(self._footnote(*f) for f in c.footnotes)
-        ends = [u.end for u in (*paragraphs, *tables, *captions)]
+        footnotes = tuple(
+            self._footnote(number, lines, marker, self._path_at(c.headings, marker, path))
+            for number, lines, marker, path in c.footnotes
+        )
+        ends = [p.end for p in paragraphs] + [t.end for t in tables] + [f.end for f in captions]
         sections = []
         heads = c.headings
         for k, (title, level, path, start, is_box) in enumerate(heads):
@@ -352,6 +355,18 @@ class _DocumentBuilder:
             captions,
             footnotes,
         )
+
+    @staticmethod
+    def _path_at(
+        headings: list[tuple[str, int, tuple[str, ...], int, bool]], offset: int, default: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """Section path in force at ``offset``: a footnote belongs where its marker is."""
+        path = default
+        for _, _, heading_path, start, _ in headings:
+            if start > offset:
+                break
+            path = heading_path
+        return path
 
     def _paragraph(self, p: _Open, markers: frozenset[int]) -> Paragraph:
         text, offsets = clean_pieces(((ln.text, ln.start) for ln in p.lines), markers)

@@ -35,7 +35,7 @@ class CorpusReader:
         if b"\x00" in data:
             raise CorpusError(f"{path}: corpus file is binary, expected UTF-8 text")
         try:
-            text = data.decode("utf-8")
+            text = data.decode("utf-8-sig")  # a byte-order mark is not text
         except UnicodeDecodeError as exc:
             raise CorpusError(f"{path}: corpus file is not valid UTF-8 (byte {exc.start})") from None
         return SourceFile(path.stem, str(path), text, hashlib.sha256(data).hexdigest())

@@ -92,8 +92,10 @@ class Retriever:
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
         """Top-``k`` passages for ``query``; safe to call from several threads."""
-        return self.search_vector(query, self.encode(query) if (mode or self.mode) != "bm25" else None,
-                                  k, mode)
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        return self.search_vector(query, self.encode(query) if mode != "bm25" else None, k, mode)
 
     def dense_candidates(self, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Dense scores, best first: the mean of the passage's own similarity and
