@@ -72,7 +72,7 @@ def test_config_rejects_tiny_targets() -> None:
 
 def test_counts_by_kind(passages: list[Passage]) -> None:
     assert Counter(p.kind for p in passages) == Counter(
-        {"prose": 157, "box": 22, "table": 5, "table_row": 38, "caption": 6, "footnote": 3}
+        {"prose": 157, "box": 24, "table": 5, "table_row": 38, "caption": 6, "footnote": 3}
     )
 
 

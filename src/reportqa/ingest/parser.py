@@ -40,7 +40,7 @@ FIGURE = re.compile(r"^图\s*(\d+)(?:\s|$)")
 SOURCE = re.compile(r"^(数据来源|资料来源)\s*[：:]")
 UNIT = re.compile(r"^[（(]\s*单位\s*[：:].*[）)]$")
 NUMBER = re.compile(r"^-?\d+(?:\.\d+)?%?$")
-SENTENCE_END = ("。", "！", "？", "。”", "！”", "？”", "；")
+SENTENCE_END = ("。", "！", "？", "。”", "！”", "？”")  # a paragraph may close after these
 HEADING_STOPS = re.compile(r"[。！？；]")
 TITLE_STOPS = re.compile(r"[，。、：；！？“”《》,.:;]")
 CELL_STOPS = re.compile(r"[，。；、]")
@@ -339,7 +339,12 @@ class _DocumentBuilder:
                 (h[3] for h in heads[k + 1 :] if (h[1] <= level) or is_box),
                 len(self.text),
             )
-            end = max((e for e in ends if start < e <= nxt), default=start + len(title))
+            if is_box:
+                ends_here = [p.end for p in paragraphs if p.in_box and p.section_path[-1:] == (title,)
+                             and p.start >= start]
+                end = max(ends_here, default=start + len(title))
+            else:
+                end = max((e for e in ends if start < e <= nxt), default=start + len(title))
             sections.append(
                 Section(self._id("sec", start, end), title, min(level, 5), path, start, end, is_box)
             )

@@ -1,0 +1,254 @@
+"""Tests of the answer composer: the number check on its own, then cited
+answers from the real model and index (``real_components``), and the JSON
+contract of ``reportqa ask --json``."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable
+
+import pytest
+
+from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
+from reportqa.answer.composer import numbers_in
+from reportqa.chunking import Passage, Sentence
+from reportqa.commands import answer_json
+from reportqa.evaluation.metrics import answer_length
+from reportqa.segment.tokenizer import normalize
+from reportqa.service import Components
+
+MARKER = re.compile(r"\[(\d+)\]")
+SEGMENT = re.compile(r"(.*?)\[(\d+)\]", re.S)
+SICHUAN = "四川省2022年可数字化交付服务出口额是多少？"
+UNANSWERABLE = "2022年韩国可数字化服务出口额是多少？"
+
+# Questions of every kind that the report answers with figures: (question, a figure the answer holds).
+WITH_FIGURES = [
+    ("据WTO统计，2022年全球可数字化交付服务出口额是多少？", "4.1万亿美元"),
+    ("截至2022年底，中国光缆线路总长度达到多少？", "5958万公里"),
+    ("中国累计建成开通了多少个5G基站？", "231.2万个"),
+    (SICHUAN, "52.23"),
+    ("表1中，2022年美国可数字化服务贸易进出口额是多少？", "10478.31"),
+    ("预计全球电子商务零售额将在哪一年突破7万亿美元？", "2025年"),
+    ("2022年中部、西部和东北地区中，哪个地区的可数字化交付服务贸易规模最大？", "151.38亿美元"),
+    ("2022年中国创新能力在全球创新指数中的综合排名与2012年相比有何变化？", "第11位"),
+    ("2022年重庆借助西南出海的那条陆海物流通道运了多少集装箱？", "14.8万标箱"),
+    ("“2022中国数字经济100强”入选企业的总市值是多少？", "16.5万亿元"),
+]
+# Answers that cite two passages today (list questions whose answer spans two sentences).
+TWO_PASSAGES = [
+    "在全球数字贸易规则中，各经济体在哪些议题上进行规则协调？",
+    "为塑造数字贸易发展新动能，报告提出要培育哪些新模式新业态？",
+]
+
+
+def passage(text: str, pid: str = "p-test") -> Passage:
+    """A passage with one sentence, for tests that need no index."""
+    return Passage(pid, "doc", "prose", text, ("一、测试",), 1, 1, 0, len(text), ((0, len(text)),),
+                   (Sentence(text, 0, len(text)),))
+
+
+# -- the number check ------------------------------------------------------------------------
+
+
+def test_numbers_in_reads_decimals_and_full_width_digits() -> None:
+    assert numbers_in("出口额５２.２３亿美元，增速8.12%，2022年") == {"52.23", "8.12", "2022"}
+    assert numbers_in("没有数字") == set()
+
+
+def test_numbers_supported_by_a_cited_passage() -> None:
+    cited = [passage("四川：进出口额68.83，增速8.82%；出口额52.23，增速8.12%")]
+    assert numbers_supported("四川出口额52.23亿美元，增速8.12%[1]", cited)
+    # a number in the second cited passage counts
+    assert numbers_supported("出口额52.23[1]，2022年[2]", [*cited, passage("2022年", "p-2")])
+    # the digits of a citation marker are not numbers of the answer
+    assert numbers_supported("增速8.12%[3]", cited)
+    # an answer without numbers needs nothing
+    assert numbers_supported("没有数字[1]", cited)
+
+
+def test_numbers_not_in_the_cited_passages_fail() -> None:
+    cited = [passage("四川：进出口额68.83，增速8.82%；出口额52.23，增速8.12%")]
+    assert not numbers_supported("四川出口额52.24亿美元[1]", cited)
+    assert not numbers_supported("出口额52.23，进口额16.60[1]", cited)
+    assert not numbers_supported("出口额52.23[1]", [])
+
+
+def test_numbers_supported_compares_whole_numbers() -> None:
+    # "52" is not a number of "52.23", and "3" is not one of "2023年": a figure must
+    # appear as itself, not as a piece of a longer figure
+    cited = [passage("2023年出口额52.23亿美元")]
+    assert not numbers_supported("出口额52亿美元[1]", cited)
+    assert not numbers_supported("增长3%[1]", cited)
+    assert not numbers_supported("出口额2.23亿美元[1]", cited)
+
+
+# -- answers from the real model -------------------------------------------------------------
+
+
+def cited_segments(answer: Answer) -> list[tuple[str, Passage]]:
+    """The answer's pieces, each with the passage its marker points at."""
+    by_n = {c.n: c.passage for c in answer.citations}
+    return [(text, by_n[int(n)]) for text, n in SEGMENT.findall(answer.text)]
+
+
+def whole_number_in(number: str, text: str) -> bool:
+    """``number`` appears in ``text`` as a number of its own."""
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)", normalize(text)) is not None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [q for q, _ in WITH_FIGURES[:4]] + TWO_PASSAGES)
+def test_markers_match_the_citations(real_components: Components, question: str) -> None:
+    answer = real_components.answerer.answer(question)
+    assert not answer.abstained
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert {int(n) for n in MARKER.findall(answer.text)} == set(numbers)
+    # every piece of text ends in a marker: no uncited sentence
+    assert MARKER.sub("", SEGMENT.sub("", answer.text)) == ""
+    assert len({c.passage.id for c in answer.citations}) == len(numbers)
+    if question in TWO_PASSAGES:
+        assert numbers == [1, 2]
+    for c in answer.citations:
+        # the quote is a sentence of the cited passage, located inside the passage's span
+        assert c.quote in c.passage.text
+        assert c.passage.start <= c.quote_start < c.quote_end <= c.passage.end
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "figure"), WITH_FIGURES)
+def test_every_number_appears_in_a_cited_passage(real_components: Components, question: str,
+                                                 figure: str) -> None:
+    answer = real_components.answerer.answer(question)
+    assert not answer.abstained
+    assert figure in answer.text
+    body = MARKER.sub("", answer.text)
+    assert numbers_in(body)  # the check below is not vacuous
+    assert numbers_supported(answer.text, [c.passage for c in answer.citations])
+    for text, cited in cited_segments(answer):
+        # extractive: each piece is the cited passage's own text, and its numbers are there
+        assert normalize(text) in normalize(cited.text), (text, cited.text)
+        for number in numbers_in(text):
+            assert whole_number_in(number, cited.text), (number, cited.text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [q for q, _ in WITH_FIGURES] + TWO_PASSAGES)
+def test_answers_are_at_most_200_characters(real_components: Components, question: str) -> None:
+    answer = real_components.answerer.answer(question)
+    assert 0 < answer_length(answer.text) <= 200
+    assert len(MARKER.findall(answer.text)) <= 3  # 1-3 sentences, one marker each
+
+
+@pytest.mark.slow
+def test_unanswerable_question_abstains(real_components: Components) -> None:
+    answer = real_components.answerer.answer(UNANSWERABLE)
+    assert answer.abstained is True
+    assert answer.text == ABSTAIN_TEXT == "报告中没有找到相关信息"
+    assert answer.citations == ()
+    # the closest passages come along as "see also", and the JSON form carries them
+    assert 1 <= len(answer.see_also) <= 3
+    data = answer_json(answer)
+    assert data["citations"] == []
+    assert [s["passage_id"] for s in data["see_also"]] == [p.id for p in answer.see_also]
+
+
+@pytest.mark.slow
+def test_sichuan_table_row_answer(real_components: Components) -> None:
+    answer = real_components.answerer.answer(SICHUAN)
+    assert not answer.abstained
+    assert "52.23" in answer.text
+    assert len(answer.citations) == 1
+    cited = answer.citations[0].passage
+    assert cited.kind == "table_row"
+    assert cited.text.startswith("表2 2022年12个基地所在省市可数字化交付服务贸易情况")
+    assert "四川：进出口额68.83，增速8.82%；出口额52.23，增速8.12%" in cited.text
+    assert (cited.page_start, cited.page_end) == (35, 35)
+    assert cited.section_path == ("实践篇——国家数字服务出口基地发展实践", "一、基地所在省市数字贸易发展成效",
+                                  "（一）基地及所在省市数字贸易发展情况", "1.可数字化交付服务进出口规模保持稳定增长")
+    # the row's span in the corpus file is the source line of the 四川 row
+    corpus = {s.doc_id: s.text for s in real_components.sources}[cited.doc_id]
+    assert corpus[cited.start:cited.end].split() == ["四川", "68.83", "8.82", "52.23", "8.12", "16.60",
+                                                      "11.06"]
+
+
+@pytest.mark.slow
+def test_one_model_forward_per_question(real_components: Components,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = real_components.embedder
+    calls: list[list[str]] = []
+    original = embedder.embed_queries
+
+    def counting(texts: list[str]) -> object:
+        calls.append(list(texts))
+        return original(texts)
+
+    def forbidden(*args: object, **kwargs: object) -> object:
+        raise AssertionError("embed_passages called while answering")
+
+    monkeypatch.setattr(embedder, "embed_queries", counting)
+    monkeypatch.setattr(embedder, "embed_passages", forbidden)
+    for question in (SICHUAN, UNANSWERABLE, TWO_PASSAGES[0]):
+        before_calls, before_forwards = len(calls), embedder.forwards
+        real_components.answerer.answer(question)
+        assert len(calls) == before_calls + 1
+        assert calls[-1] == [question]
+        assert embedder.forwards == before_forwards + 1
+
+
+# -- reportqa ask --json --------------------------------------------------------------------
+
+ASK_KEYS = {"question", "answer", "abstained", "citations", "see_also", "timings_ms"}
+CITATION_KEYS = {"n", "passage_id", "doc_id", "section_path", "page_start", "page_end", "start", "end", "quote",
+                 "quote_start", "quote_end"}
+
+
+@pytest.mark.slow
+def test_ask_json_contract(real_components: Components,
+                           run_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    settings = real_components.settings
+    result = run_cli("ask", f"  {SICHUAN}\x07 ", "--json",
+                     env={"REPORTQA_INDEX_DIR": str(settings.index_dir),
+                          "REPORTQA_CORPUS_DIR": str(settings.corpus_dir), "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == ASK_KEYS
+    assert data["question"] == SICHUAN  # trimmed, control character removed
+    assert isinstance(data["abstained"], bool) and data["abstained"] is False
+    assert data["see_also"] == []
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+    timings = data["timings_ms"]
+    assert all(isinstance(v, float) and v >= 0 for v in timings.values())
+    assert timings["total"] == pytest.approx(timings["retrieve"] + timings["answer"], abs=0.02)
+    assert all(set(c) == CITATION_KEYS for c in data["citations"])
+    expected = answer_json(real_components.answerer.answer(SICHUAN))
+    assert {k: v for k, v in data.items() if k != "timings_ms"} == \
+        {k: v for k, v in expected.items() if k != "timings_ms"}
+    citation = data["citations"][0]
+    assert citation["n"] == 1
+    assert citation["page_start"] == citation["page_end"] == 35
+    assert citation["section_path"][-1] == "1.可数字化交付服务进出口规模保持稳定增长"
+
+
+@pytest.mark.slow
+def test_ask_json_abstains(real_components: Components,
+                           run_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    settings = real_components.settings
+    result = run_cli("--index-dir", str(settings.index_dir), "--corpus-dir", str(settings.corpus_dir),
+                     "ask", UNANSWERABLE, "--json", env={"HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == ASK_KEYS
+    assert (data["answer"], data["abstained"], data["citations"]) == (ABSTAIN_TEXT, True, [])
+    see_also_keys = {"passage_id", "doc_id", "section_path", "page_start", "page_end", "start", "end", "text"}
+    assert data["see_also"] and all(set(s) == see_also_keys for s in data["see_also"])
+
+
+def test_ask_rejects_an_empty_question(run_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    result = run_cli("ask", " \x07 \t", "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == ["reportqa: error: the question must be 1-500 characters"]
