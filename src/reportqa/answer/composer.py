@@ -84,11 +84,11 @@ class ComposerConfig:
 
     top_k: int = 8
     max_sentences: int = 3
-    dense_weight: float = 0.45
+    dense_weight: float = 0.6
     coverage_weight: float = 0.35
     rank_weight: float = 0.1
     cue_bonus: float = 0.06
-    critical_weight: float = 0.15
+    critical_weight: float = 0.1
     abstain_threshold: float = 0.5
     generator_passages: int = 5
 
@@ -219,6 +219,8 @@ class Answerer:
         seen: set[int] = set()
         out: list[Candidate] = []
         for hit in hits:
+            if hit.passage.kind == "table":
+                continue  # a whole table is no sentence: its rows answer
             passage_idx = self._passage_index(hit.passage)
             heading = hit.passage.heading
             context = " ".join(hit.passage.section_path) + hit.passage.text

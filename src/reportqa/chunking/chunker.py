@@ -21,7 +21,7 @@ class ChunkingConfig:
         overlap_sentences: sentences repeated at the start of the next passage.
     """
 
-    target_chars: int = 240
+    target_chars: int = 320
     overlap_sentences: int = 1
 
     def __post_init__(self) -> None:
