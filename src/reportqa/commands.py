@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
     if args.report:
-        command = "reportqa eval " + " ".join(sys.argv[2:])
+        command = "reportqa " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         path = write_report(results, Path(args.report), command)
         print(f"report written to {path}")
     return 0

@@ -101,8 +101,8 @@ def numbers_in(text: str) -> set[str]:
 def numbers_supported(answer: str, passages: list[Passage]) -> bool:
     """True when every number in ``answer`` (markers aside) is in a cited passage."""
     body = re.sub(r"\[\d+\]", "", answer)
-    cited = normalize("".join(p.text for p in passages))
-    return all(n in cited for n in numbers_in(body))
+    cited = normalize("\n".join(p.text for p in passages))
+    return all(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d]|\.\d)", cited) for n in numbers_in(body))
 
 
 class Answerer:

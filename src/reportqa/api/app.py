@@ -112,6 +112,9 @@ def create_app(
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         messages = []
         for error in exc.errors():
+            if error.get("type") == "json_invalid":
+                messages.append("body: not valid JSON")
+                continue
             field = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
             message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
             messages.append(f"{field or 'body'}: {message}")
