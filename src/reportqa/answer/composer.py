@@ -184,7 +184,9 @@ class Answerer:
         if not terms:
             return 0.0, frozenset()
         norm = normalize(text)
-        got = {t: self._covered(t, norm) for t in terms}
+        # 的 is often inserted inside a compound: 可数字化交付的服务 ~ 可数字化交付服务
+        loose = norm.replace("的", "")
+        got = {t: max(self._covered(t, norm), self._covered(t, loose)) for t in terms}
         total = sum(terms.values())
         score = sum(terms[t] * got[t] for t in terms) / total
         return score, frozenset(t for t, v in got.items() if v >= 0.99)

@@ -18,6 +18,29 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 
 
+def diversify(ranked: list[tuple[int, float]], passages: list[Passage], cap: int) -> list[tuple[int, float]]:
+    """Keep at most ``cap`` rows of one table ahead of other passages.
+
+    Every row repeats its table's title, so a query that matches the title
+    would otherwise fill the top of the list with rows of a single table;
+    the extra rows move behind the other candidates, in their order.
+    """
+    if cap <= 0:
+        return ranked
+    seen: dict[tuple[str, tuple[str, ...]], int] = {}
+    head, tail = [], []
+    for item in ranked:
+        passage = passages[item[0]]
+        if passage.kind == "table_row":
+            key = (passage.doc_id, passage.section_path)
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > cap:
+                tail.append(item)
+                continue
+        head.append(item)
+    return head + tail
+
+
 @dataclass(frozen=True)
 class Hit:
     """A retrieved passage with its fused score and 1-based rank."""
@@ -51,6 +74,7 @@ class Retriever:
         dense_weight: weight of the dense ranking (BM25 gets ``1 - dense_weight``).
         rrf_k: the RRF constant.
         candidates: how many candidates each side contributes to fusion.
+        rows_per_table: rows of one table allowed ahead of other passages (0: no limit).
     """
 
     def __init__(
@@ -64,6 +88,7 @@ class Retriever:
         dense_weight: float = 0.5,
         rrf_k: int = 60,
         candidates: int = 50,
+        rows_per_table: int = 2,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
@@ -80,6 +105,7 @@ class Retriever:
         self.dense_weight = dense_weight
         self.rrf_k = rrf_k
         self.candidates = candidates
+        self.rows_per_table = rows_per_table
 
     @property
     def passages(self) -> list[Passage]:
@@ -155,7 +181,8 @@ class Retriever:
                 [(dense_ids, dense_best), (bm25_ids, bm25_best)],
                 [self.dense_weight, 1 - self.dense_weight],
             )
-        order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        order = diversify(sorted(fused.items(), key=lambda item: (-item[1], item[0])),
+                          self.index.passages, self.rows_per_table)[:k]
         return [
             Hit(self.index.passages[doc], float(score), rank, dense_map.get(doc, 0.0),
                 float(bm25_scores[doc]))
