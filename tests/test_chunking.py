@@ -13,7 +13,8 @@ from reportqa.ingest import Document, ReportParser
 from reportqa.ingest.reader import CorpusReader
 
 PROSE = ("prose", "box")
-OVERLAPS = 104  # pairs of neighbouring prose passages sharing their boundary sentence
+TARGET = 320  # the default ChunkingConfig().target_chars
+OVERLAPS = 61  # pairs of neighbouring prose passages sharing their boundary sentence
 
 
 def no_space(text: str) -> str:
@@ -72,13 +73,13 @@ def test_config_rejects_tiny_targets() -> None:
 
 def test_counts_by_kind(passages: list[Passage]) -> None:
     assert Counter(p.kind for p in passages) == Counter(
-        {"prose": 154, "box": 24, "table": 5, "table_row": 38, "caption": 6, "footnote": 3}
+        {"prose": 109, "box": 16, "table": 5, "table_row": 38, "caption": 6, "footnote": 3}
     )
 
 
 def test_prose_passages_end_at_a_sentence_end(passages: list[Passage]) -> None:
     ends = Counter(p.text[-1] for p in passages if p.kind in PROSE)
-    assert ends == Counter({"。": 173, "；": 5})
+    assert ends == Counter({"。": 123, "；": 2})
     # and so does every sentence of them
     for p in passages:
         if p.kind in PROSE:
@@ -87,9 +88,10 @@ def test_prose_passages_end_at_a_sentence_end(passages: list[Passage]) -> None:
 
 
 def test_prose_passages_respect_the_size_target(passages: list[Passage]) -> None:
+    assert ChunkingConfig().target_chars == TARGET
     for p in passages:
         if p.kind in PROSE and len(p.sentences) > 1:
-            assert sum(len(s.text) for s in p.sentences) <= 240
+            assert sum(len(s.text) for s in p.sentences) <= TARGET
 
 
 def test_prose_spans_rebuild_the_text(document: Document, passages: list[Passage]) -> None:
@@ -206,7 +208,7 @@ def test_overlap_repeats_at_most_one_sentence(passages: list[Passage]) -> None:
 
 def test_passage_ids_are_unique_and_stable(corpus_path, passages: list[Passage]) -> None:
     ids = [p.id for p in passages]
-    assert len(set(ids)) == len(ids) == 230
+    assert len(set(ids)) == len(ids) == 177
     again = Chunker().chunk(ReportParser().parse(CorpusReader().read_file(corpus_path)))
     assert [p.id for p in again] == ids
     assert again == passages

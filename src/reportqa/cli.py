@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,18 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    from reportqa import commands  # ask, eval, calibrate, bench, serve
+
+    commands.register(sub)
     return parser
-
-
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reportqa`` command."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import reportqa.commands  # noqa: F401  (registers ask, eval, calibrate, serve)
 
     args = build_parser().parse_args(argv)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reportqa.answer import Answer
-from reportqa.cli import EXTRA_COMMANDS, UsageError, _components, _settings
+from reportqa.cli import UsageError, _components, _settings
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -146,6 +146,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure build, latency and HTTP throughput beside the reference pipeline."""
+    from reportqa.bench.runner import BenchConfig, run_bench, write_bench_report
+
+    if args.docs < 1:
+        raise UsageError("--docs must be at least 1")
+    config = BenchConfig(
+        questions=Path(args.questions), max_questions=10 if args.quick else 0,
+        http_seconds=2.0 if args.quick else args.seconds,
+        concurrency=(1, 8) if args.quick else (1, 8, 32),
+        reference=not args.no_reference, docs=args.docs,
+    )
+    result = run_bench(_settings(args), config)
+    print(json.dumps({k: v for k, v in result.items() if k != "http"}, ensure_ascii=False))
+    for name, figures in result["http"].items():
+        print(f"http {name}: {figures}")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
+    if args.report:
+        command = "reportqa " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        print(f"report written to {write_bench_report(result, Path(args.report), command)}")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the commands to the CLI's sub-parsers."""
     p = sub.add_parser("ask", help="answer a question with citations")
@@ -163,11 +188,17 @@ def register(sub: Any) -> None:
     p = sub.add_parser("calibrate", help="calibrate the abstention threshold on question files")
     p.add_argument("--questions", nargs="+")
     p.set_defaults(func=cmd_calibrate)
+    p = sub.add_parser("bench", help="benchmark beside the LangChain reference pipeline")
+    p.add_argument("--json", help="write the figures as JSON here")
+    p.add_argument("--report", help="write a Markdown report and latency plot here")
+    p.add_argument("--quick", action="store_true", help="every part briefly (smoke test)")
+    p.add_argument("--questions", default="eval/questions.jsonl")
+    p.add_argument("--seconds", type=float, default=20.0, help="seconds per HTTP concurrency level")
+    p.add_argument("--docs", type=int, default=1, help="synthetic report-like documents (scale test)")
+    p.add_argument("--no-reference", action="store_true", help="skip the LangChain reference")
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("serve", help="start the HTTP service and the web page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
 
-
-EXTRA_COMMANDS.append(register)
-_ = _settings

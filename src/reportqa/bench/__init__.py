@@ -1,0 +1,1 @@
+"""Benchmarks: reportqa beside a LangChain + FAISS reference pipeline."""

@@ -1,0 +1,287 @@
+"""``reportqa bench``: build, in-process and HTTP figures beside the reference pipeline.
+
+Every figure is measured in the same run on the same machine, so the ratios
+hold even where absolute timings are noisy.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportqa.evaluation.metrics import percentile
+from reportqa.evaluation.runner import load_questions
+from reportqa.settings import Settings
+
+NUMBER = re.compile(r"(?<![\d.])(\d{2,}(?:\.\d+)?|\d+\.\d+)(?![\d.])")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """How long and how much to measure."""
+
+    questions: Path = Path("eval/questions.jsonl")
+    max_questions: int = 0
+    http_seconds: float = 20.0
+    concurrency: tuple[int, ...] = (1, 8, 32)
+    reference: bool = True
+    docs: int = 1
+
+
+def synthetic_corpus(source: str, n: int, folder: Path, seed: int = 7) -> list[Path]:
+    """Write ``n`` report-like documents: the report with its numbers perturbed
+    (years, page footers and one-digit footnote markers kept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    paths = []
+    def perturb(match: re.Match[str]) -> str:
+        text = match.group(1)
+        if re.fullmatch(r"(19|20)\d\d", text):
+            return text
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        value = float(text) * rng.uniform(0.8, 1.2)
+        return f"{value:.{decimals}f}" if decimals else str(max(10, round(value)))
+
+    for k in range(n):
+        lines = [ln if k == 0 or re.fullmatch(r"\s*-\s*\d+\s*-\s*", ln) else NUMBER.sub(perturb, ln)
+                 for ln in source.split("\n")]
+        path = folder / f"report-{k:03d}.txt"
+        path.write_text("\n".join(lines), "utf-8")
+        paths.append(path)
+    return paths
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2),
+            "p99_ms": round(percentile(values, 99), 2)}
+
+
+def _http_load(url: str, questions: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def worker(offset: int) -> None:
+        nonlocal errors
+        with httpx.Client(timeout=60) as client:
+            k = offset
+            while time.perf_counter() < stop:
+                question = questions[k % len(questions)]
+                k += clients
+                began = time.perf_counter()
+                try:
+                    ok = client.post(f"{url}/ask", json={"question": question}).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                took = (time.perf_counter() - began) * 1000
+                with lock:
+                    latencies.append(took)
+                    errors += not ok
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    stats = _stats(latencies)
+    return {"rps": round(len(latencies) / elapsed, 2), "p50_ms": stats["p50_ms"],
+            "p99_ms": stats["p99_ms"], "errors": errors, "requests": len(latencies)}
+
+
+def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
+    """Run every measurement; returns the JSON object of ``reportqa bench --json``."""
+    from reportqa.index.embedder import build_embedder
+    from reportqa.segment import Tokenizer
+    from reportqa.service import build_index, load_components, read_corpus
+
+    questions = [q.question for q in load_questions(config.questions)]
+    if config.max_questions:
+        questions = questions[: config.max_questions]
+    work = Path(tempfile.mkdtemp(prefix="reportqa-bench-"))
+    out: dict[str, Any] = {"questions": len(questions), "docs": config.docs}
+    try:
+        corpus_dir = settings.corpus_dir
+        if config.docs > 1:
+            text = read_corpus(settings)[0].text
+            corpus_dir = work / "corpus"
+            synthetic_corpus(text, config.docs, corpus_dir)
+        bench = settings.model_copy(update={"index_dir": work / "index", "corpus_dir": corpus_dir})
+        env = {**os.environ, "REPORTQA_INDEX_DIR": str(bench.index_dir),
+               "REPORTQA_CORPUS_DIR": str(Path(corpus_dir).resolve()), "HF_HUB_OFFLINE": "1"}
+
+        # cold build: a fresh process, model load included
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "reportqa.cli", "index"], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out["cold_build_s"] = round(time.perf_counter() - began, 2)
+
+        embedder = build_embedder(bench)
+        tokenizer = Tokenizer()
+        shutil.rmtree(bench.index_dir)
+        report = build_index(bench, embedder, tokenizer)
+        out["build_s"] = round(report.seconds, 2)
+        out["embed_build_s"] = round(report.embed_seconds, 2)
+        out["passages"] = report.passages
+        out["passages_per_s"] = round(report.passages / report.seconds, 1)
+        out["index_mb"] = round(sum(p.stat().st_size for p in bench.index_dir.iterdir()) / 2**20, 2)
+
+        comps = load_components(bench, embedder=embedder)
+        embed, ask = [], []
+        search: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
+        for q in questions:
+            t = time.perf_counter()
+            embedder.embed_queries([q])
+            embed.append((time.perf_counter() - t) * 1000)
+            for mode in search:
+                t = time.perf_counter()
+                comps.retriever.search(q, 5, mode)
+                search[mode].append((time.perf_counter() - t) * 1000)
+        before = embedder.forwards
+        for q in questions:
+            t = time.perf_counter()
+            comps.answerer.answer(q)
+            ask.append((time.perf_counter() - t) * 1000)
+        out["forwards_per_question"] = round((embedder.forwards - before) / max(len(questions), 1), 3)
+        out["embed_p50_ms"] = _stats(embed)["p50_ms"]
+        out["search_p50_ms"] = {m: _stats(v)["p50_ms"] for m, v in search.items()}
+        out["ask_p50_ms"] = _stats(ask)["p50_ms"]
+        out["ask_p95_ms"] = _stats(ask)["p95_ms"]
+        out["ask_over_embed"] = round(out["ask_p50_ms"] / max(out["embed_p50_ms"], 1e-9), 2)
+
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            import httpx
+
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 300
+            while time.time() < deadline:
+                try:
+                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            out["http"] = {f"c{c}": _http_load(url, questions, c, config.http_seconds)
+                           for c in config.concurrency}
+            out["rss_mb"] = _peak_rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        out["cores"] = os.cpu_count()
+
+        out["reference"] = None
+        if config.reference:
+            out["reference"] = _reference(embedder, [s.text for s in comps.sources], questions)
+        ref = out["reference"]
+        if ref:
+            out["ask_vs_reference"] = round(out["ask_p50_ms"] / max(ref["ask_p50_ms"], 1e-9), 3)
+            out["build_vs_reference"] = round(out["build_s"] / max(ref["build_s"], 1e-9), 3)
+        else:
+            out["ask_vs_reference"] = out["build_vs_reference"] = None
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _reference(embedder: Any, texts: list[str], questions: list[str]) -> dict[str, Any] | None:
+    try:
+        from reportqa.bench.reference import ReferencePipeline
+
+        pipeline = ReferencePipeline(embedder)
+        build_s = pipeline.build(texts)
+    except ImportError as exc:
+        print(f"reportqa: reference pipeline skipped ({exc}): pip install .[bench]", file=sys.stderr)
+        return None
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        pipeline.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    stats = _stats(times)
+    return {"build_s": round(build_s, 2), "ask_p50_ms": stats["p50_ms"], "ask_p95_ms": stats["p95_ms"]}
+
+
+def write_bench_report(result: dict[str, Any], folder: Path, command: str) -> Path:
+    """Markdown table and a latency plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ref = result.get("reference") or {}
+    lines = [
+        "# reportqa benchmark", "", f"Command: `{command}`", "",
+        f"{result['questions']} questions, {result['docs']} document(s), {result['passages']} passages, "
+        f"{result.get('cores')} cores.", "",
+        "| figure | reportqa | reference | ratio |", "|---|---|---|---|",
+        f"| index build (s) | {result['build_s']} | {ref.get('build_s', '-')} | "
+        f"{result.get('build_vs_reference')} |",
+        f"| ask p50 (ms) | {result['ask_p50_ms']} | {ref.get('ask_p50_ms', '-')} | "
+        f"{result.get('ask_vs_reference')} |",
+        f"| ask p95 (ms) | {result['ask_p95_ms']} | {ref.get('ask_p95_ms', '-')} | |",
+        "", "| figure | value |", "|---|---|",
+        f"| cold build, process start to index written (s) | {result['cold_build_s']} |",
+        f"| embedding part of the build (s) | {result['embed_build_s']} |",
+        f"| passages per second | {result['passages_per_s']} |",
+        f"| index size (MB) | {result['index_mb']} |",
+        f"| query embedding p50 (ms) | {result['embed_p50_ms']} |",
+        *[f"| search p50 {m} (ms) | {v} |" for m, v in result["search_p50_ms"].items()],
+        f"| ask / embedding forward | {result['ask_over_embed']} |",
+        f"| model forwards per question | {result['forwards_per_question']} |",
+        f"| server peak RSS (MB) | {result['rss_mb']} |",
+        "", "| HTTP | rps | p50 ms | p99 ms | errors |", "|---|---|---|---|---|",
+        *[f"| {k} | {v['rps']} | {v['p50_ms']} | {v['p99_ms']} | {v['errors']} |"
+          for k, v in result["http"].items()],
+        "", "![latency](latency.png)", "",
+    ]
+    path = folder / "bench.md"
+    path.write_text("\n".join(lines), "utf-8")
+    labels = ["embed", "search hybrid", "ask", "reference ask"]
+    values = [result["embed_p50_ms"], result["search_p50_ms"]["hybrid"], result["ask_p50_ms"],
+              ref.get("ask_p50_ms", 0)]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.bar(labels, values, color=["#8aa", "#6a8", "#2a6", "#c66"])
+    ax.set_ylabel("p50 latency (ms)")
+    ax.set_title("In-process latency per question")
+    fig.tight_layout()
+    fig.savefig(folder / "latency.png", dpi=100)
+    plt.close(fig)
+    return path
