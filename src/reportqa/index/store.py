@@ -189,7 +189,7 @@ class IndexBuilder:
             texts = [index_text(p) for p in passages]
             sentences, members = unique_sentences(passages)
             stage(f"embedding {len(sentences)} sentences of {len(passages)} passages")
-            sentence_vectors = self.embedder.embed_passages([s.text for s in sentences], progress=progress)
+            sentence_vectors = self._sentence_vectors(passages, sentences, members, progress)
             # A passage's vector is the normalised mean of its sentences' vectors:
             # each sentence is embedded once, and the build costs half what
             # embedding whole passages as well would (eval figures in the README).
@@ -239,6 +239,31 @@ class IndexBuilder:
             )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def _sentence_vectors(
+        self, passages: list[Passage], sentences: list[Sentence], members: list[list[int]], progress: bool
+    ) -> np.ndarray:
+        """Embed every sentence once. A whole table, one long "sentence", gets
+        the mean of its rows' vectors instead: its rows are embedded anyway, and
+        a long sequence costs the model more than all its rows together."""
+        tables: dict[int, list[int]] = {}
+        current: tuple[int, Passage] | None = None
+        for k, passage in enumerate(passages):  # a table's rows follow it (chunk order)
+            if passage.kind == "table":
+                current = (k, passage)
+                tables[members[k][0]] = []
+            elif passage.kind == "table_row" and current is not None and current[1].doc_id == passage.doc_id \
+                    and current[1].start <= passage.start < current[1].end:
+                tables[members[current[0]][0]].append(members[k][0])
+        derived = {s for s, rows in tables.items() if rows}
+        embed = [i for i in range(len(sentences)) if i not in derived]
+        vectors = self.embedder.embed_passages([sentences[i].text for i in embed], progress=progress)
+        out = np.zeros((len(sentences), vectors.shape[1] if len(vectors) else self.embedder.dim), np.float32)
+        out[embed] = vectors
+        for s in derived:
+            mean = out[tables[s]].mean(axis=0)
+            out[s] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return out
 
     @staticmethod
     def _remove_old(directory: Path, keep: set[str]) -> None:
