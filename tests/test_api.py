@@ -109,6 +109,10 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert docs.status_code == 200
     assert docs.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in docs.text
+    # the docs load nothing from the internet: their assets are served here
+    assert "http" not in docs.text.replace("http-equiv", "")
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/swagger-ui.css").status_code == 200
 
 
 @pytest.mark.slow

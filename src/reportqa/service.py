@@ -101,8 +101,10 @@ def load_components(
         index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
         settings.dense_weight, settings.rrf_k,
     )
+    answerer = build_answerer(settings, retriever)
+    answerer.warm_up()
     return Components(settings, sources, parse_documents(sources), embedder, tokenizer, index, retriever,
-                      build_answerer(settings, retriever))
+                      answerer)
 
 
 def build_answerer(settings: Settings, retriever: Retriever, threshold: float | None = None) -> Answerer:

@@ -125,6 +125,13 @@ class Answerer:
         self._idf = bm25.idf
         self._vocab = bm25.vocab
         self._max_idf = float(math.log(bm25.size + 0.5) - math.log(0.5)) if bm25.size else 1.0
+        self._lookup = {p.id: k for k, p in enumerate(retriever.index.passages)}
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise load (the part-of-speech
+        tagger's dictionary, the model's first forward), so no request pays for it."""
+        self.retriever.tokenizer.tagged("数字贸易")
+        self.retriever.encode("数字贸易")
 
     # -- key terms -------------------------------------------------------------
     def key_terms(self, question: str) -> dict[str, float]:
@@ -245,11 +252,7 @@ class Answerer:
         return out
 
     def _passage_index(self, passage: Passage) -> int:
-        lookup = getattr(self, "_lookup", None)
-        if lookup is None:
-            lookup = {p.id: k for k, p in enumerate(self.retriever.index.passages)}
-            self._lookup = lookup
-        return lookup[passage.id]
+        return self._lookup[passage.id]
 
     def support(self, question: str, vector: np.ndarray, best: Candidate) -> float:
         """How well the best evidence covers the question: the abstention score."""

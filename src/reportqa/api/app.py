@@ -17,8 +17,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from reportqa.api.schemas import (
     AskRequest,
@@ -84,6 +86,8 @@ def create_app(
         version="0.1.0",
         description="Question answering with citations over 《中国数字贸易发展报告2022》.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.components = components
@@ -224,6 +228,18 @@ def create_app(
                              page_start=t.page_start, page_end=t.page_end, start=t.start, end=t.end)
                     for t in doc.tables],
             notes=notes,
+        )
+
+    # The API docs come from the swagger-ui-bundle package, not a CDN: they work offline.
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title="reportqa API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
         )
 
     @app.get("/", include_in_schema=False)
