@@ -15,9 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reportqa.answer.calibration import best_threshold
-from reportqa.evaluation.metrics import is_correct
-from reportqa.evaluation.runner import Evaluator, load_questions
+from reportqa.evaluation.runner import Evaluator, calibrate_threshold, load_questions
 from reportqa.index.embedder import build_embedder
 from reportqa.service import build_answerer, load_components
 from reportqa.settings import Settings
@@ -57,13 +55,7 @@ def main() -> None:
                                         embedder=embedders[backend])  # type: ignore[arg-type]
                 build_s = time.perf_counter() - began
                 open_answerer = build_answerer(settings, comps.retriever, threshold=-1e9)
-                supports, answerable, right = [], [], []
-                for q in questions:
-                    a = open_answerer.answer(q.question)
-                    supports.append(a.support)
-                    answerable.append(q.answerable)
-                    right.append(is_correct(a.text, False, list(q.must_include), True))
-                threshold = best_threshold(supports, answerable, right)
+                threshold = calibrate_threshold(open_answerer, questions)
                 answerer = build_answerer(settings, comps.retriever, threshold=threshold)
                 result = Evaluator(answerer, {s.doc_id: s.text for s in comps.sources}).run(
                     questions, "hybrid")

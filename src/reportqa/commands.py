@@ -108,9 +108,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Choose the abstention threshold on the question set and store it."""
-    from reportqa.answer.calibration import best_threshold, save_threshold
-    from reportqa.evaluation.metrics import is_correct
-    from reportqa.evaluation.runner import load_questions
+    from reportqa.answer.calibration import save_threshold
+    from reportqa.evaluation.runner import calibrate_threshold, load_questions
     from reportqa.index.embedder import embedder_id
     from reportqa.service import build_answerer
 
@@ -118,13 +117,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     questions = [q for f in files for q in load_questions(f)]
     components = _components(args)
     open_answerer = build_answerer(components.settings, components.retriever, threshold=-1e9)
-    supports, answerable, right = [], [], []
-    for q in questions:
-        answer = open_answerer.answer(q.question)
-        supports.append(answer.support)
-        answerable.append(q.answerable)
-        right.append(is_correct(answer.text, False, list(q.must_include), True))
-    threshold = best_threshold(supports, answerable, right)
+    threshold = calibrate_threshold(open_answerer, questions)
     model = embedder_id(components.settings)
     path = save_threshold(model, threshold, {"questions": len(questions),
                                              "files": [str(f) for f in files]})
