@@ -53,8 +53,12 @@ def _load_stopwords(path: str) -> frozenset[str]:
     return frozenset(w.strip() for w in Path(path).read_text(encoding="utf-8").splitlines() if w.strip())
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """NFKC, lower case, and the PDF spaces around numbers removed."""
+    """NFKC, lower case, and the PDF spaces around numbers removed.
+
+    Cached: the answerer normalises the same passages and sentences for every
+    question, and this character loop was a third of a question's time."""
     text = unicodedata.normalize("NFKC", text).lower()
     return clean_pieces([(text, 0)])[0]
 
