@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
-from reportqa.answer.composer import numbers_in
+from reportqa.answer.composer import answer_type_found, numbers_in
 from reportqa.chunking import Passage, Sentence
 from reportqa.commands import answer_json
 from reportqa.evaluation.metrics import answer_length
@@ -254,3 +254,18 @@ def test_ask_rejects_an_empty_question(run_cli: Callable[..., subprocess.Complet
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == ["reportqa: error: the question must be 1-500 characters"]
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "expected"),
+    [
+        ("中国是在哪一年正式提出申请加入CPTPP的？", "自正式提出申请加入CPTPP以来，中国进行了研究。", False),
+        ("《数据安全法》是什么时候出台的？", "2021年6月《数据安全法》出台。", True),
+        ("全国有多少个城市拥有专用通道？", "目前，全国共有47个城市拥有专用通道。", True),
+        ("全国有多少个城市拥有专用通道？", "各地积极建设专用通道。", False),
+        ("上海市采取了哪几项举措？", "上海市大力推进跨境数字基础设施。", True),
+        ("什么是数字贸易？", "数字贸易是指以数据资源为关键生产要素的对外贸易。", True),
+    ],
+)
+def test_answer_type_found(question: str, evidence: str, expected: bool) -> None:
+    assert answer_type_found(question, evidence) is expected

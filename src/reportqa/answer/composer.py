@@ -93,6 +93,18 @@ class ComposerConfig:
     generator_passages: int = 5
 
 
+ASKS_WHEN = re.compile(r"何时|什么时候|哪一年|哪年|哪个月|哪一月|几月|何年")
+ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个家项次年位件条份种]")  # 哪几项 asks for a list
+
+
+def answer_type_found(question: str, evidence: str) -> bool:
+    """Whether the evidence holds the kind of answer the question asks for:
+    a date for a when-question, a number for a how-many question."""
+    if ASKS_WHEN.search(question) and not DATE_IN_TEXT.search(evidence):
+        return False
+    return not (ASKS_COUNT.search(question) and not NUMBER.search(evidence))
+
+
 def numbers_in(text: str) -> set[str]:
     """Numbers as they appear in text (``3727.1``, ``2022``)."""
     return set(NUMBER.findall(normalize(text)))
@@ -262,7 +274,8 @@ class Answerer:
         sim = float(self.retriever.index.sentence_vectors[best.sentence_index] @ vector)
         crit = self.critical_coverage(self.critical_terms(question),
                                       " ".join(passage.section_path) + passage.text)
-        return 0.6 * cov + 0.4 * sim - (1.0 - crit)
+        typed = answer_type_found(question, best.sentence.text)
+        return 0.6 * cov + 0.4 * sim - (1.0 - crit) - (0.0 if typed else 1.0)
 
     # -- composing ------------------------------------------------------------
     def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
