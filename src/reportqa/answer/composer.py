@@ -287,11 +287,13 @@ class Answerer:
         covered = set(ranked[0].covered)
         budget = MAX_CHARS - len(_clip(ranked[0].sentence.text))
         total = sum(terms.values()) or 1.0
+        # a comparison needs both sides, often from two sentences
+        floor = 0.6 if COMPARE.search(question) else 0.8
         for cand in ranked[1:12]:
             if len(chosen) >= self.config.max_sentences:
                 break
             gain = sum(terms[t] for t in cand.covered - covered) / total
-            if gain >= 0.2 and len(cand.sentence.text) <= budget and cand.score >= ranked[0].score * 0.8:
+            if gain >= 0.2 and len(cand.sentence.text) <= budget and cand.score >= ranked[0].score * floor:
                 chosen.append(cand)
                 covered |= cand.covered
                 budget -= len(cand.sentence.text)
