@@ -8,13 +8,17 @@ carry ``@pytest.mark.slow``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reportqa.chunking import Chunker, Passage
@@ -115,3 +119,41 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str], log_path: Path, timeout_s: float = 180) -> Iterator[str]:
+    """``uvicorn --factory reportqa.api.app:create_app`` on a free loopback port with
+    ``env``; yields its base URL once /health answers 200, and stops it after."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                pytest.fail(f"the server exited with {process.returncode}:\n"
+                            f"{log_path.read_text('utf-8')[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"/health not 200 after {timeout_s} s:\n{log_path.read_text('utf-8')[-3000:]}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)

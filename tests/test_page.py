@@ -8,12 +8,6 @@ Chromium. Screenshots go to ``test-output/`` for a person to look at.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
+
+from conftest import running_server
 
 pytestmark = pytest.mark.slow
 
@@ -40,54 +36,15 @@ KOREA = "2022年韩国可数字化服务出口额是多少？"
 ABSTAIN_TEXT = "报告中没有找到相关信息"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _health_status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as err:
-        return err.code
-    except OSError:
-        return None
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app (``uvicorn --factory``) on a free loopback port; its base URL."""
     base = tmp_path_factory.mktemp("page-server")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
     env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
                REPORTQA_INDEX_DIR=str(base / "index"), REPORTQA_CORPUS_DIR=str(ROOT / "corpus"))
-    log_path = base / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while _health_status(url) != 200:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"/health not 200 after {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(1)
+    with running_server(env, base / "server.log", START_TIMEOUT_S) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

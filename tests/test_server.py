@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import running_server
 from reportqa.commands import answer_json
 from reportqa.service import Components
 
@@ -44,13 +42,6 @@ CYCLE = [
 REQUESTS, CLIENTS = 200, 16
 
 
-def free_port() -> int:
-    """A port that nothing listens on at the moment, on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def without_timings(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "timings_ms"}
 
@@ -59,7 +50,6 @@ def without_timings(data: dict[str, Any]) -> dict[str, Any]:
 def server(real_components: Components, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a running ``uvicorn --factory reportqa.api.app:create_app``; stopped after."""
     settings = real_components.settings
-    port = free_port()
     base_dir = tmp_path_factory.mktemp("server")
     log_path = base_dir / "server.log"
     # a copy of the session's index: should the server find it stale and rebuild it, the
@@ -68,36 +58,8 @@ def server(real_components: Components, tmp_path_factory: pytest.TempPathFactory
     shutil.copytree(settings.index_dir, index_dir)
     env = {**os.environ, "REPORTQA_INDEX_DIR": str(index_dir),
            "REPORTQA_CORPUS_DIR": str(Path(settings.corpus_dir).resolve()), "HF_HUB_OFFLINE": "1"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        status = None
-        while status != 200:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}:\n{log_path.read_text('utf-8')}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"/health not 200 after {STARTUP_SECONDS} s (last {status}):\n"
-                            f"{log_path.read_text('utf-8')[-3000:]}")
-            try:
-                status = httpx.get(f"{base}/health", timeout=5).status_code
-            except httpx.TransportError:
-                status = None
-            if status != 200:
-                time.sleep(0.25)
+    with running_server(env, log_path, STARTUP_SECONDS) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
