@@ -149,7 +149,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         questions=Path(args.questions), max_questions=10 if args.quick else 0,
         http_seconds=2.0 if args.quick else args.seconds,
         concurrency=(1, 8) if args.quick else (1, 8, 32),
-        reference=not args.no_reference, docs=args.docs,
+        reference=not args.no_reference, docs=args.docs, cold=not args.no_cold,
     )
     result = run_bench(_settings(args), config)
     print(json.dumps({k: v for k, v in result.items() if k != "http"}, ensure_ascii=False))
@@ -189,6 +189,7 @@ def register(sub: Any) -> None:
     p.add_argument("--seconds", type=float, default=20.0, help="seconds per HTTP concurrency level")
     p.add_argument("--docs", type=int, default=1, help="synthetic report-like documents (scale test)")
     p.add_argument("--no-reference", action="store_true", help="skip the LangChain reference")
+    p.add_argument("--no-cold", action="store_true", help="skip the cold (fresh process) build")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("serve", help="start the HTTP service and the web page")
     p.add_argument("--host", default="127.0.0.1")
