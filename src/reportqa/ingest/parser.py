@@ -27,6 +27,7 @@ from reportqa.ingest.records import (
     Section,
     Table,
     TableRow,
+    page_at,
 )
 
 FOOTER = re.compile(r"^-\s*(\d+)\s*-$")
@@ -313,14 +314,13 @@ class _DocumentBuilder:
         self.source = source
         self.text = text
         self.pages = pages
-        self.page_lookup = Document(source.doc_id, "", "", "", pages, (), (), (), (), ())
 
     def _id(self, kind: str, start: int, end: int) -> str:
         digest = hashlib.sha1(f"{self.source.doc_id}:{kind}:{start}:{end}".encode()).hexdigest()
         return f"{kind}-{digest[:10]}"
 
     def _page(self, offset: int) -> int:
-        return self.page_lookup.page_of(offset)
+        return page_at(self.pages, offset)
 
     def build(self, c: _Collected) -> Document:
         markers = frozenset(marker for _, _, marker, _ in c.footnotes)

@@ -9,6 +9,7 @@ Pages are the report's printed page numbers.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 Span = tuple[int, int]
@@ -126,10 +127,10 @@ class Document:
 
     def page_of(self, offset: int) -> int:
         """Printed page number holding character ``offset``."""
-        number = self.pages[0].number
-        for page in self.pages:
-            if page.start <= offset:
-                number = page.number
-            else:
-                break
-        return number
+        return page_at(self.pages, offset)
+
+
+def page_at(pages: tuple[Page, ...], offset: int) -> int:
+    """Printed number of the page holding character ``offset`` (pages in order)."""
+    k = bisect.bisect_right([p.start for p in pages], offset) - 1
+    return pages[max(k, 0)].number
