@@ -137,7 +137,6 @@ class Answerer:
         self._idf = bm25.idf
         self._vocab = bm25.vocab
         self._max_idf = float(math.log(bm25.size + 0.5) - math.log(0.5)) if bm25.size else 1.0
-        self._lookup = {p.id: k for k, p in enumerate(retriever.index.passages)}
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise load (the part-of-speech
@@ -264,7 +263,9 @@ class Answerer:
         return out
 
     def _passage_index(self, passage: Passage) -> int:
-        return self._lookup[passage.id]
+        position = self.retriever.position(passage.id)
+        assert position is not None, "a hit's passage is in the index"
+        return position
 
     def support(self, question: str, vector: np.ndarray, best: Candidate) -> float:
         """How well the best evidence covers the question: the abstention score."""

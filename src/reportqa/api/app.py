@@ -186,7 +186,7 @@ def create_app(
     def passage(passage_id: str, loaded: Loaded) -> Any:
         """One passage with its location and the ids of its neighbours."""
         passages = loaded.index.passages
-        at = next((k for k, p in enumerate(passages) if p.id == passage_id), None)
+        at = loaded.retriever.position(passage_id)
         if at is None:
             raise HTTPException(404, f"unknown passage id {passage_id!r}")
         p = passages[at]

@@ -106,11 +106,16 @@ class Retriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.rows_per_table = rows_per_table
+        self._positions = {p.id: k for k, p in enumerate(index.passages)}
 
     @property
     def passages(self) -> list[Passage]:
         """All passages of the index, in store order."""
         return self.index.passages
+
+    def position(self, passage_id: str) -> int | None:
+        """Index of a passage in the store, or ``None`` for an unknown id."""
+        return self._positions.get(passage_id)
 
     def encode(self, query: str) -> np.ndarray:
         """The query's vector: the one model forward of a question."""
