@@ -11,6 +11,7 @@ from typing import Any
 
 from reportqa.answer import Answer
 from reportqa.cli import UsageError, _components, _settings
+from reportqa.ingest.normalize import strip_control
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -45,14 +46,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
-def clean_question(text: str) -> str:
-    """Control characters stripped, whitespace trimmed."""
-    return "".join(ch for ch in text if ch.isprintable() or ch in " ").strip()
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question with citations."""
-    question = clean_question(args.question)
+    question = strip_control(args.question)
     if not question or len(question) > 500:
         raise UsageError("the question must be 1-500 characters")
     components = _components(args)
@@ -72,13 +68,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _questions(args: argparse.Namespace) -> tuple[list[Path], list[Any]]:
+    """The question files named by ``--questions`` (our set by default) and their questions."""
+    from reportqa.evaluation.runner import load_questions
+
+    files = [Path(f) for f in (args.questions or ["eval/questions.jsonl"])]
+    return files, [q for f in files for q in load_questions(f)]
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run question files through retrieval and answering; print and write metrics."""
     from reportqa.evaluation.report import write_report
-    from reportqa.evaluation.runner import Evaluator, load_questions
+    from reportqa.evaluation.runner import Evaluator
 
-    files = [Path(f) for f in (args.questions or ["eval/questions.jsonl"])]
-    questions = [q for f in files for q in load_questions(f)]
+    _, questions = _questions(args)
     components = _components(args)
     evaluator = Evaluator(components.answerer, {s.doc_id: s.text for s in components.sources})
     modes = ["hybrid", "dense", "bm25"] if args.mode == "all" else [args.mode]
@@ -109,12 +112,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Choose the abstention threshold on the question set and store it."""
     from reportqa.answer.calibration import save_threshold
-    from reportqa.evaluation.runner import calibrate_threshold, load_questions
+    from reportqa.evaluation.runner import calibrate_threshold
     from reportqa.index.embedder import embedder_id
     from reportqa.service import build_answerer
 
-    files = [Path(f) for f in (args.questions or ["eval/questions.jsonl"])]
-    questions = [q for f in files for q in load_questions(f)]
+    files, questions = _questions(args)
     components = _components(args)
     open_answerer = build_answerer(components.settings, components.retriever, threshold=-1e9)
     threshold = calibrate_threshold(open_answerer, questions)

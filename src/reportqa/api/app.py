@@ -38,6 +38,7 @@ from reportqa.api.schemas import (
 )
 from reportqa.cli import hit_json
 from reportqa.commands import answer_json
+from reportqa.ingest.normalize import strip_control
 from reportqa.service import Components, load_components
 from reportqa.settings import Settings
 
@@ -176,7 +177,7 @@ def create_app(
         mode: Literal["hybrid", "dense", "bm25"] | None = None,
     ) -> Any:
         """Search passages (the same array as ``reportqa search --json``)."""
-        query = "".join(ch for ch in q if ch.isprintable() or ch == " ").strip()
+        query = strip_control(q)
         if not query:
             raise HTTPException(422, "q: the query is empty after trimming")
         return [hit_json(h) for h in loaded.retriever.search(query, k, mode)]

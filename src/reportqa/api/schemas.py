@@ -6,9 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-
-def _clean(text: str) -> str:
-    return "".join(ch for ch in text if ch.isprintable() or ch == " ").strip()
+from reportqa.ingest.normalize import strip_control
 
 
 class AskRequest(BaseModel):
@@ -21,7 +19,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question(cls, value: str) -> str:
-        value = _clean(value)
+        value = strip_control(value)
         if not 1 <= len(value) <= 500:
             raise ValueError("question must be 1-500 characters after trimming")
         return value

@@ -90,3 +90,8 @@ def spans_of(offsets: tuple[int, ...], text: str) -> tuple[tuple[int, int], ...]
         prev = offset
     spans.append((start, prev + 1))
     return tuple(spans)
+
+
+def strip_control(text: str) -> str:
+    """User input with control characters removed and the ends trimmed."""
+    return "".join(ch for ch in text if ch.isprintable() or ch == " ").strip()
