@@ -269,3 +269,39 @@ def test_ask_rejects_an_empty_question(run_cli: Callable[..., subprocess.Complet
 )
 def test_answer_type_found(question: str, evidence: str, expected: bool) -> None:
     assert answer_type_found(question, evidence) is expected
+
+
+@pytest.mark.slow
+def test_list_answer_gives_the_heads_of_a_numbered_run(real_components: Components) -> None:
+    answer = real_components.answerer.answer("上海市在推进跨境数字基础设施方面采取了哪几项举措？")
+    assert answer.text == (
+        "上海市大力推进跨境数字基础设施。[1]一是提升国际海光缆容量；二是建设国际互联网专用通道；"
+        "三是试点建设新型互联网交换中心；四是建设全球数据枢纽平台，扩容亚太互联网交换中心（APIX）。[1]"
+    )
+    (citation,) = answer.citations
+    assert citation.quote == "上海市大力推进跨境数字基础设施。"
+    assert "四是建设全球数据枢纽平台" in citation.passage.text
+
+
+@pytest.mark.slow
+def test_list_answer_from_a_box_leaves_out_the_paragraph_before_it(real_components: Components) -> None:
+    answer = real_components.answerer.answer("中关村软件园在完善新型基础设施、建设智慧园区方面有哪些具体举措？")
+    assert answer.text == "1.打造融合通信平台；2.扩容升级数据中心；3.建设云计算服务平台；4.建设IPv6示范应用系统。[1]"
+    assert answer.citations[0].passage.section_path[-1] == "专栏3：中关村软件园完善新型基础设施，建设智慧园区"
+
+
+@pytest.mark.slow
+def test_a_list_nearby_does_not_replace_a_better_answer(real_components: Components) -> None:
+    # the 一是/二是 run on WTO talks sits two sentences away; the RCEP sentence answers
+    answer = real_components.answerer.answer("RCEP于2022年1月正式生效时，除中国外哪些非东盟成员国正式开始实施协定？")
+    assert "日本、新西兰、澳大利亚等4个非东盟成员国" in answer.text
+    assert "一是" not in answer.text
+
+
+@pytest.mark.slow
+def test_key_terms_leave_out_question_frames_and_split_unknown_compounds(real_components: Components) -> None:
+    answerer = real_components.answerer
+    assert list(answerer.key_terms("《金砖国家数字经济伙伴关系框架》是一份什么样的文件？")) == [
+        "金砖国家", "数字经济", "伙伴关系", "框架", "一份", "文件"]
+    # 机构编制 is not a word of the report; its parts 机构 and 编制 are
+    assert list(answerer.key_terms("该报告由哪家机构编制？")) == ["机构", "编制"]

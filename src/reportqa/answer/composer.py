@@ -15,6 +15,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +38,10 @@ COMPARE_IN_TEXT = re.compile(r"高于|低于|超过|高出|仅次于|领先|排�
 ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "eng"})
 QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
 UNIT_WORDS = frozenset({"亿美元", "万亿美元", "亿元", "万亿元", "美元"})
+QUESTION_WORDS = frozenset(
+    line.strip() for line in (Path(__file__).parent / "question_words.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
 
 
 @dataclass(frozen=True)
@@ -146,14 +151,25 @@ class Answerer:
 
     # -- key terms -------------------------------------------------------------
     def key_terms(self, question: str) -> dict[str, float]:
-        """Content words of the question with idf weights (unknown words weigh most)."""
-        words = [w for w in self.retriever.tokenizer.words(question)
-                 if w not in self.retriever.tokenizer.stopwords]
+        """Content words of the question with idf weights (unknown words weigh most).
+
+        Stopwords and question-framing words (``什么样``, ``相比``) are left
+        out. A compound the report never uses is replaced by its dictionary
+        parts the report does use (``机构编制`` → ``机构``, ``编制``)."""
+        tokenizer = self.retriever.tokenizer
+        skip = tokenizer.stopwords | QUESTION_WORDS
         terms: dict[str, float] = {}
-        for word in words:
-            k = self._vocab.get(word)
-            weight = float(self._idf[k]) if k is not None else self._max_idf
-            terms[word] = max(weight, 0.05)
+        for word in tokenizer.words(question):
+            if word in skip:
+                continue
+            parts = [word]
+            if word not in self._vocab and len(word) >= 3:
+                known = [p for p in tokenizer.tokenize(word) if p != word and p in self._vocab and p not in skip]
+                parts = known or parts
+            for part in parts:
+                k = self._vocab.get(part)
+                weight = float(self._idf[k]) if k is not None else self._max_idf
+                terms[part] = max(weight, 0.05)
         return terms
 
     def critical_terms(self, question: str) -> list[str]:
@@ -183,16 +199,19 @@ class Answerer:
                 found += 1
             elif len(term) >= 3:
                 # most of a name: 山东 for 山东省, 浦东软件园 for 上海浦东软件园
-                longest = max((n for n in range(len(term), 1, -1)
-                               for i in range(len(term) - n + 1) if term[i : i + n] in norm), default=0)
-                found += longest >= max(2, math.ceil(0.66 * len(term)))
+                found += _longest_piece(term, norm) >= max(2, math.ceil(0.66 * len(term)))
         return found / len(terms)
 
     @staticmethod
     def _covered(term: str, text: str) -> float:
+        """1 when ``term`` is in ``text``; for a longer term, partial credit:
+        0.8 when two thirds of it are there in one piece (``辽宁`` for
+        ``辽宁省``), else the share of its character pairs found."""
         if term in text:
             return 1.0
         if len(term) >= 3:
+            if _longest_piece(term, text) >= math.ceil(2 * len(term) / 3):
+                return 0.8
             grams = [term[i : i + 2] for i in range(len(term) - 1)]
             return sum(g in text for g in grams) / len(grams) * 0.8
         return 0.0
@@ -320,6 +339,55 @@ class Answerer:
             budget -= len(sentence.text)
         return out
 
+    def enumeration(self, question: str, ranked: list[Candidate]) -> list[tuple[str, Sentence, Passage]] | None:
+        """For a which-question whose best sentence belongs to a numbered run
+        (``一是…二是…``, ``1.…2.…``), the run's item heads after its short
+        lead: ``上海市大力推进跨境数字基础设施。一是提升国际海光缆容量；二是…``.
+        ``None`` when the question asks for no list or there is no run."""
+        if not ranked or not WHICH.search(question):
+            return None
+        index = self.retriever.index
+        best = ranked[0].sentence_index
+        first = next((s for s in range(best, max(best - LIST_WINDOW, -1), -1)
+                      if _ordinal(index.sentences[s].text) == 1), None)
+        if first is None:  # a lead just before its run
+            first = next((s for s in range(best + 1, min(best + 3, len(index.sentences)))
+                          if _ordinal(index.sentences[s].text) == 1), None)
+        if first is None:
+            return None
+        items = [first]
+        s = first + 1
+        while s < len(index.sentences) and s - items[-1] <= LIST_GAP:
+            if _ordinal(index.sentences[s].text) == len(items) + 1:
+                items.append(s)
+            s += 1
+        if len(items) < 2 or best > items[-1] + 2:  # past the last item and its explanation
+            return None
+        out: list[tuple[str, Sentence, Passage]] = []
+        budget = MAX_CHARS
+        lead = index.sentences[first - 1] if first else None
+        if (lead is not None and len(lead.text) <= 40 and _ordinal(lead.text) is None
+                and self._passage_of(first - 1).section_path == self._passage_of(first).section_path):
+            out.append((lead.text, lead, self._passage_of(first - 1)))
+            budget -= len(lead.text)
+        for k, s in enumerate(items):
+            piece = _item_head(index.sentences[s].text) + ("。" if k == len(items) - 1 else "；")
+            if len(piece) > budget:
+                break
+            out.append((piece, index.sentences[s], self._passage_of(s)))
+            budget -= len(piece)
+        return out if sum(_ordinal(sentence.text) is not None for _, sentence, _ in out) >= 2 else None
+
+    def _piece_coverage(self, question: str, pieces: list[tuple[str, Sentence, Passage]]) -> float:
+        """Key-term coverage of an answer's pieces with their sections' titles."""
+        titles = {" ".join(passage.section_path) for _, _, passage in pieces}
+        return self.coverage(self.key_terms(question), " ".join(titles) + "".join(p for p, _, _ in pieces))[0]
+
+    def _passage_of(self, sentence_index: int) -> Passage:
+        """The first passage holding a sentence."""
+        index = self.retriever.index
+        return index.passages[index.sentence_passages[sentence_index][0]]
+
     def _generated(self, question: str, hits: list[Hit], support: float) -> Answer | None:
         """The generator's answer when it passes the checks, else ``None``:
         markers must point at given passages, the answer must fit 200
@@ -372,17 +440,20 @@ class Answerer:
             written = self._generated(question, hits, support)
             if written is not None:
                 return written
-        chosen = self.choose(question, ranked)
+        pieces = [(_clip(c.sentence.text), c.sentence, c.hit.passage) for c in self.choose(question, ranked)]
+        listed = self.enumeration(question, ranked)
+        if listed and self._piece_coverage(question, listed) >= self._piece_coverage(question, pieces):
+            pieces = listed
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts = []
-        for cand in chosen:
-            pid = cand.hit.passage.id
-            if pid not in numbers:
-                numbers[pid] = len(numbers) + 1
-                citations.append(Citation(numbers[pid], cand.hit.passage, cand.sentence.text,
-                                          cand.sentence.start, cand.sentence.end))
-            parts.append(f"{_clip(cand.sentence.text)}[{numbers[pid]}]")
+        for k, (piece, sentence, passage) in enumerate(pieces):
+            if passage.id not in numbers:
+                numbers[passage.id] = len(numbers) + 1
+                citations.append(Citation(numbers[passage.id], passage, sentence.text, sentence.start, sentence.end))
+            # list items of one passage share the marker at the end of the list
+            same_list = piece.endswith("；") and k + 1 < len(pieces) and pieces[k + 1][2].id == passage.id
+            parts.append(piece if same_list else f"{piece}[{numbers[passage.id]}]")
         text = "".join(parts)
         if not numbers_supported(text, [c.passage for c in citations]):
             return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
@@ -390,6 +461,36 @@ class Answerer:
 
 
 MARKER = re.compile(r"\[(\d+)\]")
+LIST_WINDOW = 8  # sentences back from the best one to its run's first item
+LIST_GAP = 4  # sentences of explanation allowed between two items
+CHINESE_ORDINALS = "一二三四五六七八九十"
+ITEM = re.compile(r"^\s*(?:([一二三四五六七八九十])是|（([一二三四五六七八九十])）|(\d{1,2})\s*[.．、](?!\d))")
+
+
+def _ordinal(sentence: str) -> int | None:
+    """The item number a sentence opens with (``二是`` → 2, ``3.`` → 3)."""
+    m = ITEM.match(sentence)
+    if m is None:
+        return None
+    if m.group(3):
+        return int(m.group(3))
+    return CHINESE_ORDINALS.index(m.group(1) or m.group(2)) + 1
+
+
+def _item_head(sentence: str) -> str:
+    """An item without its closing stop, cut at its first clause when long."""
+    head = sentence.rstrip("。；;")
+    if len(head) > 40:
+        head = head[: min((i for i in (head.find("，"), head.find("；")) if i > 0), default=len(head))]
+    return head
+
+
+def _longest_piece(term: str, text: str) -> int:
+    """Length of the longest piece of ``term`` (two characters or more) in ``text``."""
+    for n in range(len(term), 1, -1):
+        if any(term[i : i + n] in text for i in range(len(term) - n + 1)):
+            return n
+    return 0
 
 
 def _best_quote(passage: Passage, text: str) -> Sentence:
