@@ -587,3 +587,22 @@ def test_cli_search_json(real_components: Components, run_cli) -> None:
     assert data[0]["section_path"] == list(first.section_path)
     assert (data[0]["start"], data[0]["end"]) == (first.start, first.end)
     assert data[0]["doc_id"] == DOC_ID
+
+
+@pytest.mark.slow
+def test_model_copies_give_the_same_vectors_in_order(real_components: Components) -> None:
+    embedder = real_components.embedder
+    assert len(embedder._models) == 2  # the default: one single-threaded copy per core
+    texts = ["数字贸易", "跨境电商海外仓", "可数字化交付服务出口额", "5G基站", "数据跨境流动"]
+    one_by_one = np.concatenate([embedder.embed_passages([t]) for t in texts])
+    saved = embedder.batch_size
+    embedder.batch_size = 2  # three batches, dealt to the two copies in turn
+    try:
+        batched = embedder.embed_passages(texts)
+    finally:
+        embedder.batch_size = saved
+    np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
+    serial = [embedder.embed_queries([t])[0] for t in texts * 4]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        concurrent = list(pool.map(lambda t: embedder.embed_queries([t])[0], texts * 4))
+    np.testing.assert_allclose(np.stack(concurrent), np.stack(serial), atol=1e-5)

