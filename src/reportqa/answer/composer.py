@@ -356,8 +356,9 @@ class Answerer:
         if first is None:
             return None
         items = [first]
+        doc = self._passage_of(first).doc_id
         s = first + 1
-        while s < len(index.sentences) and s - items[-1] <= LIST_GAP:
+        while s < len(index.sentences) and s - items[-1] <= LIST_GAP and self._passage_of(s).doc_id == doc:
             if _ordinal(index.sentences[s].text) == len(items) + 1:
                 items.append(s)
             s += 1
@@ -370,13 +371,18 @@ class Answerer:
                 and self._passage_of(first - 1).section_path == self._passage_of(first).section_path):
             out.append((lead.text, lead, self._passage_of(first - 1)))
             budget -= len(lead.text)
-        for k, s in enumerate(items):
-            piece = _item_head(index.sentences[s].text) + ("。" if k == len(items) - 1 else "；")
-            if len(piece) > budget:
+        heads = []
+        for s in items:
+            head = _item_head(index.sentences[s].text)
+            if len(head) + 1 > budget:
                 break
-            out.append((piece, index.sentences[s], self._passage_of(s)))
-            budget -= len(piece)
-        return out if sum(_ordinal(sentence.text) is not None for _, sentence, _ in out) >= 2 else None
+            heads.append((head + "；", index.sentences[s], self._passage_of(s)))
+            budget -= len(head) + 1
+        if len(heads) < 2:
+            return None
+        last, sentence, passage = heads[-1]
+        heads[-1] = (last[:-1] + "。", sentence, passage)
+        return out + heads
 
     def _piece_coverage(self, question: str, pieces: list[tuple[str, Sentence, Passage]]) -> float:
         """Key-term coverage of an answer's pieces with their sections' titles."""
