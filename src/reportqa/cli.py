@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from reportqa.chunking import Chunker
 from reportqa.index.store import IndexLoadError
 from reportqa.ingest import CorpusError, ReportParser
@@ -158,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def setting_error(exc: ValidationError) -> str:
+    """One line naming the environment variable of each bad setting."""
+    return "; ".join(f"REPORTQA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']} (got {e.get('input')!r})"
+                     for e in exc.errors())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reportqa`` command."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -168,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except ValidationError as exc:  # a bad REPORTQA_* setting
+        print(f"reportqa: error: {setting_error(exc)}", file=sys.stderr)
+        return 2
     except (CorpusError, IndexLoadError, UsageError, ValueError, OSError) as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2

