@@ -305,3 +305,16 @@ def test_key_terms_leave_out_question_frames_and_split_unknown_compounds(real_co
         "金砖国家", "数字经济", "伙伴关系", "框架", "一份", "文件"]
     # 机构编制 is not a word of the report; its parts 机构 and 编制 are
     assert list(answerer.key_terms("该报告由哪家机构编制？")) == ["机构", "编制"]
+
+
+@pytest.mark.slow
+def test_comparison_answer_gives_each_side_its_figure(real_components: Components) -> None:
+    question = "与中国建立“丝路电商”双边合作机制的国家数，和与中国签署“数字丝绸之路”合作谅解备忘录的国家数，哪个更多？"
+    answerer = real_components.answerer
+    assert answerer.comparison_sides(question) == ["丝路电商", "数字丝绸之路"]
+    answer = answerer.answer(question)
+    # the first sentence runs past 200 characters: its side comes as the clause with its figure
+    assert answer.text == ("中国已与30个国家建立“丝路电商”双边合作机制。[1]目前，中国已与17个国家签署“数字丝绸之路”"
+                           "合作谅解备忘录，与周边国家累计建设34条跨境陆缆和多条国际海缆。[1]")
+    (citation,) = answer.citations
+    assert "当前，中国已与30个国家建立“丝路电商”双边合作机制" in citation.passage.text

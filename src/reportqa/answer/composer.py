@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -384,6 +385,40 @@ class Answerer:
         heads[-1] = (last[:-1] + "。", sentence, passage)
         return out + heads
 
+    def comparison_sides(self, question: str) -> list[str]:
+        """The names a comparison question sets against each other (``新西兰``,
+        ``新加坡``): its critical names that are rare in the report (idf >= 1.5,
+        so not ``中国``). Empty for other questions."""
+        if not COMPARE.search(question):
+            return []
+        sides = []
+        for term in self.critical_terms(question):
+            k = self._vocab.get(term)
+            if not term.isdigit() and term not in UNIT_WORDS and (k is None or self._idf[k] >= SIDE_MIN_IDF):
+                sides.append(term)
+        return sides
+
+    def side_by_side(self, sides: list[str], ranked: list[Candidate]) -> list[tuple[str, Sentence, Passage]] | None:
+        """One piece per side of a comparison: the best sentence naming the
+        side, cut to the clauses that name it and give its figure when long.
+        ``None`` when a side has no sentence or the pieces do not fit."""
+        pieces: list[tuple[str, Sentence, Passage]] = []
+        for side in sides:
+            if any(self.critical_coverage([side], p) == 1 for p, _, _ in pieces):
+                continue
+            cand = next((c for c in ranked[:SIDE_SEARCH] if self.critical_coverage([side], c.sentence.text) == 1
+                         and NUMBER.search(c.sentence.text)), None)
+            if cand is None:
+                return None
+            piece = cand.sentence.text if len(cand.sentence.text) <= SIDE_MAX_CHARS else _side_clause(
+                cand.sentence.text, side, self.critical_coverage)
+            if piece is None or any(piece == p for p, _, _ in pieces):
+                return None
+            pieces.append((piece, cand.sentence, cand.hit.passage))
+        if len(pieces) < 2 or sum(len(p) for p, _, _ in pieces) > MAX_CHARS:
+            return None
+        return pieces
+
     def _piece_coverage(self, question: str, pieces: list[tuple[str, Sentence, Passage]]) -> float:
         """Key-term coverage of an answer's pieces with their sections' titles."""
         titles = {" ".join(passage.section_path) for _, _, passage in pieces}
@@ -450,6 +485,10 @@ class Answerer:
         listed = self.enumeration(question, ranked)
         if listed and self._piece_coverage(question, listed) >= self._piece_coverage(question, pieces):
             pieces = listed
+        sides = self.comparison_sides(question)
+        if len(sides) >= 2 and not all(self.critical_coverage([t], "".join(p for p, _, _ in pieces)) == 1
+                                       for t in sides):
+            pieces = self.side_by_side(sides, ranked) or pieces
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts = []
@@ -481,6 +520,25 @@ def _ordinal(sentence: str) -> int | None:
     if m.group(3):
         return int(m.group(3))
     return CHINESE_ORDINALS.index(m.group(1) or m.group(2)) + 1
+
+
+SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
+SIDE_SEARCH = 20  # candidates searched for a sentence naming a side
+SIDE_MAX_CHARS = 80  # a longer sentence is cut to the side's clauses
+CLAUSE = re.compile(r"[^，；。]+[，；。]?")
+
+
+def _side_clause(sentence: str, side: str, covered: Callable[[list[str], str], float]) -> str | None:
+    """The clause of ``sentence`` naming ``side``, with the next clause when
+    the figure comes after it: ``中国已与30个国家建立“丝路电商”双边合作机制``."""
+    clauses = CLAUSE.findall(sentence)
+    for k, clause in enumerate(clauses):
+        if covered([side], clause) == 1:
+            piece = clause
+            if not NUMBER.search(piece) and k + 1 < len(clauses):
+                piece += clauses[k + 1]
+            return piece.rstrip("，；") + "。" if NUMBER.search(piece) else None
+    return None
 
 
 def _item_head(sentence: str) -> str:
