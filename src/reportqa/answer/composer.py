@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from reportqa.retrieval import Hit, Retriever
 from reportqa.segment.tokenizer import normalize
 
 ABSTAIN_TEXT = "报告中没有找到相关信息"
+Piece = tuple[str, Sentence, Passage]  # answer text, the sentence it comes from, the passage cited
 MAX_CHARS = 200
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 YEAR = re.compile(r"(?:19|20)\d{2}")
@@ -340,7 +340,7 @@ class Answerer:
             budget -= len(sentence.text)
         return out
 
-    def enumeration(self, question: str, ranked: list[Candidate]) -> list[tuple[str, Sentence, Passage]] | None:
+    def enumeration(self, question: str, ranked: list[Candidate]) -> list[Piece] | None:
         """For a which-question whose best sentence belongs to a numbered run
         (``一是…二是…``, ``1.…2.…``), the run's item heads after its short
         lead: ``上海市大力推进跨境数字基础设施。一是提升国际海光缆容量；二是…``.
@@ -365,7 +365,7 @@ class Answerer:
             s += 1
         if len(items) < 2 or best > items[-1] + 2:  # past the last item and its explanation
             return None
-        out: list[tuple[str, Sentence, Passage]] = []
+        out: list[Piece] = []
         budget = MAX_CHARS
         lead = index.sentences[first - 1] if first else None
         if (lead is not None and len(lead.text) <= 40 and _ordinal(lead.text) is None
@@ -398,11 +398,11 @@ class Answerer:
                 sides.append(term)
         return sides
 
-    def side_by_side(self, sides: list[str], ranked: list[Candidate]) -> list[tuple[str, Sentence, Passage]] | None:
+    def side_by_side(self, sides: list[str], ranked: list[Candidate]) -> list[Piece] | None:
         """One piece per side of a comparison: the best sentence naming the
         side, cut to the clauses that name it and give its figure when long.
         ``None`` when a side has no sentence or the pieces do not fit."""
-        pieces: list[tuple[str, Sentence, Passage]] = []
+        pieces: list[Piece] = []
         for side in sides:
             if any(self.critical_coverage([side], p) == 1 for p, _, _ in pieces):
                 continue
@@ -411,7 +411,7 @@ class Answerer:
             if cand is None:
                 return None
             piece = cand.sentence.text if len(cand.sentence.text) <= SIDE_MAX_CHARS else _side_clause(
-                cand.sentence.text, side, self.critical_coverage)
+                cand.sentence.text, side)
             if piece is None or any(piece == p for p, _, _ in pieces):
                 return None
             pieces.append((piece, cand.sentence, cand.hit.passage))
@@ -419,7 +419,7 @@ class Answerer:
             return None
         return pieces
 
-    def _piece_coverage(self, question: str, pieces: list[tuple[str, Sentence, Passage]]) -> float:
+    def _piece_coverage(self, question: str, pieces: list[Piece]) -> float:
         """Key-term coverage of an answer's pieces with their sections' titles."""
         titles = {" ".join(passage.section_path) for _, _, passage in pieces}
         return self.coverage(self.key_terms(question), " ".join(titles) + "".join(p for p, _, _ in pieces))[0]
@@ -528,12 +528,12 @@ SIDE_MAX_CHARS = 80  # a longer sentence is cut to the side's clauses
 CLAUSE = re.compile(r"[^，；。]+[，；。]?")
 
 
-def _side_clause(sentence: str, side: str, covered: Callable[[list[str], str], float]) -> str | None:
+def _side_clause(sentence: str, side: str) -> str | None:
     """The clause of ``sentence`` naming ``side``, with the next clause when
     the figure comes after it: ``中国已与30个国家建立“丝路电商”双边合作机制``."""
     clauses = CLAUSE.findall(sentence)
     for k, clause in enumerate(clauses):
-        if covered([side], clause) == 1:
+        if Answerer.critical_coverage([side], clause) == 1:
             piece = clause
             if not NUMBER.search(piece) and k + 1 < len(clauses):
                 piece += clauses[k + 1]
