@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
-from reportqa.answer.composer import answer_type_found, numbers_in
+from reportqa.answer.composer import answer_type_found, numbers_in, specifics_missing
 from reportqa.chunking import Passage, Sentence
 from reportqa.commands import answer_json
 from reportqa.evaluation.metrics import answer_length
@@ -85,6 +85,12 @@ def test_numbers_supported_compares_whole_numbers() -> None:
     assert not numbers_supported("出口额52亿美元[1]", cited)
     assert not numbers_supported("增长3%[1]", cited)
     assert not numbers_supported("出口额2.23亿美元[1]", cited)
+
+
+def test_numbers_on_either_side_of_a_marker_stay_apart() -> None:
+    # a table row ending in a figure, then a sentence opening with a year
+    cited = [passage("2020年1380"), passage("2022年，总产出1456.7亿元", "p-2")]
+    assert numbers_supported("2020年1380[1]2022年，总产出1456.7亿元[2]", cited)
 
 
 # -- answers from the real model -------------------------------------------------------------
@@ -296,6 +302,42 @@ def test_a_list_nearby_does_not_replace_a_better_answer(real_components: Compone
     answer = real_components.answerer.answer("RCEP于2022年1月正式生效时，除中国外哪些非东盟成员国正式开始实施协定？")
     assert "日本、新西兰、澳大利亚等4个非东盟成员国" in answer.text
     assert "一是" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "stated", "missing"),
+    [
+        # numbers other than years must be stated, as themselves
+        ("截至2022年底，中国建成了多少个6G基站？", "中国累计建成开通5G基站231.2万个。", ["6"]),
+        ("截至2022年12月底，试点交易金额是多少？", "截至2022年8月底，交易金额1000.4亿元。", ["12"]),
+        ("截至2023年底，5G基站有多少个？", "2022年，5G基站231.2万个。", []),
+        # the unit of an amount asked for comes with a figure
+        ("中国服务器市场的规模是多少亿美元？", "中国服务器市场整体规模增长6.9%。", ["多少亿美元"]),
+        ("全球出口额是多少亿美元？", "全球出口额为4.1万亿美元。", []),
+        ("平均结案周期是多少天？", "处理案件103件，争议标的超7000万元。", ["多少天"]),
+        ("平均结案周期是多少天？", "平均结案周期缩短至30余天。", []),
+        # a classifier is no unit: 多少座城市 is answered by 47个城市
+        ("有多少座城市拥有专用通道？", "全国共有47个城市拥有专用通道。", []),
+        # ordinals; 首X is also 第一X
+        ("数字经济100强中排名第一的企业是哪家？", "100强入选企业的总市值达到16.5万亿元。", ["第一"]),
+        ("国家数据局首任局长是谁？", "2023年3月，国家数据局正式成立。", ["首任"]),
+        ("中国第一条海底光缆是哪一年建成的？", "自1993年建成第一条海底光缆以来。", []),
+        ("首部基础性法律是哪一部？", "《网络安全法》成为中国数字领域第一部基础性法律。", []),
+    ],
+)
+def test_specifics_missing(question: str, stated: str, missing: list[str]) -> None:
+    assert specifics_missing(question, stated) == missing
+
+
+@pytest.mark.slow
+def test_an_answer_without_the_asked_specifics_abstains(real_components: Components) -> None:
+    answerer = real_components.answerer
+    assert not answerer.answer("中国累计建成开通了多少个5G基站？").abstained
+    # the same question for a 7G network: the 5G sentence states no 7
+    assert answerer.answer("截至2022年底，中国累计建成开通了多少个7G基站？").abstained
+    # 日本市场 is no word of the report; its name 日本 is, and must be in the evidence
+    assert answerer.critical_terms("2022年全球电子商务零售额中日本市场的占比是多少？") == ["2022", "日本"]
+    assert answerer.answer("2022年全球电子商务零售额中日本市场的占比是多少？").abstained
 
 
 @pytest.mark.slow

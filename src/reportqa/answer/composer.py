@@ -111,6 +111,31 @@ def answer_type_found(question: str, evidence: str) -> bool:
     return not (ASKS_COUNT.search(question) and not NUMBER.search(evidence))
 
 
+ASKED_MEASURE = re.compile(r"(?:多少|几)(万亿美元|亿美元|万亿元|亿元|美元|元|天|小时|个月|倍|公里|标箱|吨|人次)")
+ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|首[任位个届部家条次批座所款]")
+STATED_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+
+
+def specifics_missing(question: str, stated: str) -> list[str]:
+    """The specifics a question states that the answer does not: its numbers
+    other than years (``6G``, ``12月``), the unit of an amount asked for
+    (``多少亿美元``, ``多少天``: a figure in that unit), and ordinals (``第一``,
+    ``首任``; ``首X`` is also stated as ``第一X``). ``stated`` is the answer
+    with its sections' titles. An answer missing one answers another question."""
+    norm = normalize(question)
+    text = normalize(stated)
+    missing = [n for n in STATED_NUMBER.findall(norm) if not YEAR.fullmatch(n)
+               and not re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", text)]
+    asked = ASKED_MEASURE.search(norm)
+    if asked and not re.search(rf"\d(?:\.\d+)?\s*[多余]?\s*[万亿千百]*\s*{asked.group(1)}", text):
+        missing.append(asked.group(0))
+    for ordinal in ORDINAL.findall(norm):
+        ways = (ordinal, "第一" + ordinal[1:], "首") if ordinal.startswith("首") else (ordinal,)
+        if not any(way in text for way in ways):
+            missing.append(ordinal)
+    return list(dict.fromkeys(missing))
+
+
 def numbers_in(text: str) -> set[str]:
     """Numbers as they appear in text (``3727.1``, ``2022``)."""
     return set(NUMBER.findall(normalize(text)))
@@ -118,7 +143,7 @@ def numbers_in(text: str) -> set[str]:
 
 def numbers_supported(answer: str, passages: list[Passage]) -> bool:
     """True when every number in ``answer`` (markers aside) is in a cited passage."""
-    body = re.sub(r"\[\d+\]", "", answer)
+    body = re.sub(r"\[\d+\]", " ", answer)  # not "": 1380[1]2022年 is two numbers
     cited = normalize("\n".join(p.text for p in passages))
     return all(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d]|\.\d)", cited) for n in numbers_in(body))
 
@@ -177,12 +202,17 @@ class Answerer:
         """What an answer's evidence must mention: the question's numbers, the
         names of places and organisations that the report knows, and a
         currency unit asked for (``多少亿美元``)."""
+        tokenizer = self.retriever.tokenizer
         terms: list[str] = [normalize(q) for q in QUOTED.findall(question) if q.strip()]
-        for word, flag in self.retriever.tokenizer.tagged(question):
+        for word, flag in tokenizer.tagged(question):
             if word.isdigit() or word in UNIT_WORDS or flag in ENTITY_FLAGS and word in self._vocab and not word.isascii() or (
                 flag == "eng" and word in self._vocab and len(word) >= 2
             ):
                 terms.append(word)
+            elif flag in ENTITY_FLAGS and word not in self._vocab and len(word) >= 3:
+                # a name the report never uses as such: its names it does (美国市场 → 美国)
+                parts = [p for p in tokenizer.tokenize(word) if p != word and p in self._vocab and not p.isascii()]
+                terms += [p for p in parts if tokenizer.tagged(p)[0][1] in ENTITY_FLAGS - {"eng"}]
         return list(dict.fromkeys(terms))
 
     @staticmethod
@@ -287,8 +317,13 @@ class Answerer:
         assert position is not None, "a hit's passage is in the index"
         return position
 
-    def support(self, question: str, vector: np.ndarray, best: Candidate) -> float:
-        """How well the best evidence covers the question: the abstention score."""
+    def support(self, question: str, vector: np.ndarray, best: Candidate, pieces: list[Piece]) -> float:
+        """How well the evidence covers the question: the abstention score.
+
+        Key-term coverage of the best passage and the best sentence's
+        similarity, less a penalty for each kind of mismatch: names the
+        passage lacks, an answer of the wrong type, and specifics of the
+        question (numbers, an asked unit, ordinals) the answer does not state."""
         terms = self.key_terms(question)
         passage = best.hit.passage
         cov, _ = self.coverage(terms, passage.heading + passage.text)
@@ -296,7 +331,8 @@ class Answerer:
         crit = self.critical_coverage(self.critical_terms(question),
                                       " ".join(passage.section_path) + passage.text)
         typed = answer_type_found(question, best.sentence.text)
-        return 0.6 * cov + 0.4 * sim - (1.0 - crit) - (0.0 if typed else 1.0)
+        stated = specifics_missing(question, _stated(pieces))
+        return 0.6 * cov + 0.4 * sim - (1.0 - crit) - (0.0 if typed else 1.0) - (1.0 if stated else 0.0)
 
     # -- composing ------------------------------------------------------------
     def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -421,8 +457,7 @@ class Answerer:
 
     def _piece_coverage(self, question: str, pieces: list[Piece]) -> float:
         """Key-term coverage of an answer's pieces with their sections' titles."""
-        titles = {" ".join(passage.section_path) for _, _, passage in pieces}
-        return self.coverage(self.key_terms(question), " ".join(titles) + "".join(p for p, _, _ in pieces))[0]
+        return self.coverage(self.key_terms(question), _stated(pieces))[0]
 
     def _passage_of(self, sentence_index: int) -> Passage:
         """The first passage holding a sentence."""
@@ -470,17 +505,9 @@ class Answerer:
         return Answer(result.question, result.text, result.abstained, result.citations,
                       result.support, result.see_also, timings)
 
-    def _compose(self, question: str, vector: np.ndarray, hits: list[Hit],
-                 ranked: list[Candidate]) -> Answer:
-        if not ranked:
-            return Answer(question, ABSTAIN_TEXT, True, (), 0.0, tuple(h.passage for h in hits[:3]))
-        support = self.support(question, vector, ranked[0])
-        if support < self.config.abstain_threshold:
-            return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
-        if self.generator is not None:
-            written = self._generated(question, hits, support)
-            if written is not None:
-                return written
+    def pieces(self, question: str, ranked: list[Candidate]) -> list[Piece]:
+        """The extractive answer's pieces: the chosen sentences, or a list's
+        items, or one piece per side of a comparison."""
         pieces = [(_clip(c.sentence.text), c.sentence, c.hit.passage) for c in self.choose(question, ranked)]
         listed = self.enumeration(question, ranked)
         if listed and self._piece_coverage(question, listed) >= self._piece_coverage(question, pieces):
@@ -489,6 +516,20 @@ class Answerer:
         if len(sides) >= 2 and not all(self.critical_coverage([t], "".join(p for p, _, _ in pieces)) == 1
                                        for t in sides):
             pieces = self.side_by_side(sides, ranked) or pieces
+        return pieces
+
+    def _compose(self, question: str, vector: np.ndarray, hits: list[Hit],
+                 ranked: list[Candidate]) -> Answer:
+        if not ranked:
+            return Answer(question, ABSTAIN_TEXT, True, (), 0.0, tuple(h.passage for h in hits[:3]))
+        pieces = self.pieces(question, ranked)
+        support = self.support(question, vector, ranked[0], pieces)
+        if support < self.config.abstain_threshold:
+            return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
+        if self.generator is not None:
+            written = self._generated(question, hits, support)
+            if written is not None:
+                return written
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts = []
@@ -539,6 +580,12 @@ def _side_clause(sentence: str, side: str) -> str | None:
                 piece += clauses[k + 1]
             return piece.rstrip("，；") + "。" if NUMBER.search(piece) else None
     return None
+
+
+def _stated(pieces: list[Piece]) -> str:
+    """What an answer states: its pieces with the titles of their sections."""
+    titles = dict.fromkeys(" ".join(passage.section_path) for _, _, passage in pieces)
+    return " ".join(titles) + "".join(p for p, _, _ in pieces)
 
 
 def _item_head(sentence: str) -> str:
