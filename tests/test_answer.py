@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
-from reportqa.answer.composer import answer_type_found, numbers_in, specifics_missing
+from reportqa.answer.composer import answer_type_found, numbers_in, opposites_stated, specifics_missing
 from reportqa.chunking import Passage, Sentence
 from reportqa.commands import answer_json
 from reportqa.evaluation.metrics import answer_length
@@ -329,6 +329,30 @@ def test_specifics_missing(question: str, stated: str, missing: list[str]) -> No
     assert specifics_missing(question, stated) == missing
 
 
+@pytest.mark.parametrize(
+    ("question", "stated", "opposed"),
+    [
+        ("游戏在国内市场的销售收入是多少？", "游戏海外市场销售收入达173.5亿美元。", ["国内"]),
+        ("游戏在国内市场的销售收入是多少？", "游戏在国内和海外市场的销售收入均有增长。", []),
+        ("可数字化服务进口额是多少？", "全球可数字化交付服务出口额为4.1万亿美元。", ["进口"]),
+        # 进出口 states neither side alone, asked or answered
+        ("可数字化服务进口额是多少？", "浙江：进出口额302.16，进口额113.31", []),
+        ("可数字化服务进出口额是多少？", "全球可数字化交付服务出口额为4.1万亿美元。", []),
+        ("出口和进口，哪个增长更快？", "出口增长3.4%，进口增长2.1%。", []),
+    ],
+)
+def test_opposites_stated(question: str, stated: str, opposed: list[str]) -> None:
+    assert opposites_stated(question, stated) == opposed
+
+
+@pytest.mark.slow
+def test_a_table_row_matching_little_of_the_question_is_not_cited(real_components: Components) -> None:
+    answer = real_components.answerer.answer("杭州高新区（滨江）物联网产业园2022年智能物联产业的总产出有多少？")
+    # the park's row of 表4 (数字产业产值 1627) came first before; the sentence is the answer
+    assert answer.text == "2022年，基地智能物联产业总产出1456.7亿元，同比增长8.4%。[1]"
+    assert [c.passage.kind for c in answer.citations] == ["prose"]
+
+
 @pytest.mark.slow
 def test_an_answer_without_the_asked_specifics_abstains(real_components: Components) -> None:
     answerer = real_components.answerer
@@ -338,6 +362,8 @@ def test_an_answer_without_the_asked_specifics_abstains(real_components: Compone
     # 日本市场 is no word of the report; its name 日本 is, and must be in the evidence
     assert answerer.critical_terms("2022年全球电子商务零售额中日本市场的占比是多少？") == ["2022", "日本"]
     assert answerer.answer("2022年全球电子商务零售额中日本市场的占比是多少？").abstained
+    # the report gives the games' sales abroad (海外), not at home (国内)
+    assert answerer.answer("2022年中国自主研发游戏在国内市场的销售收入是多少？").abstained
 
 
 @pytest.mark.slow

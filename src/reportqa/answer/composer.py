@@ -136,6 +136,24 @@ def specifics_missing(question: str, stated: str) -> list[str]:
     return list(dict.fromkeys(missing))
 
 
+OPPOSITES = (
+    ("国内", ("海外", "国外", "境外")), ("海外", ("国内",)), ("国外", ("国内",)),
+    ("境外", ("境内", "国内")), ("境内", ("境外",)), ("进口", ("出口",)), ("出口", ("进口",)),
+    ("线上", ("线下",)), ("线下", ("线上",)), ("增长", ("下降",)), ("下降", ("增长", "上升")),
+    ("顺差", ("逆差",)), ("逆差", ("顺差",)), ("最高", ("最低",)), ("最低", ("最高",)),
+)
+
+
+def opposites_stated(question: str, stated: str) -> list[str]:
+    """Words of the question whose opposite the answer states instead of
+    them: 国内 asked, 海外 answered; 进口 asked, 出口 answered (进出口 states
+    neither side alone)."""
+    asked = normalize(question).replace("进出口", "")
+    text = normalize(stated).replace("进出口", "")
+    return [word for word, opposite in OPPOSITES
+            if word in asked and word not in text and any(o in text for o in opposite)]
+
+
 def numbers_in(text: str) -> set[str]:
     """Numbers as they appear in text (``3727.1``, ``2022``)."""
     return set(NUMBER.findall(normalize(text)))
@@ -322,8 +340,9 @@ class Answerer:
 
         Key-term coverage of the best passage and the best sentence's
         similarity, less a penalty for each kind of mismatch: names the
-        passage lacks, an answer of the wrong type, and specifics of the
-        question (numbers, an asked unit, ordinals) the answer does not state."""
+        passage lacks, an answer of the wrong type, and an answer that does
+        not state the question's specifics (numbers, an asked unit, ordinals),
+        states the opposite of one of its words, or is empty."""
         terms = self.key_terms(question)
         passage = best.hit.passage
         cov, _ = self.coverage(terms, passage.heading + passage.text)
@@ -331,8 +350,9 @@ class Answerer:
         crit = self.critical_coverage(self.critical_terms(question),
                                       " ".join(passage.section_path) + passage.text)
         typed = answer_type_found(question, best.sentence.text)
-        stated = specifics_missing(question, _stated(pieces))
-        return 0.6 * cov + 0.4 * sim - (1.0 - crit) - (0.0 if typed else 1.0) - (1.0 if stated else 0.0)
+        stated = _stated(pieces)
+        mismatch = not pieces or specifics_missing(question, stated) or opposites_stated(question, stated)
+        return 0.6 * cov + 0.4 * sim - (1.0 - crit) - (0.0 if typed else 1.0) - (1.0 if mismatch else 0.0)
 
     # -- composing ------------------------------------------------------------
     def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -508,7 +528,12 @@ class Answerer:
     def pieces(self, question: str, ranked: list[Candidate]) -> list[Piece]:
         """The extractive answer's pieces: the chosen sentences, or a list's
         items, or one piece per side of a comparison."""
-        pieces = [(_clip(c.sentence.text), c.sentence, c.hit.passage) for c in self.choose(question, ranked)]
+        chosen = self.choose(question, ranked)
+        terms = self.key_terms(question)
+        # a table row is a record of one thing: cited only when it matches most of the question
+        chosen = [c for c in chosen if c.hit.passage.kind != "table_row"
+                  or self.coverage(terms, c.hit.passage.text)[0] >= ROW_MIN_COVERAGE]
+        pieces = [(_clip(c.sentence.text), c.sentence, c.hit.passage) for c in chosen]
         listed = self.enumeration(question, ranked)
         if listed and self._piece_coverage(question, listed) >= self._piece_coverage(question, pieces):
             pieces = listed
@@ -530,6 +555,8 @@ class Answerer:
             written = self._generated(question, hits, support)
             if written is not None:
                 return written
+        if not pieces:
+            return Answer(question, ABSTAIN_TEXT, True, (), support, tuple(h.passage for h in hits[:3]))
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts = []
@@ -547,6 +574,7 @@ class Answerer:
 
 
 MARKER = re.compile(r"\[(\d+)\]")
+ROW_MIN_COVERAGE = 0.75  # key-term coverage a cited table row needs
 LIST_WINDOW = 8  # sentences back from the best one to its run's first item
 LIST_GAP = 4  # sentences of explanation allowed between two items
 CHINESE_ORDINALS = "一二三四五六七八九十"
