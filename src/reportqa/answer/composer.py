@@ -105,10 +105,20 @@ ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个家项次年位件条份种]")  
 
 def answer_type_found(question: str, evidence: str) -> bool:
     """Whether the evidence holds the kind of answer the question asks for:
-    a date for a when-question, a number for a how-many question."""
+    a date for a when-question, a quantity (a number that is no year, month
+    or day) for a how-many question, a currency for an amount of money."""
     if ASKS_WHEN.search(question) and not DATE_IN_TEXT.search(evidence):
         return False
-    return not (ASKS_COUNT.search(question) and not NUMBER.search(evidence))
+    if ASKS_MONEY.search(question) and not CURRENCY.search(evidence):
+        return False
+    return not (ASKS_COUNT.search(question) and not QUANTITY.search(normalize(evidence)))
+
+
+ASKS_MONEY = re.compile(r"(?:收入|营收|营业额|销售额|金额|产值|市值|利润|进出口额|[出进]口额|交易额|投资额|执行额|贸易额|总额)"
+                        r"(?:规模)?(?:是|为|有|达到?|约)?(?:多少|几)(?![个家项件人位次])")
+CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
+
+QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])(?!\s*[月日])")
 
 
 ASKED_MEASURE = re.compile(r"(?:多少|几)(万亿美元|亿美元|万亿元|亿元|美元|元|天|小时|个月|倍|公里|标箱|吨|人次)")
