@@ -12,7 +12,13 @@ from collections.abc import Callable
 import pytest
 
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
-from reportqa.answer.composer import answer_type_found, numbers_in, opposites_stated, specifics_missing
+from reportqa.answer.composer import (
+    answer_form_found,
+    answer_type_found,
+    numbers_in,
+    opposites_stated,
+    specifics_missing,
+)
 from reportqa.chunking import Passage, Sentence
 from reportqa.commands import answer_json
 from reportqa.evaluation.metrics import answer_length
@@ -331,10 +337,47 @@ def test_a_list_nearby_does_not_replace_a_better_answer(real_components: Compone
         ("国家数据局首任局长是谁？", "2023年3月，国家数据局正式成立。", ["首任"]),
         ("中国第一条海底光缆是哪一年建成的？", "自1993年建成第一条海底光缆以来。", []),
         ("首部基础性法律是哪一部？", "《网络安全法》成为中国数字领域第一部基础性法律。", []),
+        # 第五 may be written 5; 第一 and longer ordinals may not
+        ("国内用上第五代移动网络的用户有多少？", "5G用户达5.61亿户。", []),
+        ("第十三届部长级会议在哪里召开？", "第十二届部长级会议在日内瓦召开。", ["第十三"]),
     ],
 )
 def test_specifics_missing(question: str, stated: str, missing: list[str]) -> None:
     assert specifics_missing(question, stated) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        # a which-day question needs a day, not a month
+        ("《数据出境安全评估办法》从哪一天起施行？", "2022年7月，《数据出境安全评估办法》出台。", False),
+        ("《数据出境安全评估办法》从哪一天起施行？", "该办法自2022年9月1日起施行。", True),
+        # a which-ones question needs two or more items
+        ("试点覆盖的15个省市具体是哪些？", "数字人民币试点拓展到15个省市的23个地区。", False),
+        ("中国已与哪些重点国家实现了直接网络互联？", "中国已与美国、日本、新加坡、英国等实现直接网络互联。", True),
+        ("上海市采取了哪几项举措？", "一是提升国际海光缆容量；二是建设国际互联网专用通道。", True),
+        # a growth question needs a rate of change, not a share
+        ("东部地区进出口规模同比增长了多少？", "东部地区进出口规模达3396.5亿美元，全国占比高达91.1%。", False),
+        ("印度可数字化服务出口同比增长多少？", "印度：出口2354.18，同比25.93%", True),
+        ("海南省出口额的增速是多少？", "海南：进出口额18.03，增速-9.06%", True),
+    ],
+)
+def test_answer_form_found(question: str, answer: str, expected: bool) -> None:
+    assert answer_form_found(question, answer) is expected
+
+
+@pytest.mark.slow
+def test_who_needs_a_person_and_a_name_must_lead_up_to_the_answer(real_components: Components) -> None:
+    answerer = real_components.answerer
+    assert answerer.names_a_person("习近平主席出席会议并发表讲话。")
+    assert not answerer.names_a_person("2023年3月，国家数据局正式成立。")
+    # the report names no one who heads the centre
+    assert answerer.answer("粤港澳大湾区国际商务与数字经济仲裁中心的负责人是谁？").abstained
+    # 成都天府软件园 comes up only after 中关村软件园's R&D figure, in another sentence
+    assert answerer.answer("2022年成都天府软件园的企业研发投入是多少？").abstained
+    # the park is named two sentences before 基地's figure: its subject
+    answer = answerer.answer("杭州高新区（滨江）物联网产业园2022年智能物联产业的总产出有多少？")
+    assert not answer.abstained
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""Checks of the hand-built question set ``eval/questions.jsonl`` against its
-schema and against the report it was built from."""
+"""Checks of the hand-built question set ``eval/questions.jsonl`` and the two
+held-out sets ``eval/holdout/{dev,test}.jsonl`` against the schema and against
+the report they were built from."""
 
 from __future__ import annotations
 
@@ -14,17 +15,30 @@ import pytest
 from reportqa.evaluation.metrics import is_correct, locate_quote
 from reportqa.evaluation.runner import load_questions
 
-QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+QUESTIONS = EVAL / "questions.jsonl"
+QUESTION_FILES = (QUESTIONS, EVAL / "holdout" / "dev.jsonl", EVAL / "holdout" / "test.jsonl")
 KEYS = {"id", "question", "answer", "must_include", "evidence", "type", "answerable"}
 ANSWERABLE_TYPES = ("number", "entity", "list", "date", "table", "definition", "comparison", "paraphrase")
 WHITESPACE = re.compile(r"\s+")
 
 
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """A question file's objects, one per non-empty line."""
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module", params=QUESTION_FILES, ids=lambda p: p.stem)
+def question_file(request: pytest.FixtureRequest) -> Path:
+    """Each question file in turn."""
+    path: Path = request.param
+    return path
+
+
 @pytest.fixture(scope="module")
-def rows() -> list[dict[str, Any]]:
-    """The question file's objects, one per non-empty line."""
-    lines = [line for line in QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
-    return [json.loads(line) for line in lines]
+def rows(question_file: Path) -> list[dict[str, Any]]:
+    """The question file's objects."""
+    return read_rows(question_file)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +60,8 @@ def test_every_line_has_exactly_the_schema_keys_and_types(rows: list[dict[str, A
         assert r["type"] in (*ANSWERABLE_TYPES, "unanswerable"), r["id"]
 
 
-def test_the_runner_loads_the_file(rows: list[dict[str, Any]]) -> None:
-    assert [q.id for q in load_questions(QUESTIONS)] == [r["id"] for r in rows]
+def test_the_runner_loads_the_file(question_file: Path, rows: list[dict[str, Any]]) -> None:
+    assert [q.id for q in load_questions(question_file)] == [r["id"] for r in rows]
 
 
 def test_ids_and_questions_are_unique(rows: list[dict[str, Any]]) -> None:
@@ -55,11 +69,21 @@ def test_ids_and_questions_are_unique(rows: list[dict[str, Any]]) -> None:
     assert [q for q, n in Counter(r["question"] for r in rows).items() if n > 1] == []
 
 
-def test_size_and_spread_over_types(rows: list[dict[str, Any]]) -> None:
+def test_size_and_spread_over_types() -> None:
+    rows = read_rows(QUESTIONS)
     counts = Counter(r["type"] for r in rows)
     assert len(rows) >= 150
     assert {t: counts[t] for t in ANSWERABLE_TYPES if counts[t] < 12} == {}
     assert counts["unanswerable"] >= 20
+
+
+def test_held_out_sets_share_no_question_with_the_main_set() -> None:
+    main = {r["question"] for r in read_rows(QUESTIONS)}
+    ids = [r["id"] for r in read_rows(QUESTIONS)]
+    for path in QUESTION_FILES[1:]:
+        held = read_rows(path)
+        assert [r["question"] for r in held if r["question"] in main] == []
+        assert [r["id"] for r in held if r["id"] in ids] == []
 
 
 def test_answerable_matches_type(rows: list[dict[str, Any]]) -> None:

@@ -121,6 +121,28 @@ CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
 QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])(?!\s*[月日])")
 
 
+ASKS_DAY = re.compile(r"哪一?天|几号|哪日")
+ASKS_LIST = re.compile(r"哪些|哪几|分别是|分别位于|分别为")
+LISTED = re.compile(r"、|；|;|一是|和|及|与|》《|”“")
+ASKS_GROWTH = re.compile(r"增长了?多少|增速是?多少|增长率|增幅|同比变化")
+GROWTH_STATED = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|降低|减少)[^，。；]{0,8}?-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
+WH_KIND = re.compile(r"(?:哪|什么)[一两三四五六七八九几]?[个家座项种类位所部条些方]?([\u4e00-\u9fff]{2})")
+ASKS_WHO = re.compile(r"是谁[？?]?$")
+PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
+
+
+def answer_form_found(question: str, stated: str) -> bool:
+    """Whether the answer (its pieces) has the form the question asks for: a
+    day for a which-day question, two or more items for a which-ones
+    question, a rate of change for a growth question."""
+    text = normalize(stated)
+    if ASKS_DAY.search(question) and not re.search(r"\d{1,2}\s*日", text):
+        return False
+    if ASKS_LIST.search(question) and not LISTED.search(text):
+        return False
+    return not (ASKS_GROWTH.search(question) and not GROWTH_STATED.search(text))
+
+
 ASKED_MEASURE = re.compile(r"(?:多少|几)(万亿美元|亿美元|万亿元|亿元|美元|元|天|小时|个月|倍|公里|标箱|吨|人次)")
 ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|首[任位个届部家条次批座所款]")
 STATED_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
@@ -141,7 +163,10 @@ def specifics_missing(question: str, stated: str) -> list[str]:
         missing.append(asked.group(0))
     for ordinal in ORDINAL.findall(norm):
         ways = (ordinal, "第一" + ordinal[1:], "首") if ordinal.startswith("首") else (ordinal,)
-        if not any(way in text for way in ways):
+        # 第五 is also written 5 (第五代移动网络, 5G); 第一 stays strict: a rank
+        n = CHINESE_ORDINALS.find(ordinal[1:]) + 1 if len(ordinal) == 2 else 0
+        if not any(way in text for way in ways) and not (
+                n >= 2 and re.search(rf"(?<![\d.]){n}(?![\d.])", text)):
             missing.append(ordinal)
     return list(dict.fromkeys(missing))
 
@@ -350,7 +375,9 @@ class Answerer:
 
         Key-term coverage of the best passage and the best sentence's
         similarity, less a penalty for each kind of mismatch: names the
-        passage lacks, an answer of the wrong type, and an answer that does
+        passage lacks, an answer of the wrong type or form (no date, quantity,
+        currency, day, items, rate or person where the question asks for
+        one), and an answer that does
         not state the question's specifics (numbers, an asked unit, ordinals),
         states the opposite of one of its words, or is empty."""
         terms = self.key_terms(question)
@@ -359,10 +386,21 @@ class Answerer:
         sim = float(self.retriever.index.sentence_vectors[best.sentence_index] @ vector)
         crit = self.critical_coverage(self.critical_terms(question),
                                       " ".join(passage.section_path) + passage.text)
-        typed = answer_type_found(question, best.sentence.text)
         stated = _stated(pieces)
-        mismatch = not pieces or specifics_missing(question, stated) or opposites_stated(question, stated)
+        typed = answer_type_found(question, best.sentence.text) and answer_form_found(
+            question, "".join(p for p, _, _ in pieces)) and (
+            not ASKS_WHO.search(question.strip()) or self.names_a_person(best.sentence.text))
+        asked_kind = {m.group(1) for m in WH_KIND.finditer(question)}
+        names = [t for t in self.critical_terms(question) if not t.isdigit() and t not in UNIT_WORDS
+                 and t not in asked_kind and t not in QUOTED.findall(normalize(question))
+                 and (self._vocab.get(t) is None or self._idf[self._vocab[t]] >= SIDE_MIN_IDF)]
+        mismatch = (not pieces or specifics_missing(question, stated) or opposites_stated(question, stated)
+                    or (pieces and self.critical_coverage(names, _lead_up(pieces)) < 1))
         return 0.6 * cov + 0.4 * sim - (1.0 - crit) - (0.0 if typed else 1.0) - (1.0 if mismatch else 0.0)
+
+    def names_a_person(self, text: str) -> bool:
+        """Whether ``text`` names a person (the tagger's person names)."""
+        return any(flag in PERSON_FLAGS for _, flag in self.retriever.tokenizer.tagged(text))
 
     # -- composing ------------------------------------------------------------
     def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -624,6 +662,17 @@ def _stated(pieces: list[Piece]) -> str:
     """What an answer states: its pieces with the titles of their sections."""
     titles = dict.fromkeys(" ".join(passage.section_path) for _, _, passage in pieces)
     return " ".join(titles) + "".join(p for p, _, _ in pieces)
+
+
+def _lead_up(pieces: list[Piece]) -> str:
+    """What an answer's passages say up to its sentences, with their sections'
+    titles: a name given there is the sentences' subject (``杭州高新区（滨江）
+    物联网产业园…。2022年，基地…``); a name only after them belongs to another."""
+    parts = dict.fromkeys(" ".join(passage.section_path) for _, _, passage in pieces)
+    for _, sentence, passage in pieces:
+        at = passage.text.find(sentence.text)
+        parts[passage.text if at < 0 else passage.text[: at + len(sentence.text)]] = None
+    return " ".join(parts)
 
 
 def _item_head(sentence: str) -> str:
