@@ -427,6 +427,26 @@ def test_key_terms_leave_out_question_frames_and_split_unknown_compounds(real_co
 
 
 @pytest.mark.slow
+def test_comparison_of_two_table_rows_gives_each_row_without_its_caption(real_components: Components) -> None:
+    question = "表1中，2022年英国和德国的可数字化服务进口额哪个更高？"
+    answerer = real_components.answerer
+    assert answerer.comparison_sides(question) == ["英国", "德国"]
+    answer = answerer.answer(question)
+    assert answer.text == ("英国：进出口5630.28，同比-1.88%；出口3780.13，同比-0.58%；进口1850.15，同比-4.44%。[1]"
+                           "德国：进出口4598.78，同比-2.54%；出口2367.90，同比-5.92%；进口2230.88，同比1.32%。[2]")
+    assert [c.passage.kind for c in answer.citations] == ["table_row", "table_row"]
+
+
+@pytest.mark.slow
+def test_a_common_name_joined_to_another_is_a_side(real_components: Components) -> None:
+    # 中国 is too common to be a side on its own, but not in 中国和印度
+    answerer = real_components.answerer
+    assert answerer.comparison_sides("2022年中国和印度的可数字化服务出口额哪个更高？") == ["中国", "印度"]
+    assert answerer.comparison_sides("2022年中国承接新西兰和新加坡的离岸服务外包执行额，哪个增长更快？") == [
+        "新西兰", "新加坡"]
+
+
+@pytest.mark.slow
 def test_comparison_answer_gives_each_side_its_figure(real_components: Components) -> None:
     question = "与中国建立“丝路电商”双边合作机制的国家数，和与中国签署“数字丝绸之路”合作谅解备忘录的国家数，哪个更多？"
     answerer = real_components.answerer

@@ -492,13 +492,19 @@ class Answerer:
     def comparison_sides(self, question: str) -> list[str]:
         """The names a comparison question sets against each other (``新西兰``,
         ``新加坡``): its critical names that are rare in the report (idf >= 1.5,
-        so not ``中国``). Empty for other questions."""
+        so not ``中国`` as the setting), and any name joined to another by 和,
+        与, 及 or 、 (``中国和印度``). Empty for other questions."""
         if not COMPARE.search(question):
             return []
+        norm = normalize(question)
+        names = [t for t in self.critical_terms(question) if not t.isdigit() and t not in UNIT_WORDS]
+        joined = {t for t in names for other in names if other != t
+                  and re.search(rf"{re.escape(t)}[和与及、]{re.escape(other)}|{re.escape(other)}[和与及、]{re.escape(t)}",
+                                norm)}
         sides = []
-        for term in self.critical_terms(question):
+        for term in names:
             k = self._vocab.get(term)
-            if not term.isdigit() and term not in UNIT_WORDS and (k is None or self._idf[k] >= SIDE_MIN_IDF):
+            if term in joined or k is None or self._idf[k] >= SIDE_MIN_IDF:
                 sides.append(term)
         return sides
 
@@ -514,8 +520,11 @@ class Answerer:
                          and NUMBER.search(c.sentence.text)), None)
             if cand is None:
                 return None
-            piece = cand.sentence.text if len(cand.sentence.text) <= SIDE_MAX_CHARS else _side_clause(
-                cand.sentence.text, side)
+            text = cand.sentence.text
+            if cand.hit.passage.kind == "table_row":
+                piece: str | None = _row_body(text, side)
+            else:
+                piece = text if len(text) <= SIDE_MAX_CHARS else _side_clause(text, side)
             if piece is None or any(piece == p for p, _, _ in pieces):
                 return None
             pieces.append((piece, cand.sentence, cand.hit.passage))
@@ -586,8 +595,8 @@ class Answerer:
         if listed and self._piece_coverage(question, listed) >= self._piece_coverage(question, pieces):
             pieces = listed
         sides = self.comparison_sides(question)
-        if len(sides) >= 2 and not all(self.critical_coverage([t], "".join(p for p, _, _ in pieces)) == 1
-                                       for t in sides):
+        if len(sides) >= 2 and not all(any(self.critical_coverage([t], p) == 1 and NUMBER.search(p)
+                                           for p, _, _ in pieces) for t in sides):
             pieces = self.side_by_side(sides, ranked) or pieces
         return pieces
 
@@ -659,9 +668,30 @@ def _side_clause(sentence: str, side: str) -> str | None:
 
 
 def _stated(pieces: list[Piece]) -> str:
-    """What an answer states: its pieces with the titles of their sections."""
+    """What an answer states: its pieces with the titles of their sections,
+    and for a table row its table's caption."""
     titles = dict.fromkeys(" ".join(passage.section_path) for _, _, passage in pieces)
+    titles.update(dict.fromkeys(_caption(passage.text) for _, _, passage in pieces if passage.kind == "table_row"))
     return " ".join(titles) + "".join(p for p, _, _ in pieces)
+
+
+def _caption(row: str) -> str:
+    """A rendered table row's caption: ``表1 …（单位：亿美元；%）``."""
+    at = row.find("）")
+    return row[: at + 1] if at > 0 else ""
+
+
+def _row_body(row: str, side: str) -> str | None:
+    """A table row from the name of its subject on, without the caption,
+    cut at a cell boundary to the side budget: ``中国：进出口3727.07，…``."""
+    at = normalize(row).find(side)
+    if at < 0:
+        return None
+    body = row[at:]
+    if len(body) > SIDE_MAX_CHARS:
+        cut = body[:SIDE_MAX_CHARS]
+        body = cut[: max(cut.rfind("；"), cut.rfind("，"))] or cut
+    return body.rstrip("；，") + "。"
 
 
 def _lead_up(pieces: list[Piece]) -> str:
