@@ -380,6 +380,16 @@ def test_who_needs_a_person_and_a_name_must_lead_up_to_the_answer(real_component
     assert not answer.abstained
 
 
+@pytest.mark.slow
+def test_the_asked_type_may_come_from_a_piece_matching_more(real_components: Components) -> None:
+    # the best sentence gives the 5 provinces' shares (no currency); the second piece
+    # matches every term it matches and 进出口额 too, and gives the amount
+    answer = real_components.answerer.answer("2022年中国可数字化交付服务进出口额是多少？")
+    assert answer.text.endswith("2022年，中国可数字化交付的服务进出口额为3727.1亿美元，同比增长3.4%，规模再创历史新高。[2]")
+    # a piece matching less does not stand in: games' sales do not answer the web novels' revenue
+    assert real_components.answerer.answer("2022年中国网络文学海外市场的营收规模是多少？").abstained
+
+
 @pytest.mark.parametrize(
     ("question", "stated", "opposed"),
     [

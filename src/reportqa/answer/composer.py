@@ -387,7 +387,13 @@ class Answerer:
         crit = self.critical_coverage(self.critical_terms(question),
                                       " ".join(passage.section_path) + passage.text)
         stated = _stated(pieces)
-        typed = answer_type_found(question, best.sentence.text) and answer_form_found(
+        # the type may come from another piece that matches most of the question,
+        # and all the best sentence matches
+        best_terms = self.coverage(terms, best.sentence.text)[1]
+        typed = (answer_type_found(question, best.sentence.text) or any(
+            answer_type_found(question, p) and self.coverage(terms, p)[0] >= MATCH_MOST
+            and self.coverage(terms, p)[1] > best_terms for p, _, _ in pieces)
+        ) and answer_form_found(
             question, "".join(p for p, _, _ in pieces)) and (
             not ASKS_WHO.search(question.strip()) or self.names_a_person(best.sentence.text))
         asked_kind = {m.group(1) for m in WH_KIND.finditer(question)}
@@ -589,7 +595,7 @@ class Answerer:
         terms = self.key_terms(question)
         # a table row is a record of one thing: cited only when it matches most of the question
         chosen = [c for c in chosen if c.hit.passage.kind != "table_row"
-                  or self.coverage(terms, c.hit.passage.text)[0] >= ROW_MIN_COVERAGE]
+                  or self.coverage(terms, c.hit.passage.text)[0] >= MATCH_MOST]
         pieces = [(_clip(c.sentence.text), c.sentence, c.hit.passage) for c in chosen]
         listed = self.enumeration(question, ranked)
         if listed and self._piece_coverage(question, listed) >= self._piece_coverage(question, pieces):
@@ -631,7 +637,7 @@ class Answerer:
 
 
 MARKER = re.compile(r"\[(\d+)\]")
-ROW_MIN_COVERAGE = 0.75  # key-term coverage a cited table row needs
+MATCH_MOST = 0.75  # key-term coverage of "most of the question": a cited table row needs it
 LIST_WINDOW = 8  # sentences back from the best one to its run's first item
 LIST_GAP = 4  # sentences of explanation allowed between two items
 CHINESE_ORDINALS = "一二三四五六七八九十"
