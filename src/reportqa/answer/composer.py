@@ -374,35 +374,50 @@ class Answerer:
         """How well the evidence covers the question: the abstention score.
 
         Key-term coverage of the best passage and the best sentence's
-        similarity, less a penalty for each kind of mismatch: names the
-        passage lacks, an answer of the wrong type or form (no date, quantity,
-        currency, day, items, rate or person where the question asks for
-        one), and an answer that does
-        not state the question's specifics (numbers, an asked unit, ordinals),
-        states the opposite of one of its words, or is empty."""
+        similarity, less a penalty for names the passage lacks, for an answer
+        of the wrong type or form, and for an answer that does not fit the
+        question (:meth:`mismatched`)."""
         terms = self.key_terms(question)
         passage = best.hit.passage
         cov, _ = self.coverage(terms, passage.heading + passage.text)
         sim = float(self.retriever.index.sentence_vectors[best.sentence_index] @ vector)
         crit = self.critical_coverage(self.critical_terms(question),
                                       " ".join(passage.section_path) + passage.text)
-        stated = _stated(pieces)
-        # the type may come from another piece that matches most of the question,
-        # and all the best sentence matches
-        best_terms = self.coverage(terms, best.sentence.text)[1]
-        typed = (answer_type_found(question, best.sentence.text) or any(
-            answer_type_found(question, p) and self.coverage(terms, p)[0] >= MATCH_MOST
-            and self.coverage(terms, p)[1] > best_terms for p, _, _ in pieces)
-        ) and answer_form_found(
-            question, "".join(p for p, _, _ in pieces)) and (
-            not ASKS_WHO.search(question.strip()) or self.names_a_person(best.sentence.text))
-        asked_kind = {m.group(1) for m in WH_KIND.finditer(question)}
-        names = [t for t in self.critical_terms(question) if not t.isdigit() and t not in UNIT_WORDS
-                 and t not in asked_kind and t not in QUOTED.findall(normalize(question))
-                 and (self._vocab.get(t) is None or self._idf[self._vocab[t]] >= SIDE_MIN_IDF)]
-        mismatch = (not pieces or specifics_missing(question, stated) or opposites_stated(question, stated)
-                    or (pieces and self.critical_coverage(names, _lead_up(pieces)) < 1))
+        typed = self.typed(question, terms, best, pieces)
+        mismatch = self.mismatched(question, pieces)
         return 0.6 * cov + 0.4 * sim - (1.0 - crit) - (0.0 if typed else 1.0) - (1.0 if mismatch else 0.0)
+
+    def typed(self, question: str, terms: dict[str, float], best: Candidate, pieces: list[Piece]) -> bool:
+        """Whether the answer has the type and form the question asks for: a
+        date, quantity or currency in the best sentence (or in a piece that
+        matches most of the question and every key term the best sentence
+        matches), a day, items or a rate in the pieces, a person for 是谁."""
+        best_terms = self.coverage(terms, best.sentence.text)[1]
+
+        def stands_in(piece: str) -> bool:
+            share, matched = self.coverage(terms, piece)
+            return share >= MATCH_MOST and matched > best_terms
+
+        return ((answer_type_found(question, best.sentence.text)
+                 or any(answer_type_found(question, p) and stands_in(p) for p, _, _ in pieces))
+                and answer_form_found(question, "".join(p for p, _, _ in pieces))
+                and (not ASKS_WHO.search(question.strip()) or self.names_a_person(best.sentence.text)))
+
+    def mismatched(self, question: str, pieces: list[Piece]) -> bool:
+        """Whether the answer fits another question: it is empty, lacks the
+        question's specifics (numbers, an asked unit, ordinals), states the
+        opposite of one of its words, or leaves a name of the question out of
+        what its passages say up to its sentences."""
+        if not pieces:
+            return True
+        stated = _stated(pieces)
+        asked_kind = {m.group(1) for m in WH_KIND.finditer(question)}
+        quoted = QUOTED.findall(normalize(question))
+        names = [t for t in self.critical_terms(question) if not t.isdigit() and t not in UNIT_WORDS
+                 and t not in asked_kind and t not in quoted
+                 and (self._vocab.get(t) is None or self._idf[self._vocab[t]] >= SIDE_MIN_IDF)]
+        return bool(specifics_missing(question, stated) or opposites_stated(question, stated)
+                    or self.critical_coverage(names, _lead_up(pieces)) < 1)
 
     def names_a_person(self, text: str) -> bool:
         """Whether ``text`` names a person (the tagger's person names)."""
