@@ -691,9 +691,14 @@ def _side_clause(sentence: str, side: str) -> str | None:
 def _stated(pieces: list[Piece]) -> str:
     """What an answer states: its pieces with the titles of their sections,
     and for a table row its table's caption."""
-    titles = dict.fromkeys(" ".join(passage.section_path) for _, _, passage in pieces)
+    titles = _titles(pieces)
     titles.update(dict.fromkeys(_caption(passage.text) for _, _, passage in pieces if passage.kind == "table_row"))
     return " ".join(titles) + "".join(p for p, _, _ in pieces)
+
+
+def _titles(pieces: list[Piece]) -> dict[str, None]:
+    """The titles of the pieces' sections, once each, in order."""
+    return dict.fromkeys(" ".join(passage.section_path) for _, _, passage in pieces)
 
 
 def _caption(row: str) -> str:
@@ -705,7 +710,11 @@ def _caption(row: str) -> str:
 def _row_body(row: str, side: str) -> str | None:
     """A table row from the name of its subject on, without the caption,
     cut at a cell boundary to the side budget: ``中国：进出口3727.07，…``."""
-    at = normalize(row).find(side)
+    # the side is a word of the question; normalising (lower case) only finds it
+    # when the row spells it otherwise, and keeps the length of a rendered row
+    at = row.find(side)
+    if at < 0:
+        at = normalize(row).find(side)
     if at < 0:
         return None
     body = row[at:]
@@ -719,7 +728,7 @@ def _lead_up(pieces: list[Piece]) -> str:
     """What an answer's passages say up to its sentences, with their sections'
     titles: a name given there is the sentences' subject (``杭州高新区（滨江）
     物联网产业园…。2022年，基地…``); a name only after them belongs to another."""
-    parts = dict.fromkeys(" ".join(passage.section_path) for _, _, passage in pieces)
+    parts = _titles(pieces)
     for _, sentence, passage in pieces:
         at = passage.text.find(sentence.text)
         parts[passage.text if at < 0 else passage.text[: at + len(sentence.text)]] = None
