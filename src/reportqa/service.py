@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportqa.answer import Answerer, ComposerConfig
-from reportqa.answer.calibration import load_threshold
+from reportqa.answer.reader import ReaderModels
 from reportqa.answer.generators import Generator, OpenAIGenerator, TransformersGenerator
 from reportqa.chunking import ChunkingConfig
 from reportqa.index.embedder import Embedder, build_embedder, embedder_id
@@ -75,6 +75,7 @@ def load_components(
     progress: bool = False,
     embedder: Embedder | None = None,
     on_stage: Callable[[str], None] | None = None,
+    models: ReaderModels | None = None,
 ) -> Components:
     """Load corpus, model and index; build the index first when it is missing
     or stale and ``build_if_needed`` (or the ``rebuild_stale`` setting) is set."""
@@ -101,19 +102,19 @@ def load_components(
         index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
         settings.dense_weight, settings.rrf_k,
     )
-    answerer = build_answerer(settings, retriever)
+    documents = parse_documents(sources)
+    answerer = build_answerer(settings, retriever, documents, models)
     answerer.warm_up()
-    return Components(settings, sources, parse_documents(sources), embedder, tokenizer, index, retriever,
-                      answerer)
+    return Components(settings, sources, documents, embedder, tokenizer, index, retriever, answerer)
 
 
-def build_answerer(settings: Settings, retriever: Retriever, threshold: float | None = None) -> Answerer:
-    """The answerer with the calibrated (or configured) abstention threshold."""
-    if threshold is None:
-        threshold = settings.abstain_threshold
-    if threshold is None:
-        threshold = load_threshold(embedder_id(settings))
-    return Answerer(retriever, ComposerConfig(abstain_threshold=threshold), build_generator(settings))
+def build_answerer(settings: Settings, retriever: Retriever, documents: dict[str, Document],
+                   models: ReaderModels | None = None) -> Answerer:
+    """The answerer over the documents' tables, with the fitted reader models
+    and the configured abstention threshold, if any, in place of the fitted one."""
+    tables = [(doc_id, t) for doc_id, doc in documents.items() for t in doc.tables]
+    return Answerer(retriever, ComposerConfig(abstain_threshold=settings.abstain_threshold),
+                    build_generator(settings), tables, models)
 
 
 def build_generator(settings: Settings) -> Generator | None:

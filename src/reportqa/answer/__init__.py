@@ -8,5 +8,7 @@ from reportqa.answer.composer import (
     ComposerConfig,
     numbers_supported,
 )
+from reportqa.answer.question import Question, QuestionAnalyzer
 
-__all__ = ["ABSTAIN_TEXT", "Answer", "Answerer", "Citation", "ComposerConfig", "numbers_supported"]
+__all__ = ["ABSTAIN_TEXT", "Answer", "Answerer", "Citation", "ComposerConfig", "Question", "QuestionAnalyzer",
+           "numbers_supported"]

@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,14 @@ from typing import Any
 import numpy as np
 
 from reportqa.chunking import Chunker, ChunkingConfig, Passage, Sentence
+from reportqa.index.aliases import Aliases, mine_aliases
 from reportqa.index.bm25 import BM25Index
 from reportqa.index.dense import FaissIndex
 from reportqa.index.embedder import Embedder
 from reportqa.ingest import Document, ReportParser, SourceFile
 from reportqa.segment import Tokenizer
 
-SCHEMA_VERSION = 2  # 2: passage vectors are the mean of sentence vectors
+SCHEMA_VERSION = 3  # 2: passage vectors are the mean of sentence vectors; 3: mined aliases
 MANIFEST = "manifest.json"
 FILES = ("dense", "passages", "bm25", "sentences")
 
@@ -117,6 +118,7 @@ class LoadedIndex:
     passage_vectors: np.ndarray
     sentence_dense: FaissIndex
     sentence_passages: list[list[int]]
+    aliases: Aliases = field(default_factory=Aliases)
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ class IndexBuilder:
                 "sentences": len(sentences),
                 "dense_kind": dense.kind,
                 "hnsw_threshold": self.hnsw_threshold,
+                "aliases": mine_aliases((p.text for p in passages), self.tokenizer).to_json(),
                 "build_seconds": round(seconds, 3),
                 "files": names,
                 "checksums": {names[k]: _sha256(tmp / names[k]) for k in FILES},
@@ -345,7 +348,7 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
     sentence_dense = FaissIndex.build(sentence_vectors, threshold)
     return LoadedIndex(
         manifest, passages, dense, bm25, sentences, sentence_vectors, members,
-        passage_vectors, sentence_dense, owners,
+        passage_vectors, sentence_dense, owners, Aliases.from_json(manifest.get("aliases")),
     )
 
 

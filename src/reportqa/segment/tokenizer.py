@@ -98,6 +98,11 @@ class Tokenizer:
                 out.extend((p.word, p.flag) for p in tagger.lcut(piece, HMM=False) if WORD.search(p.word))
         return out
 
+    def general_frequencies(self) -> tuple[dict[str, int], int]:
+        """jieba's dictionary counts of general Chinese words and their total:
+        how common a word is outside the report."""
+        return self._jieba.FREQ, int(self._jieba.total)
+
     def words(self, text: str) -> list[str]:
         """Precise segmentation of normalised text, punctuation and spaces dropped."""
         return self._cut(text, search=False)

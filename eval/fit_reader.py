@@ -1,0 +1,154 @@
+"""Fit the reader's two logistic regressions and write ``reader.json``.
+
+    .venv/bin/python eval/fit_reader.py            # fit on the training sets, write the weights
+    .venv/bin/python eval/fit_reader.py --check    # cross-validated figures only, nothing written
+
+Training questions: the main set and the dev splits (never a test split).
+
+1. Candidate model. Every candidate of every answerable training question
+   (sentences, table rows, computed statements of the top passages) is
+   labelled 1 when it contains all of the question's must_include strings.
+   Logistic regression on standardised features; 5-fold cross-validation
+   grouped by question reports how often the top candidate holds the answer.
+2. Abstention model. For each question, the answer composed with the
+   candidate model of the folds that did not see it (so its features are
+   those of an unseen question) gives the answer features. Answerable
+   questions answered right are positives, unanswerable ones negatives
+   (answering or not is wrong either way for the others). The threshold
+   maximises accuracy over all training questions.
+
+The weights go to ``src/reportqa/answer/reader.json`` with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.preprocessing import StandardScaler
+
+from reportqa.answer.calibration import best_threshold
+from reportqa.answer.reader import (
+    ANSWER_FEATURES,
+    CANDIDATE_FEATURES,
+    LinearModel,
+    ReaderModels,
+    neutral_models,
+    weights_path,
+)
+from reportqa.evaluation.metrics import is_correct, normalize_answer
+from reportqa.evaluation.runner import load_questions
+from reportqa.service import build_answerer, load_components
+from reportqa.settings import Settings
+
+TRAINING = ("eval/questions.jsonl", "eval/holdout/dev.jsonl", "eval/casual/dev.jsonl")
+FOLDS = 5
+C = 1.0
+
+
+def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> LinearModel:
+    """A standardised, L2-regularised logistic regression as a :class:`LinearModel`."""
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    model.fit((x - scaler.mean_) / scale, y)
+    return LinearModel(features, tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]),
+                       tuple(float(m) for m in scaler.mean_), tuple(float(s) for s in scale))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report cross-validated figures, write nothing")
+    args = parser.parse_args()
+    questions = [q for f in TRAINING for q in load_questions(Path(f))]
+    comps = load_components(Settings(), build_if_needed=True, models=neutral_models())
+    base = comps.answerer
+    # candidates and their features do not depend on the weights: compute them once
+    rows = []
+    for k, q in enumerate(questions):
+        question = base.analyze(q.question)
+        vector = base.retriever.encode(question.text)
+        hits = base.retriever.search_vector(question.search_text, vector, base.config.top_k)
+        cands = base.candidates(question, vector, hits)
+        labels = [all(normalize_answer(m) in normalize_answer(c.text) for m in q.must_include) for c in cands]
+        rows.append((k, q, question, vector, hits, cands, labels))
+    groups_l, x_l, y_l = [], [], []
+    for k, q, _question, _vector, _hits, cands, labels in rows:
+        if q.answerable:
+            for c, lab in zip(cands, labels, strict=True):
+                groups_l.append(k)
+                x_l.append(c.features)
+                y_l.append(int(lab))
+    groups, x, y = np.array(groups_l), np.array(x_l), np.array(y_l)
+    print(f"{len(questions)} questions, {len(x)} candidates, {int(y.sum())} holding the answer", file=sys.stderr)
+
+    fold_of = {k: f for f, (_, test) in enumerate(GroupKFold(FOLDS).split(x, y, groups))
+               for k in set(groups[test].tolist())}
+    unanswerable = [k for k, q, *_ in rows if not q.answerable]
+    for j, k in enumerate(unanswerable):
+        fold_of[k] = j % FOLDS
+    fold_models = []
+    for f in range(FOLDS):
+        train = np.array([fold_of[int(g)] != f for g in groups])
+        fold_models.append(fit(x[train], y[train], CANDIDATE_FEATURES))
+
+    # cross-fitted answers: each question read by the candidate model that did not see it
+    top1 = top1_sim = n_ans = 0
+    records = []  # answer features, answerable, answered right
+    for k, q, question, _vector, hits, cands, labels in rows:
+        model = fold_models[fold_of[k]]
+        answerer = build_answerer(comps.settings, comps.retriever, comps.documents,
+                                  ReaderModels(model, neutral_models().abstain, -1.0))
+        order = sorted(range(len(cands)), key=lambda i: -model.probability(cands[i].features))
+        scored = [replace(cands[i], score=model.probability(cands[i].features)) for i in order]
+        if q.answerable:
+            n_ans += 1
+            top1 += bool(order and labels[order[0]])
+            by_sim = max(range(len(cands)), key=lambda i: cands[i].features[0], default=None)
+            top1_sim += bool(by_sim is not None and labels[by_sim])
+        pieces = answerer.pieces(question, scored)
+        if not pieces:
+            continue
+        composed = answerer._compose(question, hits, scored)
+        ok = is_correct(composed.text, composed.abstained, list(q.must_include), True)
+        records.append((answerer.answer_features(question, scored, pieces), q.answerable, ok))
+    print(f"candidate model, cross-validated: top candidate holds the answer for {top1}/{n_ans} "
+          f"answerable questions (similarity alone: {top1_sim}/{n_ans})", file=sys.stderr)
+    ax = np.array([f for f, a, ok in records if ok or not a])
+    ay = np.array([int(a) for f, a, ok in records if ok or not a])
+    abstain = fit(ax, ay, ANSWER_FEATURES)
+    probs = [abstain.probability(f) for f, _, _ in records]
+    answerable = [a for _, a, _ in records]
+    right = [ok for _, _, ok in records]
+    threshold = best_threshold(probs, answerable, right)
+    acc = sum((p >= threshold and ok) if a else p < threshold
+              for p, a, ok in zip(probs, answerable, right, strict=True)) / len(probs)
+    print(f"abstention model: threshold {threshold:.4f}, training accuracy {acc:.3f} "
+          f"over {len(probs)} questions", file=sys.stderr)
+    candidate = fit(x, y, CANDIDATE_FEATURES)
+    if args.check:
+        return 0
+    payload = {
+        "fitted_by": "eval/fit_reader.py",
+        "training": list(TRAINING),
+        "questions": len(questions),
+        "candidates": len(x),
+        "cv_top1": {"reader": round(top1 / max(n_ans, 1), 4), "similarity": round(top1_sim / max(n_ans, 1), 4)},
+        "candidate": {**candidate.__dict__},
+        "abstain": {**abstain.__dict__, "threshold": round(threshold, 4),
+                    "training_accuracy": round(acc, 4)},
+    }
+    path = weights_path()
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    print(f"weights written to {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

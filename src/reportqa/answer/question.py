@@ -1,0 +1,196 @@
+"""Question analysis: a question is read once into a :class:`Question`.
+
+Retrieval, candidate generation, the reader and the abstention decision all
+read this record; nothing downstream re-tokenises the question. What the
+question asks for comes from one declarative table (:data:`ASKS`); its key
+terms are weighted by their rarity in the report, or, for words the report
+never uses, by their rarity in general Chinese (jieba's dictionary), so that
+chatter around a question (``老板让我查下``) weighs little and a specific the
+report lacks (``6G``) weighs much.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from reportqa.index.aliases import Aliases
+from reportqa.segment import Tokenizer
+from reportqa.segment.tokenizer import normalize
+
+# What a question asks for, in order of precedence. Each cue is general
+# Chinese question wording, not wording of any one question.
+ASKS: tuple[tuple[str, str], ...] = (
+    ("day", r"哪一?天|几号|哪日|几月几[日号]"),
+    ("date", r"何时|什么时候|啥时候|哪一?年|哪个?月份?|哪一月|几月份?|何年|什么时间|啥时间"),
+    ("rank", r"排(?:名)?第几|排名多少|排第?几位|第几名|排在第几|排名情况"),
+    ("change", r"涨了?还是跌|是涨是跌|涨还是跌|增长还是下降|升还是降|上升还是下降|增加还是减少"
+               r"|是不是(?:涨|增长|增加|下降|跌|降)|有没有(?:涨|增长|增加|下降)|涨没涨|降没降"),
+    ("extreme", r"最(?:高|多|大|快|低|少|小|慢|狠|厉害|强|弱|好)|老大|第一名|排名第一|垫底"),
+    ("comparison", r"哪个.{0,6}(?:更|高|快|多|大|低|少)|谁.{0,4}(?:更|高|快|多|大)|哪一个.{0,6}更|更(?:高|快|多|大|低|少|慢)"
+                   r"|高于|低于|超过|相比|对比|比较|还是|谁(?:高|大|多|快)"),
+    ("rate", r"增长了?多少|增速|增长率|增幅|涨了?多少|跌了?多少|降了?多少|同比|增长几|涨幅|跌幅|降幅"),
+    ("money", r"(?:收入|营收|营业额|销售额|金额|产值|市值|利润|进出口额?|[出进]口额?|交易额|投资额|执行额|贸易额|总额|规模|卖)"
+              r".{0,4}(?:多少|几)(?:钱|美元|元)?|多少钱"),
+    ("quantity", r"多少|(?<!哪)几[个家项次年位件条份种座部所批名人万亿千百十]|多大|多高|多长|多久"),
+    ("list", r"哪些|哪几|分别|包括什么|包括啥|有什么|有啥|列举|都有"),
+    ("person", r"是谁|哪位|谁(?:说|提出|担任)"),
+    ("entity", r"哪(?:个|一个|家|座|所|国|里|部)|什么(?:机构|组织|平台|城市|地方|名字|协定)|叫什么|叫啥|是哪"),
+    ("definition", r"什么是|是什么|指什么|含义|定义|是指|啥是|是啥|什么意思|啥意思|怎么理解|内涵"),
+)
+_ASK_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in ASKS)
+HIGH = re.compile(r"最(?:高|多|大|快|强|好)|老大|第一名|排名第一|更(?:高|快|多|大)|哪个.{0,6}(?:高|快|多|大)|谁.{0,4}(?:高|快|多|大)")
+LOW = re.compile(r"最(?:低|少|小|慢|狠|厉害|弱)|垫底|更(?:低|少|慢|小)|哪个.{0,6}(?:低|少|小|慢)")
+FALLING = re.compile(r"跌|下滑|下降|降|萎缩|减少|负增长")
+RATE_WORDS = re.compile(r"增速|增长率|增幅|同比|涨|跌|增长|下降|下滑|降幅|涨幅")
+TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
+NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
+# the word after 哪/什么 names the kind of thing asked (哪座城市: a city), not a name the answer must state
+ASKED_KIND = re.compile(r"(?:哪|什么|啥)[一两三四五六七八九几]?[个家座项种类位所部条些方国]?([\u4e00-\u9fff]{2})")
+ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg", "eng"})
+GENERAL_RARE = 16.0  # log(total / count) of a word near the rare end of jieba's dictionary
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question analysed once.
+
+    Attributes:
+        text: the question as asked, trimmed.
+        norm: its normalised form, short years written out (``22年`` → ``2022年``).
+        terms: key terms with weights (report idf, or general rarity for words
+            the report never uses), question cues left out.
+        known: the key terms the report uses.
+        asks: what it asks for, first the main kind (``date``, ``rank``, …).
+        years: the years it names.
+        numbers: the other numbers it states (``5G``'s 5, ``12个``'s 12).
+        names: places, organisations and quoted titles it names that the report knows.
+        trade_side: ``进出口``, ``出口`` or ``进口`` when it names one.
+        rate: whether it asks about a rate of change (增速, 涨跌).
+        direction: ``high`` or ``low`` for a superlative or comparison, else ``None``.
+        falling: whether its superlative is about falling (跌得最狠).
+        search_text: the text retrieval searches: the question and the long
+            forms of the abbreviations it uses.
+    """
+
+    text: str
+    norm: str
+    terms: Mapping[str, float]
+    known: frozenset[str]
+    asks: tuple[str, ...]
+    years: tuple[str, ...]
+    numbers: tuple[str, ...]
+    names: tuple[str, ...]
+    trade_side: str | None = None
+    rate: bool = False
+    direction: str | None = None
+    falling: bool = False
+    search_text: str = ""
+    expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def kind(self) -> str | None:
+        """The main thing asked for, or ``None``."""
+        return self.asks[0] if self.asks else None
+
+    def asks_for(self, kind: str) -> bool:
+        """Whether the question asks for ``kind`` (among others)."""
+        return kind in self.asks
+
+
+def asked_kinds(norm: str) -> tuple[str, ...]:
+    """The kinds of :data:`ASKS` whose cues occur in normalised text, in table order."""
+    return tuple(name for name, pattern in _ASK_PATTERNS if pattern.search(norm))
+
+
+def strip_cues(norm: str) -> str:
+    """The text with every question cue of :data:`ASKS` blanked out."""
+    for _, pattern in _ASK_PATTERNS:
+        norm = pattern.sub(" ", norm)
+    return norm
+
+
+def expand_years(norm: str) -> str:
+    """``22年`` → ``2022年``: two-digit years as people type them."""
+    return SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", norm)
+
+
+class QuestionAnalyzer:
+    """Turns question text into a :class:`Question`.
+
+    Args:
+        tokenizer: the shared jieba tokenizer.
+        vocab: the report's BM25 vocabulary (word → row of ``idf``).
+        idf: the report's idf per vocabulary word.
+        aliases: short forms and names mined from the report at index time.
+    """
+
+    def __init__(self, tokenizer: Tokenizer, vocab: Mapping[str, int], idf: object,
+                 aliases: Aliases | None = None) -> None:
+        self.tokenizer = tokenizer
+        self.vocab = vocab
+        self.idf = idf
+        self.aliases = aliases or Aliases()
+        self.max_idf = max((float(v) for v in idf), default=1.0)  # type: ignore[attr-defined]
+        self._general, self._general_total = tokenizer.general_frequencies()
+
+    def weight(self, word: str) -> float:
+        """A key term's weight: its idf in the report; for a word the report
+        never uses, the report's highest idf scaled by the word's rarity in
+        general Chinese (a common word the report lacks is chatter)."""
+        k = self.vocab.get(word)
+        if k is not None:
+            return max(float(self.idf[k]), 0.05)  # type: ignore[index]
+        count = self._general.get(word)
+        if not count:  # jieba keeps prefixes of its words with count 0
+            return self.max_idf
+        rarity = math.log(self._general_total / count)
+        return self.max_idf * min(1.0, max(0.05, rarity / GENERAL_RARE) ** 2)
+
+    def analyze(self, text: str) -> Question:
+        """Analyse one question."""
+        text = text.strip()
+        norm = expand_years(normalize(text))
+        asks = asked_kinds(norm)
+        years = tuple(dict.fromkeys(YEAR.findall(norm)))
+        numbers = tuple(dict.fromkeys(n for n in NUMBER.findall(norm) if not YEAR.fullmatch(n)))
+        asked_kind = {m.group(1) for m in ASKED_KIND.finditer(norm)}
+        body = strip_cues(norm)
+        terms: dict[str, float] = {}
+        names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
+        stop = self.tokenizer.stopwords
+        for word, flag in self.tokenizer.tagged(body):
+            if word in stop or (len(word) == 1 and not word.isdigit() and not word.isascii()):
+                continue
+            if YEAR.fullmatch(word):
+                continue  # years are specifics, matched on their own
+            parts = [word]
+            if word not in self.vocab and len(word) >= 3 and not word.isascii():
+                known = [p for p in self.tokenizer.tokenize(word) if p != word and p in self.vocab]
+                parts = known or parts
+            for part in parts:
+                terms[part] = max(terms.get(part, 0.0), self.weight(part))
+            if (flag in ENTITY_FLAGS and word in self.vocab and word not in asked_kind
+                    and (not word.isascii() or len(word) >= 2)):
+                names.append(word)
+        # a word the report never uses may be its abbreviation of a name it does use
+        expansions = {t: forms for t in terms if t not in self.vocab and (forms := self.aliases.expand(t))}
+        side = next((s for s in TRADE_SIDES if s in norm), None)
+        direction = "low" if LOW.search(norm) else "high" if HIGH.search(norm) else None
+        if direction is None and "comparison" in asks:
+            direction = "high"
+        search = " ".join([text, *(f for forms in expansions.values() for f in forms)])
+        return Question(
+            text=text, norm=norm, terms=MappingProxyType(terms),
+            known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
+            numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side,
+            rate=bool(RATE_WORDS.search(norm)), direction=direction,
+            falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
+            expansions=MappingProxyType(expansions),
+        )

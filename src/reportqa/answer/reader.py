@@ -1,0 +1,227 @@
+"""The reader: generic features of candidate answers, weighed by fitted models.
+
+A candidate is a sentence of a retrieved passage, a table row, or a
+statement computed from a table. Its features say how well it fits the
+:class:`~reportqa.answer.question.Question`: similarity from the index
+vectors, idf-weighted coverage of the key terms, whether it states the
+names, years and numbers the question states, whether it holds the kind of
+answer asked for, and the passage's retrieval rank. Two logistic
+regressions weigh them; both are fitted by ``eval/fit_reader.py`` on the
+training question sets and stored in ``reader.json`` beside this module:
+
+- the candidate model: the probability that a candidate holds the answer;
+- the abstention model: the probability that the question is answered by
+  the best candidates, from the best candidate's features and the answer's.
+
+No weight, penalty or threshold here is typed in by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from reportqa.answer.question import NUMBER, TRADE_SIDES, Question
+from reportqa.segment.tokenizer import normalize
+
+CANDIDATE_FEATURES = (
+    "sim", "passage_sim", "rank", "coverage", "context_coverage", "names", "context_names",
+    "years", "numbers", "typed", "side", "row", "computed", "length",
+)
+ANSWER_FEATURES = (
+    "best", "margin", "coverage", "context_coverage", "names", "lead_up_names", "years",
+    "numbers", "typed", "side", "sim", "missing_weight",
+)
+MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
+
+DATE_IN_TEXT = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月")
+DAY_IN_TEXT = re.compile(r"\d{1,2}\s*日")
+QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])(?!\s*[月日])")
+CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
+RATE_IN_TEXT = re.compile(r"-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
+LISTED = re.compile(r"、|；|;|一是|和|及|与|》《|”“")
+DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)")  # 全称（简称）
+RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排名|居.{0,4}[首第]|仅次于|领先")
+COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.*\d")
+PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
+
+
+def sigmoid(x: float) -> float:
+    """The logistic function."""
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+def longest_piece(term: str, text: str) -> int:
+    """Length of the longest piece of ``term`` (two characters or more) in
+    ``text``; ``term`` is at most :data:`MAX_PARTIAL` long, so this is linear in ``text``."""
+    term = term[:MAX_PARTIAL]
+    for n in range(len(term), 1, -1):
+        if any(term[i : i + n] in text for i in range(len(term) - n + 1)):
+            return n
+    return 0
+
+
+def term_found(term: str, text: str, forms: tuple[str, ...] = ()) -> float:
+    """1 when ``term`` or one of its alias forms is in ``text``; for a longer
+    term partial credit: 0.8 when two thirds of it are there in one piece,
+    else the share of its character pairs found, times 0.8."""
+    if term in text or any(f in text for f in forms):
+        return 1.0
+    if 3 <= len(term) <= MAX_PARTIAL:
+        if longest_piece(term, text) >= math.ceil(2 * len(term) / 3):
+            return 0.8
+        grams = [term[i : i + 2] for i in range(len(term) - 1)]
+        return sum(g in text for g in grams) / len(grams) * 0.8
+    return 0.0
+
+
+def coverage(question: Question, text: str) -> tuple[float, frozenset[str]]:
+    """idf-weighted share of the key terms found in ``text`` and the terms
+    found whole; 的 inside a compound is ignored (可数字化交付的服务)."""
+    if not question.terms:
+        return 0.0, frozenset()
+    norm = normalize(text)
+    loose = norm.replace("的", "")
+    got = {t: max(term_found(t, norm, question.expansions.get(t, ())),
+                  term_found(t, loose, question.expansions.get(t, ())))
+           for t in question.terms}
+    total = sum(question.terms.values())
+    return (sum(question.terms[t] * got[t] for t in got) / total,
+            frozenset(t for t, v in got.items() if v >= 0.99))
+
+
+def share_found(items: tuple[str, ...], text: str) -> float:
+    """Share of names or numbers found in ``text`` (1 when there are none):
+    numbers whole (not inside a longer number), names when two thirds are there."""
+    if not items:
+        return 1.0
+    norm = normalize(text)
+    found = 0.0
+    for item in items:
+        if NUMBER.fullmatch(item):
+            found += bool(re.search(rf"(?<![\d.]){re.escape(item)}(?![\d])", norm))
+        elif item in norm:
+            found += 1
+        elif len(item) >= 3:
+            found += longest_piece(item, norm) >= max(2, math.ceil(0.66 * len(item)))
+    return found / len(items)
+
+
+def years_found(question: Question, text: str) -> float:
+    """Share of the question's years in ``text`` (1 when it names none)."""
+    if not question.years:
+        return 1.0
+    norm = normalize(text)
+    return sum(y in norm for y in question.years) / len(question.years)
+
+
+def side_found(question: Question, text: str) -> float:
+    """1 when the text states the trade side the question asks (进口 for
+    进口; 进出口 states neither side alone) or it asks none; 0.5 when the
+    text states no side at all; 0 when it states only another side."""
+    side = question.trade_side
+    if side is None:
+        return 1.0
+    norm = normalize(text)
+    stated = {s for s in TRADE_SIDES if s in (norm if s == "进出口" else norm.replace("进出口", ""))}
+    if side in stated:
+        return 1.0
+    return 0.5 if not stated else 0.0
+
+
+def kind_found(kind: str, text: str) -> bool | None:
+    """Whether ``text`` holds an answer of ``kind``; ``None`` for a kind no
+    text check tells (``entity``)."""
+    norm = normalize(text)
+    checks = {
+        "day": DAY_IN_TEXT, "date": DATE_IN_TEXT, "quantity": QUANTITY, "money": CURRENCY,
+        "rate": RATE_IN_TEXT, "list": LISTED, "definition": DEFINED, "rank": RANKED,
+        "comparison": COMPARED, "extreme": RANKED,
+    }
+    pattern = checks.get(kind)
+    if pattern is None:
+        return None
+    if kind in ("quantity", "money", "rate"):
+        return bool(pattern.search(norm)) and bool(QUANTITY.search(norm) or kind == "rate")
+    return bool(pattern.search(norm))
+
+
+def typed_share(question: Question, text: str) -> float:
+    """Share of the checkable kinds the question asks for that ``text`` holds (1 when none)."""
+    verdicts = [v for v in (kind_found(k, text) for k in question.asks) if v is not None]
+    return sum(verdicts) / len(verdicts) if verdicts else 1.0
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A fitted logistic regression over named features."""
+
+    features: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    def probability(self, x: np.ndarray) -> float:
+        """P(positive) for one feature vector (in :attr:`features` order)."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return sigmoid(float(z @ np.asarray(self.coef)) + self.intercept)
+
+    def contributions(self, x: np.ndarray) -> dict[str, float]:
+        """Each feature's share of the log-odds, relative to the training mean."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return {f: float(c * v) for f, c, v in zip(self.features, self.coef, z, strict=True)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> LinearModel:
+        """Read one model of ``reader.json``."""
+        def floats(key: str) -> tuple[float, ...]:
+            return tuple(float(v) for v in data[key])  # type: ignore[attr-defined]
+
+        return cls(tuple(str(f) for f in data["features"]), floats("coef"),  # type: ignore[attr-defined]
+                   float(data["intercept"]), floats("mean"), floats("scale"))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ReaderModels:
+    """The candidate model, the abstention model and its threshold."""
+
+    candidate: LinearModel
+    abstain: LinearModel
+    threshold: float
+
+
+def weights_path() -> Path:
+    """Where the fitted weights live (inside the package)."""
+    return Path(str(resources.files("reportqa.answer") / "reader.json"))
+
+
+def load_models(path: Path | None = None) -> ReaderModels:
+    """Read the fitted models; the message names the file and the fix when it is unusable."""
+    path = path or weights_path()
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        candidate = LinearModel.from_json(data["candidate"])
+        abstain = LinearModel.from_json(data["abstain"])
+        threshold = float(data["abstain"]["threshold"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"reader weights {path} are unusable ({exc}): run `python eval/fit_reader.py`") from None
+    if candidate.features != CANDIDATE_FEATURES or abstain.features != ANSWER_FEATURES:
+        raise ValueError(f"reader weights {path} were fitted on other features: run `python eval/fit_reader.py`")
+    return ReaderModels(candidate, abstain, threshold)
+
+
+def neutral_models() -> ReaderModels:
+    """Models that weigh every feature equally, for fitting the first time
+    (``eval/fit_reader.py`` reads features, not these weights, for its fit)."""
+    def model(features: tuple[str, ...]) -> LinearModel:
+        n = len(features)
+        return LinearModel(features, (1.0,) * n, 0.0, (0.0,) * n, (1.0,) * n)
+
+    return ReaderModels(model(CANDIDATE_FEATURES), model(ANSWER_FEATURES), 0.5)

@@ -1,0 +1,239 @@
+"""Tables as data: answers computed from a parsed table's cells.
+
+A question over a table may ask for a cell (a row passage answers it), or
+for something the table holds but no sentence states: the larger of two
+rows, the maximum or minimum of a column, a row's rank in a column, whether
+a figure went up or down. :class:`TableReasoner` computes these from the
+cells of :class:`~reportqa.ingest.records.Table` and states the conclusion
+with the figures and the table's unit, citing the rows it used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reportqa.answer.question import TRADE_SIDES, YEAR, Question
+from reportqa.chunking import Passage
+from reportqa.ingest.records import Table
+from reportqa.segment.tokenizer import normalize
+
+RATE_COLUMN = re.compile(r"同比|增速|增长率|增幅|比重|占比")
+TOTAL_ROW = re.compile(r"合计|总计|全国|合 计|全部")
+UNIT = re.compile(r"单位[:：]\s*([^；;）)]+)")
+MIN_PIECE = 2
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A statement computed from table cells, with the row passages it rests on."""
+
+    text: str
+    rows: tuple[Passage, ...]
+    operation: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A numeric column: its position, a self-contained label, whether it is a rate."""
+
+    k: int
+    label: str
+    rate: bool
+    year: str | None
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell.replace(",", "").rstrip("%"))
+    except ValueError:
+        return None
+
+
+def columns(table: Table) -> list[Column]:
+    """The table's numeric columns, a repeated name (``同比`` after ``出口``)
+    labelled with the column before it (``出口同比``); a running number
+    column (``序号``: 1, 2, 3 …) is left out."""
+    out: list[Column] = []
+    header = list(table.header)
+    for k, name in enumerate(header):
+        values = [_number(r.cells[k]) if k < len(r.cells) else None for r in table.rows]
+        if not values or any(v is None for v in values):
+            continue
+        if values == [float(i) for i in range(1, len(values) + 1)]:
+            continue  # a running number
+        label = name
+        if header.count(name) > 1 and k > 0:
+            label = header[k - 1] + name
+        year = YEAR.search(label)
+        out.append(Column(k, label, bool(RATE_COLUMN.search(label)), year.group(1) if year else None))
+    return out
+
+
+def row_label(cells: tuple[str, ...]) -> str:
+    """The row's name: its first cell that is not a number."""
+    return next((c for c in cells if _number(c) is None), cells[0] if cells else "")
+
+
+def table_unit(table: Table) -> str:
+    """The unit of the table's amounts (``亿美元``), or an empty string."""
+    m = UNIT.search(table.unit)
+    return m.group(1).strip() if m else ""
+
+
+def named_rows(labels: list[str], question: str) -> list[int]:
+    """Rows the question names: a row whose label shares with the question
+    a piece of two characters or more that no other label has (``大连`` for
+    ``大连高新技术产业园区``; ``软件园`` names none of three parks), in the
+    order the question names them."""
+    found: list[tuple[int, int]] = []
+    for r, label in enumerate(labels):
+        norm = normalize(label)
+        best_at = -1
+        for n in range(min(len(norm), 12), MIN_PIECE - 1, -1):
+            for i in range(len(norm) - n + 1):
+                piece = norm[i : i + n]
+                at = question.find(piece)
+                if at >= 0 and not any(piece in normalize(o) for j, o in enumerate(labels) if j != r):
+                    best_at = at
+                    break
+            if best_at >= 0:
+                break
+        if best_at >= 0:
+            found.append((best_at, r))
+    return [r for _, r in sorted(found)]
+
+
+def _side_of(label: str) -> str | None:
+    return next((s for s in TRADE_SIDES if s in label), None)
+
+
+def pick_column(cols: list[Column], question: Question, want_rate: bool) -> Column | None:
+    """The column the question asks about: its trade side (进出口/出口/进口),
+    rate or amount, and year (the latest when it names none)."""
+    sided = [c for c in cols if _side_of(c.label)]
+    pool = cols
+    if sided:
+        side = question.trade_side or "进出口"
+        pool = [c for c in cols if _side_of(c.label) == side] or pool
+    rate_pool = [c for c in pool if c.rate == want_rate]
+    pool = rate_pool or pool
+    years = [c for c in pool if c.year]
+    if years:
+        asked = [c for c in years if c.year in question.years]
+        latest = max(c.year for c in years if c.year)
+        pool = asked or [c for c in years if c.year == latest]
+    return pool[0] if pool else None
+
+
+class TableReasoner:
+    """Computes statements over tables for a question.
+
+    Args:
+        tables: the parsed tables, each with the passages of its rows in row order.
+    """
+
+    def __init__(self, tables: list[tuple[Table, list[Passage]]]) -> None:
+        self.tables = tables
+
+    def compute(self, question: Question, table_ids: set[tuple[str, int]]) -> list[Computed]:
+        """Statements for the tables whose ``(doc_id, start)`` are in ``table_ids``."""
+        out: list[Computed] = []
+        for table, rows in self.tables:
+            if rows and (rows[0].doc_id, table.start) in table_ids:
+                out += self._over(question, table, rows)
+        return out
+
+    def _over(self, question: Question, table: Table, rows: list[Passage]) -> list[Computed]:
+        cols = columns(table)
+        if not cols or len(rows) != len(table.rows):
+            return []
+        labels = [row_label(r.cells) for r in table.rows]
+        named = named_rows(labels, question.norm)
+        unit = table_unit(table)
+        year_cols = [c for c in cols if c.year]
+        want_rate = question.rate and not (question.asks_for("change") and year_cols)
+        col = pick_column(cols, question, want_rate)
+        if col is None:
+            return []
+        values = [_number(r.cells[col.k]) or 0.0 for r in table.rows]
+        body = [r for r in range(len(labels)) if not TOTAL_ROW.search(labels[r])]
+        u = "%" if col.rate else unit
+
+        def fig(r: int, c: Column = col) -> str:
+            cell = table.rows[r].cells[c.k]
+            return f"{cell}{'%' if c.rate else unit}"
+
+        out: list[Computed] = []
+        if question.asks_for("change") and named:
+            out += self._change(question, table, rows, named[0], col, year_cols, fig)
+        if len(named) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
+            a, b = named[0], named[1]
+            hi, lo = (a, b) if values[a] >= values[b] else (b, a)
+            relation = "高于" if values[hi] > values[lo] else "等于"
+            out.append(Computed(f"{col.label}：{labels[hi]}（{fig(hi)}）{relation}{labels[lo]}（{fig(lo)}）。",
+                                (rows[a], rows[b]), "compare"))
+        if question.asks_for("extreme") and body:
+            low = question.direction == "low" or (question.falling and col.rate)
+            if year_cols and len(question.years) >= 2 and not col.rate:
+                out += self._extreme_change(question, table, rows, labels, body, year_cols, unit, low)
+            else:
+                pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
+                word = "最低" if low else "最高"
+                out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],),
+                                    "extreme"))
+        if question.asks_for("rank") and named and named[0] in body:
+            r = named[0]
+            order = sorted(body, key=lambda i: -values[i])
+            out.append(Computed(f"{labels[r]}{col.label}{fig(r)}，在表中{len(body)}个中排第{order.index(r) + 1}位"
+                                f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
+                                (rows[r], rows[order[0]]), "rank"))
+        del u
+        return out
+
+    @staticmethod
+    def _change(question: Question, table: Table, rows: list[Passage], r: int, col: Column,
+                year_cols: list[Column], fig: object) -> list[Computed]:
+        label = row_label(table.rows[r].cells)
+        if year_cols:
+            measure = col.label.replace(col.year or "", "")
+            same = sorted((c for c in year_cols if c.label.replace(c.year or "", "") == measure and c.year),
+                          key=lambda c: c.year or "", reverse=True)
+            asked = [c for c in same if c.year in question.years]
+            pair = (asked if len(asked) >= 2 else same)[:2]
+            if len(pair) < 2:
+                return []
+            new, old = pair[0], pair[1]
+            v_new = _number(table.rows[r].cells[new.k]) or 0.0
+            v_old = _number(table.rows[r].cells[old.k]) or 0.0
+            word = "上升" if v_new > v_old else "下降" if v_new < v_old else "持平"
+            unit = table_unit(table)
+            text = (f"{label}{new.label}{table.rows[r].cells[new.k]}{unit}，{old.label}"
+                    f"{table.rows[r].cells[old.k]}{unit}，{word}。")
+            return [Computed(text, (rows[r],), "change")]
+        rate = next((c for c in columns(table) if c.rate and c.k == col.k + 1), None)
+        if rate is None:
+            return []
+        value = _number(table.rows[r].cells[rate.k]) or 0.0
+        word = "增长" if value > 0 else "下降" if value < 0 else "持平"
+        text = (f"{label}{col.label}{table.rows[r].cells[col.k]}{table_unit(table)}，"
+                f"{rate.label}{table.rows[r].cells[rate.k]}%，{word}。")
+        return [Computed(text, (rows[r],), "change")]
+
+    @staticmethod
+    def _extreme_change(question: Question, table: Table, rows: list[Passage], labels: list[str],
+                        body: list[int], year_cols: list[Column], unit: str, low: bool) -> list[Computed]:
+        asked = sorted((c for c in year_cols if c.year in question.years), key=lambda c: c.year or "")
+        if len(asked) < 2:
+            return []
+        old, new = asked[0], asked[-1]
+
+        def diff(r: int) -> float:
+            return (_number(table.rows[r].cells[new.k]) or 0.0) - (_number(table.rows[r].cells[old.k]) or 0.0)
+
+        pick = min(body, key=diff) if low else max(body, key=diff)
+        word = "增加最少" if low else "增加最多"
+        cells = table.rows[pick].cells
+        text = (f"{old.label}到{new.label}{word}的是{labels[pick]}：{old.label}{cells[old.k]}{unit}，"
+                f"{new.label}{cells[new.k]}{unit}。")
+        return [Computed(text, (rows[pick],), "extreme")]
