@@ -2,8 +2,8 @@
 
 Usage: .venv/bin/python eval/compare.py [--out eval/comparison.md]
 
-Each configuration builds its own index in a temporary folder, calibrates the
-abstention threshold on the questions (as `reportqa calibrate` does) and runs
+Each configuration builds its own index in a temporary folder, reads with the
+reader models fitted by eval/fit_reader.py (on the default configuration) and runs
 the hybrid evaluation. The table it writes is how the defaults were chosen.
 """
 
@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from reportqa.evaluation.runner import Evaluator, calibrate_threshold, load_questions
+from reportqa.evaluation.runner import Evaluator, load_questions
 from reportqa.index.embedder import build_embedder
-from reportqa.service import build_answerer, load_components
+from reportqa.service import load_components
 from reportqa.settings import Settings
 
 CONFIGS = [
@@ -54,9 +54,8 @@ def main() -> None:
                 comps = load_components(settings, build_if_needed=True,
                                         embedder=embedders[backend])  # type: ignore[arg-type]
                 build_s = time.perf_counter() - began
-                open_answerer = build_answerer(settings, comps.retriever, threshold=-1e9)
-                threshold = calibrate_threshold(open_answerer, questions)
-                answerer = build_answerer(settings, comps.retriever, threshold=threshold)
+                answerer = comps.answerer  # the fitted reader (eval/fit_reader.py) for every configuration
+                threshold = answerer.threshold
                 result = Evaluator(answerer, {s.doc_id: s.text for s in comps.sources}).run(
                     questions, "hybrid")
                 row = {**config, **fusion, "threshold": round(threshold, 4), "build_s": round(build_s, 1),

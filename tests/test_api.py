@@ -29,7 +29,7 @@ from reportqa.settings import Settings
 
 SICHUAN = "四川省2022年可数字化交付服务出口额是多少？"
 KEY = "s3cret-key"
-ASK_KEYS = {"question", "answer", "abstained", "citations", "see_also", "timings_ms"}
+ASK_KEYS = {"question", "answer", "abstained", "abstain_reason", "citations", "see_also", "timings_ms"}
 PATHS = {"/health", "/ask", "/search", "/passages/{passage_id}", "/documents/{doc_id}"}
 
 

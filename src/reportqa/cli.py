@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
-    from reportqa import commands  # ask, eval, calibrate, bench, serve
+    from reportqa import commands  # ask, eval, bench, serve
 
     commands.register(sub)
     return parser

@@ -1,4 +1,4 @@
-"""CLI commands that need the loaded service: ask, eval, calibrate, serve."""
+"""CLI commands that need the loaded service: ask, eval, bench, serve."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
         "citations": [
             {
                 "n": c.n,
@@ -57,6 +58,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=1))
         return 0
     print(answer.text)
+    if answer.abstained and answer.abstain_reason:
+        print(f"({answer.abstain_reason})")
     for c in answer.citations:
         print(f"[{c.n}] {' > '.join(c.passage.section_path)} (p.{c.passage.page_start}"
               f"{'' if c.passage.page_end == c.passage.page_start else '-' + str(c.passage.page_end)}, "
@@ -106,24 +109,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         command = "reportqa " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         path = write_report(results, Path(args.report), command)
         print(f"report written to {path}")
-    return 0
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Choose the abstention threshold on the question set and store it."""
-    from reportqa.answer.calibration import save_threshold
-    from reportqa.evaluation.runner import calibrate_threshold
-    from reportqa.index.embedder import embedder_id
-    from reportqa.service import build_answerer
-
-    files, questions = _questions(args)
-    components = _components(args)
-    open_answerer = build_answerer(components.settings, components.retriever, threshold=-1e9)
-    threshold = calibrate_threshold(open_answerer, questions)
-    model = embedder_id(components.settings)
-    path = save_threshold(model, threshold, {"questions": len(questions),
-                                             "files": [str(f) for f in files]})
-    print(f"abstention threshold {threshold:.4f} for {model} written to {path}")
     return 0
 
 
@@ -180,9 +165,6 @@ def register(sub: Any) -> None:
     p.add_argument("--json", help="write the metrics as JSON here")
     p.add_argument("--report", help="write a Markdown report and chart into this folder")
     p.set_defaults(func=cmd_eval)
-    p = sub.add_parser("calibrate", help="calibrate the abstention threshold on question files")
-    p.add_argument("--questions", nargs="+")
-    p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("bench", help="benchmark beside the LangChain reference pipeline")
     p.add_argument("--json", help="write the figures as JSON here")
     p.add_argument("--report", help="write a Markdown report and latency plot here")

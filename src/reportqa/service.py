@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportqa.answer import Answerer, ComposerConfig
-from reportqa.answer.reader import ReaderModels
 from reportqa.answer.generators import Generator, OpenAIGenerator, TransformersGenerator
+from reportqa.answer.reader import ReaderModels
 from reportqa.chunking import ChunkingConfig
 from reportqa.index.embedder import Embedder, build_embedder, embedder_id
 from reportqa.index.store import (
@@ -126,5 +126,5 @@ def build_generator(settings: Settings) -> Generator | None:
     if settings.generator == "openai":
         if not settings.generator_url:
             raise ValueError("generator 'openai' needs REPORTQA_GENERATOR_URL")
-        return OpenAIGenerator(settings.generator_url, settings.generator_model)
+        return OpenAIGenerator(settings.generator_url, settings.generator_model, settings.generator_api_key)
     return None

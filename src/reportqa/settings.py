@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     generator_model_path: str | None = None
     generator_url: str | None = None
     generator_model: str = "local"
+    generator_api_key: str | None = Field(default=None, description="bearer key of the generator endpoint")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -1,33 +1,9 @@
-"""The abstention threshold, calibrated on the question set.
+"""Choosing a decision threshold on scored questions.
 
-``reportqa calibrate`` runs the questions, records each answer's support
-score, and picks the threshold that maximises accuracy; it is stored per
-embedding model in ``calibration.json`` beside this module.
+``eval/fit_reader.py`` uses it to set the abstention model's threshold.
 """
 
 from __future__ import annotations
-
-import json
-from importlib import resources
-from pathlib import Path
-from typing import Any
-
-DEFAULT_THRESHOLD = 0.5
-
-
-def calibration_path() -> Path:
-    """Where the calibration file lives (inside the package)."""
-    return Path(str(resources.files("reportqa.answer") / "calibration.json"))
-
-
-def load_threshold(model_id: str) -> float:
-    """The calibrated threshold for ``model_id``, or the default."""
-    path = calibration_path()
-    if not path.is_file():
-        return DEFAULT_THRESHOLD
-    data = json.loads(path.read_text("utf-8"))
-    entry = data.get(model_id) or {}
-    return float(entry.get("threshold", DEFAULT_THRESHOLD))
 
 
 def best_threshold(supports: list[float], answerable: list[bool], right_if_answered: list[bool]) -> float:
@@ -44,12 +20,3 @@ def best_threshold(supports: list[float], answerable: list[bool], right_if_answe
         if acc > best_acc:
             best, best_acc = t, acc
     return best
-
-
-def save_threshold(model_id: str, threshold: float, details: dict[str, Any]) -> Path:
-    """Store the threshold for ``model_id``."""
-    path = calibration_path()
-    data = json.loads(path.read_text("utf-8")) if path.is_file() else {}
-    data[model_id] = {"threshold": round(threshold, 4), **details}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    return path

@@ -7,7 +7,7 @@ numbers and falls back to the extractive answer when a check fails.
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -51,19 +51,30 @@ class TransformersGenerator:
         self.calls = 0
         self._lock = threading.Lock()
 
+    def _inputs(self, question: str, passages: list[Passage]) -> dict[str, Any]:
+        """The prompt as model inputs: through the model's chat template when
+        it has one (an instruction-tuned model expects its own turn markers),
+        else the system text and the user message as plain text."""
+        messages = [{"role": "system", "content": SYSTEM},
+                    {"role": "user", "content": build_prompt(question, passages)}]
+        if getattr(self.tokenizer, "chat_template", None):
+            encoded: Any = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
+                                                              return_dict=True, return_tensors="pt")
+            return dict(encoded)
+        return dict(self.tokenizer(f"{SYSTEM}\n{build_prompt(question, passages)}", return_tensors="pt"))
+
     def generate(self, question: str, passages: list[Passage]) -> str:
         """See :class:`Generator`."""
         import torch
 
-        prompt = f"{SYSTEM}\n{build_prompt(question, passages)}"
         with self._lock, torch.no_grad():
             self.calls += 1
-            inputs = self.tokenizer(prompt, return_tensors="pt")
+            inputs = self._inputs(question, passages)
             pad = self.tokenizer.pad_token_id
             if pad is None:
                 pad = self.tokenizer.eos_token_id if self.tokenizer.eos_token_id is not None else 0
             out = self.model.generate(
-                **inputs, max_new_tokens=self.max_new_tokens, do_sample=False, pad_token_id=pad
+                **inputs, max_new_tokens=self.max_new_tokens, do_sample=False, pad_token_id=pad  # type: ignore[arg-type]
             )
         new = out[0][inputs["input_ids"].shape[1] :]
         return str(self.tokenizer.decode(new, skip_special_tokens=True)).strip()

@@ -153,6 +153,28 @@ class QuestionAnalyzer:
         rarity = math.log(self._general_total / count)
         return self.max_idf * min(1.0, max(0.05, rarity / GENERAL_RARE) ** 2)
 
+    def _joined(self, tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The tagged words, with a span of single characters that jieba could
+        not place joined into one word when the report defines it as an
+        abbreviation (要/用/个/保/法 → 个保法 → 个人信息保护法)."""
+        out: list[tuple[str, str]] = []
+        k = 0
+        while k < len(tagged):
+            joined = None
+            if len(tagged[k][0]) == 1 and not tagged[k][0].isascii():
+                end = k
+                while end < len(tagged) and end - k < 5 and len(tagged[end][0]) == 1 and not tagged[end][0].isascii():
+                    end += 1
+                joined = next((j for j in range(end, k + 1, -1)
+                               if self.aliases.expand("".join(w for w, _ in tagged[k:j]))), None)
+            if joined is not None:
+                out.append(("".join(w for w, _ in tagged[k:joined]), "n"))
+                k = joined
+            else:
+                out.append(tagged[k])
+                k += 1
+        return out
+
     def analyze(self, text: str) -> Question:
         """Analyse one question."""
         text = text.strip()
@@ -165,13 +187,13 @@ class QuestionAnalyzer:
         terms: dict[str, float] = {}
         names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
         stop = self.tokenizer.stopwords
-        for word, flag in self.tokenizer.tagged(body):
+        for word, flag in self._joined(self.tokenizer.tagged(body)):
             if word in stop or (len(word) == 1 and not word.isdigit() and not word.isascii()):
                 continue
             if YEAR.fullmatch(word):
                 continue  # years are specifics, matched on their own
             parts = [word]
-            if word not in self.vocab and len(word) >= 3 and not word.isascii():
+            if word not in self.vocab and len(word) >= 3 and not word.isascii() and not self.aliases.expand(word):
                 known = [p for p in self.tokenizer.tokenize(word) if p != word and p in self.vocab]
                 parts = known or parts
             for part in parts:

@@ -124,7 +124,7 @@ def years_found(question: Question, text: str) -> float:
 def side_found(question: Question, text: str) -> float:
     """1 when the text states the trade side the question asks (进口 for
     进口; 进出口 states neither side alone) or it asks none; 0.5 when the
-    text states no side at all; 0 when it states only another side."""
+    text states no side at all; 0 when it states only another side or 进出口."""
     side = question.trade_side
     if side is None:
         return 1.0

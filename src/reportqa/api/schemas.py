@@ -68,6 +68,7 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     abstained: bool
+    abstain_reason: str | None = None
     citations: list[CitationOut]
     see_also: list[SeeAlsoOut]
     timings_ms: Timings

@@ -70,23 +70,6 @@ def load_questions(path: Path) -> list[Question]:
     return out
 
 
-def calibrate_threshold(answerer: Answerer, questions: list[Question]) -> float:
-    """The abstention threshold that maximises accuracy on ``questions``.
-
-    ``answerer`` must not abstain (threshold far below any support): each
-    answer's support score is recorded with whether the answer is right.
-    """
-    from reportqa.answer.calibration import best_threshold
-
-    supports, answerable, right = [], [], []
-    for q in questions:
-        answer = answerer.answer(q.question)
-        supports.append(answer.support)
-        answerable.append(q.answerable)
-        right.append(is_correct(answer.text, False, list(q.must_include), True))
-    return best_threshold(supports, answerable, right)
-
-
 class Evaluator:
     """Scores an answerer on questions.
 
@@ -143,6 +126,7 @@ class Evaluator:
                 "answer": answer.text, "cited": cited,
                 "first_relevant_rank": first_relevant_rank(flags) if q.answerable else None,
                 "support": round(answer.support, 4), "answerable": q.answerable,
+                "abstain_reason": answer.abstain_reason,
                 "char_f1": char_f1(answer.text, q.answer) if q.answerable else float(answer.abstained),
                 "question": q.question, "reference": q.answer,
                 "must_include": list(q.must_include),

@@ -431,6 +431,7 @@
       parts.push(el('div', { class: 'abstain', role: 'status' },
         el('div', { class: 'abstain-title' }, '报告中没有找到相关信息'),
         el('p', {}, '检索到的段落不足以回答这个问题，因此不作回答。'),
+        res.abstain_reason ? el('p', { class: 'abstain-reason' }, `原因：${res.abstain_reason}`) : null,
         res.answer && res.answer !== '报告中没有找到相关信息' ? el('p', {}, res.answer) : null));
       if (res.see_also.length) {
         parts.push(el('h3', { class: 'sub' }, '可能相关的段落'));

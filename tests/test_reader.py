@@ -1,0 +1,196 @@
+"""Unit tests of the reader's parts without a model: the question record,
+tables as data, alias mining, the fitted-model arithmetic and the writer's
+abstention. Exact results on small hand-made inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years
+from reportqa.answer.reader import (
+    CANDIDATE_FEATURES,
+    LinearModel,
+    coverage,
+    kind_found,
+    load_models,
+    share_found,
+    side_found,
+)
+from reportqa.answer.tables import TableReasoner, columns, named_rows
+from reportqa.chunking import Chunker, Passage
+from reportqa.chunking.chunker import render_row
+from reportqa.index.aliases import Aliases, mine_aliases
+from reportqa.ingest.records import Table, TableRow
+from reportqa.segment import Tokenizer
+
+VOCAB = {"数字": 0, "贸易": 1, "出口": 2, "中国": 3, "基地": 4}
+IDF = np.array([0.5, 0.5, 1.0, 0.2, 2.0])
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> QuestionAnalyzer:
+    return QuestionAnalyzer(Tokenizer(), VOCAB, IDF)
+
+
+def test_asked_kinds_come_from_the_one_table() -> None:
+    assert asked_kinds("上海的数字服务进口涨了还是跌了") == ("change", "comparison")
+    assert asked_kinds("中国数字服务出口额多少 在主要经济体里排第几") == ("rank", "money", "quantity")
+    assert asked_kinds("数贸会是哪一天开幕的") == ("day", "entity")
+    assert asked_kinds("数字贸易的定义是啥") == ("definition",)
+
+
+def test_short_years_are_written_out() -> None:
+    assert expand_years("齐鲁软件园22年出口额") == "齐鲁软件园2022年出口额"
+    assert expand_years("增长12.22年") == "增长12.22年"  # a decimal is no year
+
+
+def test_chatter_weighs_less_than_a_specific_the_report_lacks(analyzer: QuestionAnalyzer) -> None:
+    q = analyzer.analyze("老板让我查下 中国6G基站有多少")
+    assert q.years == () and q.numbers == ("6",)
+    assert q.asks == ("quantity",)
+    assert q.terms["中国"] == pytest.approx(0.2)
+    # 老板 is common Chinese: far below the report's rarest word; 基站 is unknown to this vocabulary
+    assert q.terms["老板"] < 0.5 * analyzer.max_idf
+    assert q.terms["老板"] < q.terms["基站"]
+
+
+def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:
+    q = QuestionAnalyzer(Tokenizer(), {**VOCAB, "城市": 5, "上海": 6}, np.append(IDF, [1.0, 1.0]))
+    record = q.analyze("2022年上海合作的会议在哪座城市举行")
+    assert "城市" not in record.names
+    assert record.years == ("2022",)
+
+
+def test_coverage_counts_alias_forms_and_ignores_de(analyzer: QuestionAnalyzer) -> None:
+    q = analyzer.analyze("基地出口")
+    assert coverage(q, "基地的出口")[0] == pytest.approx(1.0)
+    q2 = analyzer.analyze("数字贸易")
+    assert coverage(q2, "数字的贸易")[1] == frozenset({"数字", "贸易"})
+
+
+def test_share_found_matches_numbers_whole() -> None:
+    assert share_found(("5",), "建成5G基站") == 1.0
+    assert share_found(("5",), "建成15个") == 0.0
+    assert share_found(("山东省",), "山东") == 1.0  # two thirds of a name
+    assert share_found(("新西兰",), "新加坡") == 0.0
+    assert share_found(("浦东软件园",), "上海浦东软件园") == 1.0
+
+
+def test_side_found_tells_import_from_export(analyzer: QuestionAnalyzer) -> None:
+    q = analyzer.analyze("中国进口多少")
+    assert side_found(q, "进口额1621.70") == 1.0
+    assert side_found(q, "出口额2105.37") == 0.0
+    assert side_found(q, "进出口额3727.07") == 0.0  # both sides together are not the one asked
+    assert side_found(q, "规模3727.07") == 0.5
+
+
+@pytest.mark.parametrize(("kind", "text", "expected"), [
+    ("date", "2021年6月出台", True), ("date", "出台了法律", False),
+    ("quantity", "2022年3月投入使用", False), ("quantity", "处理案件103件", True),
+    ("money", "海外用户超过1.5亿人", False), ("money", "销售收入达173.5亿美元", True),
+    ("definition", "信息通信技术（ICT）", True), ("entity", "撒马尔罕", None),
+])
+def test_kind_found(kind: str, text: str, expected: bool | None) -> None:
+    assert kind_found(kind, text) is expected
+
+
+# -- tables as data ----------------------------------------------------------------------------
+
+TABLE = Table("t4", "4", "表4 2020—2022年部分基地数字产业产值", "（单位：亿元）", ("基地", "2022年", "2021年"),
+              (TableRow(("中关村软件园", "4759", "4295"), 10, 20),
+               TableRow(("中国（南京）软件谷", "2600", "2500"), 20, 30),
+               TableRow(("成都天府软件园", "1554", "1612"), 30, 40)),
+              "", ("实践篇",), 1, 1, 0, 40)
+
+
+def row_passages(table: Table) -> list[Passage]:
+    from reportqa.chunking.passage import Sentence
+
+    out = []
+    for k, row in enumerate(table.rows):
+        text = render_row(table, row)
+        out.append(Passage(f"p-row{k}", "doc", "table_row", text, table.section_path, 1, 1, row.start, row.end,
+                           ((row.start, row.end),), (Sentence(text, row.start, row.end),)))
+    return out
+
+
+def test_columns_label_repeated_names_and_skip_running_numbers() -> None:
+    table = Table("t1", "1", "表1", "（单位：亿美元；%）", ("序号", "国家", "出口", "同比"),
+                  (TableRow(("1", "美国", "6560.54", "4.93"), 0, 1), TableRow(("2", "中国", "2105.37", "7.59"), 1, 2)),
+                  "", (), 1, 1, 0, 2)
+    assert [(c.k, c.label, c.rate) for c in columns(table)] == [(2, "出口", False), (3, "同比", True)]
+
+
+def test_named_rows_need_a_piece_no_other_row_has() -> None:
+    labels = ["中关村软件园", "中国（南京）软件谷", "成都天府软件园"]
+    assert named_rows(labels, "成都和中关村哪个高") == [2, 0]
+    assert named_rows(labels, "软件园哪个高") == []
+
+
+@pytest.mark.parametrize(("question", "statement", "rows"), [
+    ("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高",
+     "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元）。", ["p-row0", "p-row1"]),
+    ("数字产业产值最低的基地", "2022年最低的是成都天府软件园（1554亿元）。", ["p-row2"]),
+    ("成都天府软件园产值22年比21年是涨了还是跌了", "成都天府软件园2022年1554亿元，2021年1612亿元，下降。", ["p-row2"]),
+    ("南京软件谷产值排第几", "中国（南京）软件谷2022年2600亿元，在表中3个中排第2位（第一为中关村软件园，4759亿元）。",
+     ["p-row1", "p-row0"]),
+    ("21年到22年产值涨得最多的是哪个", "2021年到2022年增加最多的是中关村软件园：2021年4295亿元，2022年4759亿元。",
+     ["p-row0"]),
+])
+def test_table_statements_are_computed_from_cells(analyzer: QuestionAnalyzer, question: str, statement: str,
+                                                  rows: list[str]) -> None:
+    reasoner = TableReasoner([(TABLE, row_passages(TABLE))])
+    computed = reasoner.compute(analyzer.analyze(question), {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in computed][:1] == [(statement, rows)]
+
+
+def test_no_statement_for_a_table_not_retrieved(analyzer: QuestionAnalyzer) -> None:
+    reasoner = TableReasoner([(TABLE, row_passages(TABLE))])
+    assert reasoner.compute(analyzer.analyze("数字产业产值最低的基地"), {("doc", 99)}) == []
+
+
+# -- aliases -----------------------------------------------------------------------------------
+
+def test_aliases_are_mined_from_definitions_in_the_text() -> None:
+    texts = ["工业和信息化部联合认定了12家国家数字服务出口基地3（以下简称“基地”）。",
+             "据世界贸易组织（WTO）统计，全球出口增长。", "出台《个人信息保护法》《数据安全法》。"]
+    aliases = mine_aliases(texts, Tokenizer())
+    assert aliases.pairs == {"基地": ("国家数字服务出口基地",), "国家数字服务出口基地": ("基地",),
+                             "wto": ("世界贸易组织",), "世界贸易组织": ("wto",)}
+    assert aliases.names == ("个人信息保护法", "数据安全法")
+    assert aliases.expand("个保法") == ("个人信息保护法",)
+    assert aliases.expand("数据安全法") == ()  # a name itself is no abbreviation
+    assert Aliases.from_json(aliases.to_json()) == aliases
+    assert Aliases.from_json("junk") == Aliases()
+
+
+# -- the fitted models -------------------------------------------------------------------------
+
+def test_linear_model_is_a_standardised_logistic_regression() -> None:
+    model = LinearModel(("a", "b"), (2.0, -1.0), 0.5, (1.0, 0.0), (2.0, 1.0))
+    x = np.array([3.0, 1.0])  # standardised: (1, 1) → 2 - 1 + 0.5 = 1.5
+    assert model.probability(x) == pytest.approx(1 / (1 + math.exp(-1.5)))
+    assert model.contributions(x) == {"a": 2.0, "b": -1.0}
+
+
+def test_shipped_weights_fit_the_features() -> None:
+    models = load_models()
+    assert models.candidate.features == CANDIDATE_FEATURES
+    assert 0.0 < models.threshold < 1.0
+
+
+def test_unusable_weights_name_the_file_and_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "reader.json"
+    path.write_text(json.dumps({"candidate": {}}), "utf-8")
+    with pytest.raises(ValueError, match=r"reader\.json are unusable .*run `python eval/fit_reader.py`"):
+        load_models(path)
+
+
+def test_chunker_renders_the_row_the_reasoner_cites() -> None:
+    assert render_row(TABLE, TABLE.rows[0]) == "表4 2020—2022年部分基地数字产业产值（单位：亿元）中关村软件园：2022年4759；2021年4295"
+    assert Chunker  # the same renderer serves the index
