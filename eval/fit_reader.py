@@ -49,14 +49,15 @@ from reportqa.settings import Settings
 
 TRAINING = ("eval/questions.jsonl", "eval/holdout/dev.jsonl", "eval/casual/dev.jsonl")
 FOLDS = 5
-C = 1.0
+C = 1.0  # the candidate model: thousands of candidates
+C_ABSTAIN = 0.03  # the abstention model: one row per question, so stronger regularisation (chosen by CV)
 
 
-def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> LinearModel:
+def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float = C) -> LinearModel:
     """A standardised, L2-regularised logistic regression as a :class:`LinearModel`."""
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
     model.fit((x - scaler.mean_) / scale, y)
     return LinearModel(features, tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]),
                        tuple(float(m) for m in scaler.mean_), tuple(float(s) for s in scale))
@@ -65,8 +66,10 @@ def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> LinearModel:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report cross-validated figures, write nothing")
+    parser.add_argument("--dump", help="write the cross-validated verdict of every training question here")
     args = parser.parse_args()
     questions = [q for f in TRAINING for q in load_questions(Path(f))]
+    source_of = {q.id: f for f in TRAINING for q in load_questions(Path(f))}
     comps = load_components(Settings(), build_if_needed=True, models=neutral_models())
     base = comps.answerer
     # candidates and their features do not depend on the weights: compute them once
@@ -100,7 +103,7 @@ def main() -> int:
 
     # cross-fitted answers: each question read by the candidate model that did not see it
     top1 = top1_sim = n_ans = 0
-    records = []  # answer features, answerable, answered right
+    records = []  # question, answer features (None: nothing to say), answered right, the composed text
     for k, q, question, _vector, hits, cands, labels in rows:
         model = fold_models[fold_of[k]]
         answerer = build_answerer(comps.settings, comps.retriever, comps.documents,
@@ -113,24 +116,46 @@ def main() -> int:
             by_sim = max(range(len(cands)), key=lambda i: cands[i].features[0], default=None)
             top1_sim += bool(by_sim is not None and labels[by_sim])
         pieces = answerer.pieces(question, scored)
-        if not pieces:
-            continue
-        composed = answerer._compose(question, hits, scored)
-        ok = is_correct(composed.text, composed.abstained, list(q.must_include), True)
-        records.append((answerer.answer_features(question, scored, pieces), q.answerable, ok))
+        composed = answerer._compose(question, hits, scored) if pieces else None
+        ok = composed is not None and is_correct(composed.text, composed.abstained, list(q.must_include), True)
+        features = answerer.answer_features(question, scored, pieces) if pieces and composed else None
+        records.append((k, q, features, ok, composed.text if composed else ""))
     print(f"candidate model, cross-validated: top candidate holds the answer for {top1}/{n_ans} "
           f"answerable questions (similarity alone: {top1_sim}/{n_ans})", file=sys.stderr)
-    ax = np.array([f for f, a, ok in records if ok or not a])
-    ay = np.array([int(a) for f, a, ok in records if ok or not a])
-    abstain = fit(ax, ay, ANSWER_FEATURES)
-    probs = [abstain.probability(f) for f, _, _ in records]
-    answerable = [a for _, a, _ in records]
-    right = [ok for _, _, ok in records]
-    threshold = best_threshold(probs, answerable, right)
-    acc = sum((p >= threshold and ok) if a else p < threshold
-              for p, a, ok in zip(probs, answerable, right, strict=True)) / len(probs)
-    print(f"abstention model: threshold {threshold:.4f}, training accuracy {acc:.3f} "
-          f"over {len(probs)} questions", file=sys.stderr)
+
+    def fit_abstain(recs: list[tuple]) -> tuple[LinearModel, float]:
+        usable = [(f, q.answerable, ok) for _, q, f, ok, _ in recs if f is not None]
+        train = [(f, a) for f, a, ok in usable if ok or not a]
+        model = fit(np.array([f for f, _ in train]), np.array([int(a) for _, a in train]), ANSWER_FEATURES,
+                    C_ABSTAIN)
+        probs = [model.probability(f) for f, _, _ in usable]
+        return model, best_threshold(probs, [a for _, a, _ in usable], [ok for _, _, ok in usable])
+
+    # the whole decision cross-validated: each fold's questions decided by models fitted without them
+    outcome: dict[int, bool] = {}
+    verdicts = []
+    for f in range(FOLDS):
+        model, t = fit_abstain([r for r in records if fold_of[r[0]] != f])
+        for k, q, feats, ok, text in records:
+            if fold_of[k] != f:
+                continue
+            answered = feats is not None and model.probability(feats) >= t
+            outcome[k] = (answered and ok) if q.answerable else not answered
+            verdicts.append({"id": q.id, "answerable": q.answerable, "answered": answered, "right": ok,
+                             "correct": outcome[k], "question": q.question, "answer": text,
+                             "must_include": list(q.must_include)})
+    by_set: dict[str, list[bool]] = {}
+    for (k, q, *_rest) in records:
+        by_set.setdefault(source_of[q.id], []).append(outcome[k])
+    cv = {name: round(sum(v) / len(v), 4) for name, v in by_set.items()}
+    unans = [outcome[k] for k, q, *_ in records if not q.answerable]
+    false_abst = [not v["answered"] for v in verdicts if v["answerable"]]
+    print("cross-validated accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in cv.items())
+          + f"; abstention recall {sum(unans) / len(unans):.3f}, false abstention "
+          f"{sum(false_abst) / len(false_abst):.3f}", file=sys.stderr)
+    if args.dump:
+        Path(args.dump).write_text(json.dumps(verdicts, ensure_ascii=False, indent=1), "utf-8")
+    abstain, threshold = fit_abstain(records)
     candidate = fit(x, y, CANDIDATE_FEATURES)
     if args.check:
         return 0
@@ -141,8 +166,8 @@ def main() -> int:
         "candidates": len(x),
         "cv_top1": {"reader": round(top1 / max(n_ans, 1), 4), "similarity": round(top1_sim / max(n_ans, 1), 4)},
         "candidate": {**candidate.__dict__},
-        "abstain": {**abstain.__dict__, "threshold": round(threshold, 4),
-                    "training_accuracy": round(acc, 4)},
+        "abstain": {**abstain.__dict__, "threshold": round(threshold, 4)},
+        "cv_accuracy": cv,
     }
     path = weights_path()
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "utf-8")

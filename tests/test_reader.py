@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years
+from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years, top_n
 from reportqa.answer.reader import (
     CANDIDATE_FEATURES,
     LinearModel,
@@ -38,10 +38,23 @@ def analyzer() -> QuestionAnalyzer:
 
 
 def test_asked_kinds_come_from_the_one_table() -> None:
-    assert asked_kinds("上海的数字服务进口涨了还是跌了") == ("change", "comparison")
-    assert asked_kinds("中国数字服务出口额多少 在主要经济体里排第几") == ("rank", "money", "quantity")
-    assert asked_kinds("数贸会是哪一天开幕的") == ("day", "entity")
+    # a cue's characters go to the first kind of the table that matches them
+    assert asked_kinds("上海的数字服务进口涨了还是跌了") == ("change",)
+    assert asked_kinds("中国数字服务出口额多少 在主要经济体里排第几") == ("rank", "money")
+    assert asked_kinds("数贸会是哪一天开幕的") == ("day",)
+    assert asked_kinds("《数据安全法》是什么时候出台的？") == ("date",)
     assert asked_kinds("数字贸易的定义是啥") == ("definition",)
+    assert asked_kinds("规模最大的5个省市是哪些") == ("extreme", "list")
+
+
+def test_top_n_reads_counts_in_digits_and_words() -> None:
+    assert [top_n(t) for t in ("规模最大的5个省市是哪些", "前五是哪几个省", "排名前三的公司", "最高的是哪个")] == \
+        [5, 5, 3, 1]
+
+
+def test_comparison_sides_are_names_or_the_halves_of_the_question(analyzer: QuestionAnalyzer) -> None:
+    q = analyzer.analyze("全球ICT服务出口增速和数字贸易出口增速哪个快")
+    assert q.sides == (("全球", "ict", "服务"), ("数字", "贸易"))
 
 
 def test_short_years_are_written_out() -> None:
@@ -136,6 +149,8 @@ def test_named_rows_need_a_piece_no_other_row_has() -> None:
     ("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高",
      "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元）。", ["p-row0", "p-row1"]),
     ("数字产业产值最低的基地", "2022年最低的是成都天府软件园（1554亿元）。", ["p-row2"]),
+    ("产值最高的两个基地", "2022年最高的2个是中关村软件园（4759亿元）、中国（南京）软件谷（2600亿元）。",
+     ["p-row0", "p-row1"]),
     ("成都天府软件园产值22年比21年是涨了还是跌了", "成都天府软件园2022年1554亿元，2021年1612亿元，下降。", ["p-row2"]),
     ("南京软件谷产值排第几", "中国（南京）软件谷2022年2600亿元，在表中3个中排第2位（第一为中关村软件园，4759亿元）。",
      ["p-row1", "p-row0"]),

@@ -22,15 +22,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from reportqa.answer.question import NUMBER, Question, QuestionAnalyzer
+from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, Question, QuestionAnalyzer
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
     ReaderModels,
     coverage,
     load_models,
+    row_named,
     share_found,
     side_found,
+    type_verdicts,
     typed_share,
     years_found,
 )
@@ -45,7 +47,16 @@ MAX_CHARS = 200
 KIND_WORDS = {
     "day": "a day", "date": "a date", "quantity": "a quantity", "money": "an amount of money",
     "rate": "a rate of change", "list": "a list of items", "definition": "a definition",
-    "rank": "a rank", "comparison": "figures to compare", "extreme": "a ranking",
+    "rank": "a rank", "comparison": "figures to compare", "extreme": "a ranking", "month": "a month",
+    "person": "a person", "place": "a place", "who": "a person or organisation",
+}
+
+
+# the checks an abstention can be explained by, and the features that carry each
+REASON_OF = {
+    "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names",
+    "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
+    "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
 }
 
 
@@ -202,8 +213,8 @@ class Answerer:
             position = self.retriever.position(passage.id)
             assert position is not None, "a hit's passage is in the index"
             context = " ".join(passage.section_path) + passage.text
-            ctx_cov = coverage(question, context)[0]
-            ctx_names = share_found(question.names, context)
+            ctx = (coverage(question, context)[0], share_found(question.names, context),
+                   years_found(question, context))
             for s in index.members[position]:
                 if s in seen:
                     continue
@@ -211,7 +222,7 @@ class Answerer:
                 sentence = index.sentences[s]
                 sim = float(index.sentence_vectors[s] @ vector)
                 out.append(self._candidate(question, sentence.text, sentence, s, (passage,), hit.rank,
-                                           sim, hit.dense_score, ctx_cov, ctx_names,
+                                           sim, hit.dense_score, ctx,
                                            "row" if passage.kind == "table_row" else "sentence"))
         for computed in self.reasoner.compute(question, tables):
             out.append(self._computed(question, computed, vector, hits))
@@ -221,19 +232,29 @@ class Answerer:
 
     def _candidate(self, question: Question, text: str, sentence: Sentence, s: int | None,
                    passages: tuple[Passage, ...], rank: int, sim: float, passage_sim: float,
-                   ctx_cov: float, ctx_names: float, kind: str) -> Candidate:
+                   context: tuple[float, float, float], kind: str) -> Candidate:
+        """A candidate with its features; ``context`` is the passage's
+        coverage, names share and years share."""
         heading = passages[0].heading
         cov, covered = coverage(question, heading + text)
+        tagged = self.retriever.tokenizer.tagged(text) if self._needs_tags(question) else None
         values = {
             "sim": sim, "passage_sim": passage_sim, "rank": 1.0 / rank, "coverage": cov,
-            "context_coverage": ctx_cov, "names": share_found(question.names, heading + text),
-            "context_names": ctx_names, "years": years_found(question, heading + text),
-            "numbers": share_found(question.numbers, text), "typed": typed_share(question, text),
-            "side": side_found(question, text), "row": float(kind == "row"),
-            "computed": float(kind == "computed"), "length": min(len(text), MAX_CHARS) / MAX_CHARS,
+            "context_coverage": context[0], "names": share_found(question.names, heading + text),
+            "context_names": context[1], "years": years_found(question, heading + text),
+            "context_years": context[2], "numbers": share_found(question.numbers, text),
+            "typed": typed_share(question, text, tagged), "side": side_found(question, text),
+            "row": float(kind == "row"), "computed": float(kind == "computed"),
+            "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
+            "length": min(len(text), MAX_CHARS) / MAX_CHARS,
         }
         features = np.array([values[f] for f in CANDIDATE_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
+
+    @staticmethod
+    def _needs_tags(question: Question) -> bool:
+        """Whether the question asks for a kind only the tagger tells (a person, a place)."""
+        return any(question.asks_for(k) for k in ("person", "place", "who"))
 
     def _computed(self, question: Question, computed: Computed, vector: np.ndarray,
                   hits: list[Hit]) -> Candidate:
@@ -252,8 +273,8 @@ class Answerer:
         context = caption + computed.text
         first = computed.rows[0].sentences[0]
         return self._candidate(question, computed.text, first, None, computed.rows, rank, max(sims),
-                               max(dense), coverage(question, context)[0],
-                               share_found(question.names, context), "computed")
+                               max(dense), (coverage(question, context)[0], share_found(question.names, context),
+                                            years_found(question, context)), "computed")
 
     # -- composing ------------------------------------------------------------
     def pieces(self, question: Question, ranked: list[Candidate]) -> list[Piece]:
@@ -271,9 +292,9 @@ class Answerer:
             listed = self.enumeration(ranked)
             if listed and coverage(question, _stated(listed))[0] >= coverage(question, _stated(pieces))[0]:
                 pieces = listed
-        sides = self.comparison_sides(question)
-        if len(sides) >= 2 and not all(any(share_found((t,), p.text) == 1 and NUMBER.search(p.text)
-                                           for p in pieces) for t in sides):
+        sides = question.sides
+        if len(sides) >= 2 and not all(any(_states_side(side, p.text) and NUMBER.search(p.text)
+                                           for p in pieces) for side in sides):
             pieces = self.side_by_side(sides, ranked) or pieces
         return pieces
 
@@ -363,33 +384,20 @@ class Answerer:
         heads[-1] = replace(heads[-1], text=heads[-1].text[:-1] + "。")
         return out + heads
 
-    def comparison_sides(self, question: Question) -> list[str]:
-        """The names a comparison question sets against each other: its
-        names that are rare in the report (idf >= 1.5, so not ``中国`` as the
-        setting), and any name joined to another by 和, 与, 及 or 、."""
-        if not (question.asks_for("comparison") or question.asks_for("extreme")):
-            return []
-        names = [t for t in question.names if not NUMBER.fullmatch(t)]
-        vocab, idf = self.analyzer.vocab, self.analyzer.idf
-        joined = {t for t in names for other in names if other != t
-                  and re.search(rf"{re.escape(t)}\s*[和与及、跟]?\s*{re.escape(other)}", question.norm)}
-        return [t for t in names
-                if t in joined or vocab.get(t) is None or float(idf[vocab[t]]) >= SIDE_MIN_IDF]  # type: ignore[index]
-
-    def side_by_side(self, sides: list[str], ranked: list[Candidate]) -> list[Piece] | None:
+    def side_by_side(self, sides: tuple[tuple[str, ...], ...], ranked: list[Candidate]) -> list[Piece] | None:
         """One piece per side of a comparison: the best candidate naming the
         side and giving a figure, cut to the clauses that name it when long.
         ``None`` when a side has none or the pieces do not fit."""
         pieces: list[Piece] = []
         for side in sides:
-            if any(share_found((side,), p.text) == 1 for p in pieces):
+            if any(_states_side(side, p.text) for p in pieces):
                 continue
             cand = next((c for c in ranked[:SIDE_SEARCH] if c.kind != "computed"
-                         and share_found((side,), c.text) == 1 and NUMBER.search(c.text)), None)
+                         and _states_side(side, c.text) and NUMBER.search(c.text)), None)
             if cand is None:
                 return None
             if cand.kind == "row":
-                piece: str | None = _row_body(cand.text, side)
+                piece: str | None = _row_body(cand.text, side[0])
             else:
                 piece = cand.text if len(cand.text) <= SIDE_MAX_CHARS else _side_clause(cand.text, side)
             if piece is None or any(piece == p.text for p in pieces):
@@ -413,19 +421,24 @@ class Answerer:
         vocab = self.analyzer.vocab
         rare = tuple(n for n in question.names
                      if vocab.get(n) is None or float(self.analyzer.idf[vocab[n]]) >= SIDE_MIN_IDF)  # type: ignore[index]
+
         unknown = {t: w for t, w in question.terms.items() if t not in question.known}
         found = coverage(question, stated)[1]
         total = sum(question.terms.values()) or 1.0
         values = {
             "best": best.score, "margin": best.score - (ranked[1].score if len(ranked) > 1 else 0.0),
+            **{f"top_{f}": float(v) for f, v in zip(CANDIDATE_FEATURES, best.features, strict=True)},
             "coverage": coverage(question, stated)[0],
-            "context_coverage": float(best.features[CANDIDATE_FEATURES.index("context_coverage")]),
             "names": share_found(question.names, stated),
-            "lead_up_names": share_found(rare, _lead_up(pieces)),
+            "lead_up_names": share_found(rare, _lead_up(pieces[:1])),
             "years": years_found(question, _lead_up(pieces)), "numbers": share_found(question.numbers, stated),
-            "typed": typed_share(question, said), "side": side_found(question, said),
-            "sim": float(best.features[CANDIDATE_FEATURES.index("sim")]),
+            "typed": float(all(type_verdicts(question, said, self.retriever.tokenizer.tagged(said)
+                                             if self._needs_tags(question) else None))),
+            "side": side_found(question, said),
             "missing_weight": sum(w for t, w in unknown.items() if t not in found) / total,
+            # the most specific term the answer leaves out (全线, 首任, 国内), against the rarest possible
+            "max_missing": max((w for t, w in question.terms.items() if t not in found), default=0.0)
+            / self.analyzer.max_idf,
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 
@@ -440,14 +453,18 @@ class Answerer:
         return Decision(support, False, self.reason(question, x), x)
 
     def reason(self, question: Question, x: np.ndarray) -> str:
-        """Why the answer does not answer: the feature that pulls the support down most."""
-        contributions = self.models.abstain.contributions(x)
-        value = dict(zip(ANSWER_FEATURES, x.tolist(), strict=True))
-        worst = min(contributions, key=lambda f: contributions[f])
-        if worst == "typed" or (value["typed"] < 1 and contributions["typed"] < 0):
+        """Why the answer does not answer: among the checks a reader can
+        follow, the one that pulls the support down most."""
+        pulls: dict[str, float] = {}
+        for feature, pull in self.models.abstain.contributions(x).items():
+            check = REASON_OF.get(feature.removeprefix("top_"))
+            if check is not None:
+                pulls[check] = pulls.get(check, 0.0) + pull
+        worst = min(pulls, key=lambda c: pulls[c]) if pulls else None
+        if worst == "typed":
             kinds = [KIND_WORDS[k] for k in question.asks if k in KIND_WORDS]
             return f"no retrieved passage states {kinds[0] if kinds else 'the kind of answer asked for'}"
-        if worst in ("names", "lead_up_names") and question.names:
+        if worst == "names" and question.names:
             return f"the retrieved passages do not name {'、'.join(question.names)}"
         if worst == "numbers" and question.numbers:
             return f"the retrieved passages do not state {'、'.join(question.numbers)}"
@@ -456,7 +473,7 @@ class Answerer:
         if worst == "side" and question.trade_side:
             return f"the retrieved passages give no {question.trade_side} figure"
         missing = [t for t in question.terms if t not in question.known]
-        if worst == "missing_weight" and missing:
+        if worst == "unknown" and missing:
             return f"the report never mentions {'、'.join(missing[:3])}"
         return "the retrieved passages do not answer the question closely enough"
 
@@ -559,7 +576,6 @@ LIST_WINDOW = 8  # sentences back from the best one to its run's first item
 LIST_GAP = 4  # sentences of explanation allowed between two items
 CHINESE_ORDINALS = "一二三四五六七八九十"
 ITEM = re.compile(r"^\s*(?:([一二三四五六七八九十])是|（([一二三四五六七八九十])）|(\d{1,2})\s*[.．、](?!\d))")
-SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
 SIDE_SEARCH = 20  # candidates searched for a sentence naming a side
 SIDE_MAX_CHARS = 80  # a longer sentence is cut to the side's clauses
 CLAUSE = re.compile(r"[^，；。]+[，；。]?")
@@ -575,17 +591,29 @@ def _ordinal(sentence: str) -> int | None:
     return CHINESE_ORDINALS.index(m.group(1) or m.group(2)) + 1
 
 
-def _side_clause(sentence: str, side: str) -> str | None:
-    """The clause of ``sentence`` naming ``side``, with the next clause when
-    the figure comes after it: ``中国已与30个国家建立“丝路电商”双边合作机制``."""
+def _states_side(side: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` states a side of a comparison: a name when two thirds
+    of it are there (山东 for 山东省), a side of several terms when all are."""
+    if len(side) == 1:
+        return share_found(side, text) == 1
+    norm = normalize(text)
+    return all(t in norm for t in side)
+
+
+def _side_clause(sentence: str, side: tuple[str, ...]) -> str | None:
+    """The clause of ``sentence`` stating most of ``side``, with the next
+    clause when the figure comes after it: ``中国已与30个国家建立“丝路电商”双边合作机制``."""
     clauses = CLAUSE.findall(sentence)
-    for k, clause in enumerate(clauses):
-        if share_found((side,), clause) == 1:
-            piece = clause
-            if not NUMBER_ANY.search(piece) and k + 1 < len(clauses):
-                piece += clauses[k + 1]
-            return piece.rstrip("，；") + "。" if NUMBER_ANY.search(piece) else None
-    return None
+    if not clauses:
+        return None
+    norm = [normalize(c) for c in clauses]
+    k = max(range(len(clauses)), key=lambda i: (sum(t in norm[i] for t in side), -i))
+    if not any(t in norm[k] for t in side) and not _states_side(side[:1], clauses[k]):
+        return None
+    piece = clauses[k]
+    if not NUMBER_ANY.search(piece) and k + 1 < len(clauses):
+        piece += clauses[k + 1]
+    return piece.rstrip("，；。") + "。" if NUMBER_ANY.search(piece) else None
 
 
 def _stated(pieces: list[Piece]) -> str:

@@ -25,7 +25,8 @@ from reportqa.segment.tokenizer import normalize
 # Chinese question wording, not wording of any one question.
 ASKS: tuple[tuple[str, str], ...] = (
     ("day", r"哪一?天|几号|哪日|几月几[日号]"),
-    ("date", r"何时|什么时候|啥时候|哪一?年|哪个?月份?|哪一月|几月份?|何年|什么时间|啥时间"),
+    ("month", r"哪个?月份?|哪一月|几月份?|什么月份|哪年哪月"),
+    ("date", r"何时|什么时候|啥时候|哪一?年|何年|什么时间|啥时间|哪个?月份?|几月份?"),
     ("rank", r"排(?:名)?第几|排名多少|排第?几位|第几名|排在第几|排名情况"),
     ("change", r"涨了?还是跌|是涨是跌|涨还是跌|增长还是下降|升还是降|上升还是下降|增加还是减少"
                r"|是不是(?:涨|增长|增加|下降|跌|降)|有没有(?:涨|增长|增加|下降)|涨没涨|降没降"),
@@ -37,7 +38,9 @@ ASKS: tuple[tuple[str, str], ...] = (
               r".{0,4}(?:多少|几)(?:钱|美元|元)?|多少钱"),
     ("quantity", r"多少|(?<!哪)几[个家项次年位件条份种座部所批名人万亿千百十]|多大|多高|多长|多久"),
     ("list", r"哪些|哪几|分别|包括什么|包括啥|有什么|有啥|列举|都有"),
-    ("person", r"是谁|哪位|谁(?:说|提出|担任)"),
+    ("person", r"哪位|谁(?:说|提出|担任|牵头|主持)"),
+    ("who", r"是谁|谁是"),  # a person, an organisation or a country (老大是谁)
+    ("place", r"哪[座个一]?城市|在哪里?(?:举办|举行|召开|签署|开幕|设立|开的|办的)|哪个国家|哪国|什么地方|在哪座"),
     ("entity", r"哪(?:个|一个|家|座|所|国|里|部)|什么(?:机构|组织|平台|城市|地方|名字|协定)|叫什么|叫啥|是哪"),
     ("definition", r"什么是|是什么|指什么|含义|定义|是指|啥是|是啥|什么意思|啥意思|怎么理解|内涵"),
 )
@@ -54,7 +57,12 @@ QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
 # the word after 哪/什么 names the kind of thing asked (哪座城市: a city), not a name the answer must state
 ASKED_KIND = re.compile(r"(?:哪|什么|啥)[一两三四五六七八九几]?[个家座项种类位所部条些方国]?([\u4e00-\u9fff]{2})")
 ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg", "eng"})
-GENERAL_RARE = 16.0  # log(total / count) of a word near the rare end of jieba's dictionary
+GENERAL_RARE = 16.0
+MAX_TERMS = 24  # key terms, numbers and names kept per question
+SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
+TOP_N = re.compile(r"(?:前|最[\u4e00-\u9fff]{1,2}的)\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|名|位|家|大)?")
+CHINESE_NUMBERS = "一二三四五六七八九十"
+JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,10 @@ class Question:
         falling: whether its superlative is about falling (跌得最狠).
         search_text: the text retrieval searches: the question and the long
             forms of the abbreviations it uses.
+        sides: for a comparison, what it sets against what: each side the
+            terms only that side has (``("新西兰",)``, ``("全球", "ict")``).
+        top_n: how many a superlative asks for (``前五``, ``最大的5个``: 5), else 1.
+        expansions: long forms of the abbreviations among its terms.
     """
 
     text: str
@@ -92,6 +104,8 @@ class Question:
     direction: str | None = None
     falling: bool = False
     search_text: str = ""
+    sides: tuple[tuple[str, ...], ...] = ()
+    top_n: int = 1
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -105,8 +119,15 @@ class Question:
 
 
 def asked_kinds(norm: str) -> tuple[str, ...]:
-    """The kinds of :data:`ASKS` whose cues occur in normalised text, in table order."""
-    return tuple(name for name, pattern in _ASK_PATTERNS if pattern.search(norm))
+    """The kinds of :data:`ASKS` whose cues occur in normalised text, in table
+    order. A cue's characters are used once: the kind earlier in the table
+    takes them (是什么时候 asks for a date, not a definition)."""
+    kinds = []
+    for name, pattern in _ASK_PATTERNS:
+        if pattern.search(norm):
+            kinds.append(name)
+            norm = pattern.sub(lambda m: "\u3000" * len(m.group(0)), norm)
+    return tuple(kinds)
 
 
 def strip_cues(norm: str) -> str:
@@ -114,6 +135,15 @@ def strip_cues(norm: str) -> str:
     for _, pattern in _ASK_PATTERNS:
         norm = pattern.sub(" ", norm)
     return norm
+
+
+def top_n(norm: str) -> int:
+    """How many a superlative asks for: ``前五`` and ``最大的5个`` ask for 5; 1 when it names no count."""
+    m = TOP_N.search(norm)
+    if m is None:
+        return 1
+    n = m.group(1).replace("两", "二")
+    return int(n) if n.isdigit() else CHINESE_NUMBERS.index(n) + 1
 
 
 def expand_years(norm: str) -> str:
@@ -201,6 +231,11 @@ class QuestionAnalyzer:
             if (flag in ENTITY_FLAGS and word in self.vocab and word not in asked_kind
                     and (not word.isascii() or len(word) >= 2)):
                 names.append(word)
+        if len(terms) > MAX_TERMS:  # bounded work per question, however long: its most specific terms
+            keep = sorted(terms, key=lambda t: -terms[t])[:MAX_TERMS]
+            terms = {t: terms[t] for t in terms if t in keep}
+        numbers = numbers[:MAX_TERMS]
+        names = names[:MAX_TERMS]
         # a word the report never uses may be its abbreviation of a name it does use
         expansions = {t: forms for t in terms if t not in self.vocab and (forms := self.aliases.expand(t))}
         side = next((s for s in TRADE_SIDES if s in norm), None)
@@ -208,11 +243,34 @@ class QuestionAnalyzer:
         if direction is None and "comparison" in asks:
             direction = "high"
         search = " ".join([text, *(f for forms in expansions.values() for f in forms)])
+        sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) else ()
         return Question(
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
             numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side,
             rate=bool(RATE_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
-            expansions=MappingProxyType(expansions),
+            sides=sides, top_n=top_n(norm), expansions=MappingProxyType(expansions),
         )
+
+    def sides(self, body: str, terms: Mapping[str, float], names: list[str]) -> tuple[tuple[str, ...], ...]:
+        """What a comparison sets against what. Names that are rare in the
+        report (idf >= 1.5, so not ``中国`` as the setting) or joined to
+        another (``中国和印度``) are sides of their own; failing two of those,
+        the question is cut at its joiner (和, 与, 跟, 相比, 比) and each side
+        is the terms only that half has."""
+        plain = [n for n in names if not NUMBER.fullmatch(n)]
+        joined = {t for t in plain for o in plain if o != t
+                  and re.search(rf"{re.escape(t)}\s*[和与及、跟]?\s*{re.escape(o)}", body)}
+        rare = [n for n in plain if n in joined or self.vocab.get(n) is None
+                or float(self.idf[self.vocab[n]]) >= SIDE_MIN_IDF]  # type: ignore[index]
+        if len(rare) >= 2:
+            return tuple((n,) for n in dict.fromkeys(rare))
+        for m in JOINER.finditer(body):
+            before = {t for t in terms if 0 <= body.find(t) < m.start()}
+            after = {t for t in terms if body.find(t, m.end()) >= m.end()}
+            a, b = before - after, after - before
+            if a and b:
+                order = list(terms)
+                return (tuple(sorted(a, key=order.index)), tuple(sorted(b, key=order.index)))
+        return ()

@@ -32,11 +32,13 @@ from reportqa.segment.tokenizer import normalize
 
 CANDIDATE_FEATURES = (
     "sim", "passage_sim", "rank", "coverage", "context_coverage", "names", "context_names",
-    "years", "numbers", "typed", "side", "row", "computed", "length",
+    "years", "context_years", "numbers", "typed", "side", "row", "computed", "row_named", "length",
 )
+# what the abstention model reads: the best candidate's score, margin and own
+# features, then features of the composed answer as a whole
 ANSWER_FEATURES = (
-    "best", "margin", "coverage", "context_coverage", "names", "lead_up_names", "years",
-    "numbers", "typed", "side", "sim", "missing_weight",
+    "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names",
+    "years", "numbers", "typed", "side", "missing_weight", "max_missing",
 )
 MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
 
@@ -44,12 +46,16 @@ DATE_IN_TEXT = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月")
 DAY_IN_TEXT = re.compile(r"\d{1,2}\s*日")
 QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])(?!\s*[月日])")
 CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
-RATE_IN_TEXT = re.compile(r"-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
+# a rate of change: a growth word before the figure (a share, 占比91.1%, is none)
+RATE_IN_TEXT = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|降低|减少|回落|涨|跌)[^，。；]{0,8}?-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
+MONTH_IN_TEXT = re.compile(r"\d{1,2}\s*月")
 LISTED = re.compile(r"、|；|;|一是|和|及|与|》《|”“")
 DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)")  # 全称（简称）
-RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排名|居.{0,4}[首第]|仅次于|领先")
+RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排名|居.{0,4}[首第]|仅次于|领先|最[高低大小多少快慢]")
 COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.*\d")
 PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
+TAGGED_KINDS = {"person": PERSON_FLAGS, "place": frozenset({"ns"}),
+                "who": PERSON_FLAGS | {"nt", "ns", "nz"}}
 
 
 def sigmoid(x: float) -> float:
@@ -140,7 +146,7 @@ def kind_found(kind: str, text: str) -> bool | None:
     text check tells (``entity``)."""
     norm = normalize(text)
     checks = {
-        "day": DAY_IN_TEXT, "date": DATE_IN_TEXT, "quantity": QUANTITY, "money": CURRENCY,
+        "day": DAY_IN_TEXT, "month": MONTH_IN_TEXT, "date": DATE_IN_TEXT, "quantity": QUANTITY, "money": CURRENCY,
         "rate": RATE_IN_TEXT, "list": LISTED, "definition": DEFINED, "rank": RANKED,
         "comparison": COMPARED, "extreme": RANKED,
     }
@@ -152,10 +158,39 @@ def kind_found(kind: str, text: str) -> bool | None:
     return bool(pattern.search(norm))
 
 
-def typed_share(question: Question, text: str) -> float:
+def tagged_found(kind: str, tagged: list[tuple[str, str]]) -> bool | None:
+    """Whether tagged text names a person or a place, for those kinds; else ``None``."""
+    flags = TAGGED_KINDS.get(kind)
+    return None if flags is None else any(flag in flags for _, flag in tagged)
+
+
+def type_verdicts(question: Question, text: str, tagged: list[tuple[str, str]] | None = None) -> list[bool]:
+    """For each checkable kind the question asks for, whether ``text`` holds
+    it; person and place are checked on ``tagged`` (the text's jieba tags) when given."""
+    out = []
+    for kind in question.asks:
+        verdict = kind_found(kind, text)
+        if verdict is None and tagged is not None:
+            verdict = tagged_found(kind, tagged)
+        if verdict is not None:
+            out.append(verdict)
+    return out
+
+
+def typed_share(question: Question, text: str, tagged: list[tuple[str, str]] | None = None) -> float:
     """Share of the checkable kinds the question asks for that ``text`` holds (1 when none)."""
-    verdicts = [v for v in (kind_found(k, text) for k in question.asks) if v is not None]
+    verdicts = type_verdicts(question, text, tagged)
     return sum(verdicts) / len(verdicts) if verdicts else 1.0
+
+
+def row_named(row_text: str, question: Question) -> float:
+    """For a rendered table row (``表4 …（单位：亿元）中关村软件园：…``), the share of
+    its name that the question states in one piece: 1 for ``中国`` in the 中国
+    row, 2/9 for ``中国`` in 中国（南京）软件谷."""
+    body = normalize(row_text)
+    at = body.find(")")
+    name = body[at + 1 :].split(":", 1)[0] if at >= 0 else ""
+    return longest_piece(name, question.norm) / len(name[:MAX_PARTIAL]) if name else 0.0
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,12 @@ class TableReasoner:
             low = question.direction == "low" or (question.falling and col.rate)
             if year_cols and len(question.years) >= 2 and not col.rate:
                 out += self._extreme_change(question, table, rows, labels, body, year_cols, unit, low)
+            elif question.top_n > 1:
+                order = sorted(body, key=lambda r: values[r], reverse=not low)[: question.top_n]
+                word = "最低" if low else "最高"
+                listed = "、".join(f"{labels[r]}（{fig(r)}）" for r in order)
+                out.append(Computed(f"{col.label}{word}的{len(order)}个是{listed}。", tuple(rows[r] for r in order),
+                                    "extreme"))
             else:
                 pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
                 word = "最低" if low else "最高"
