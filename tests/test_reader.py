@@ -72,6 +72,15 @@ def test_chatter_weighs_less_than_a_specific_the_report_lacks(analyzer: Question
     assert q.terms["老板"] < q.terms["基站"]
 
 
+def test_work_per_question_is_bounded(analyzer: QuestionAnalyzer) -> None:
+    from reportqa.answer.question import MAX_TERMS
+    from reportqa.bench.runner import odd_questions
+
+    for text in odd_questions().values():
+        q = analyzer.analyze(text)
+        assert len(q.terms) <= MAX_TERMS and len(q.numbers) <= MAX_TERMS and len(q.names) <= MAX_TERMS
+
+
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:
     q = QuestionAnalyzer(Tokenizer(), {**VOCAB, "城市": 5, "上海": 6}, np.append(IDF, [1.0, 1.0]))
     record = q.analyze("2022年上海合作的会议在哪座城市举行")

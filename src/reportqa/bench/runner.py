@@ -11,6 +11,7 @@ import random
 import re
 import shutil
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -121,6 +122,18 @@ def _http_load(url: str, questions: list[str], clients: int, seconds: float) -> 
             "p99_ms": stats["p99_ms"], "errors": errors, "requests": len(latencies)}
 
 
+def odd_questions(length: int = 500, seed: int = 11) -> dict[str, str]:
+    """Worst-case questions of ``length`` characters: random letters, one
+    repeated character, digits with date and rate marks, and cue words mixed."""
+    rng = random.Random(seed)
+    return {
+        "junk_letters": "".join(rng.choice(string.ascii_lowercase) for _ in range(length)),
+        "repeated_char": "数" * length,
+        "digits": "".join(rng.choice("0123456789年月.%") for _ in range(length)),
+        "mixed_cues": "".join(rng.choice("数字贸易出口中国2022年多少哪个最高的是和比") for _ in range(length)),
+    }
+
+
 def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
     """Run every measurement; returns the JSON object of ``reportqa bench --json``."""
     from reportqa.index.embedder import build_embedder
@@ -171,11 +184,17 @@ def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
                 comps.retriever.search(q, 5, mode)
                 search[mode].append((time.perf_counter() - t) * 1000)
         before = embedder.forwards
+        steps = []
         for q in questions:
             t = time.perf_counter()
-            comps.answerer.answer(q)
+            steps.append(comps.answerer.answer(q).timings_ms["answer"])
             ask.append((time.perf_counter() - t) * 1000)
         out["forwards_per_question"] = round((embedder.forwards - before) / max(len(questions), 1), 3)
+        out["answer_step_ms"] = {"p50": _stats(steps)["p50_ms"], "max": round(max(steps, default=0.0), 2)}
+        # the answer step (after retrieval) of odd 500-character questions: the slowest of 3 runs
+        out["odd_answer_step_ms"] = {name: round(max(comps.answerer.answer(q).timings_ms["answer"]
+                                                     for _ in range(3)), 2)
+                                     for name, q in odd_questions().items()}
         out["embed_p50_ms"] = _stats(embed)["p50_ms"]
         out["search_p50_ms"] = {m: _stats(v)["p50_ms"] for m, v in search.items()}
         out["ask_p50_ms"] = _stats(ask)["p50_ms"]
@@ -268,6 +287,10 @@ def write_bench_report(result: dict[str, Any], folder: Path, command: str) -> Pa
         *[f"| search p50 {m} (ms) | {v} |" for m, v in result["search_p50_ms"].items()],
         f"| ask / embedding forward | {result['ask_over_embed']} |",
         f"| model forwards per question | {result['forwards_per_question']} |",
+        f"| answer step p50 / max over the questions (ms) | {result['answer_step_ms']['p50']} / "
+        f"{result['answer_step_ms']['max']} |",
+        *[f"| answer step, 500-character {k} question (ms) | {v} |"
+          for k, v in result["odd_answer_step_ms"].items()],
         f"| server peak RSS (MB) | {result['rss_mb']} |",
         "", "| HTTP | rps | p50 ms | p99 ms | errors |", "|---|---|---|---|---|",
         *[f"| {k} | {v['rps']} | {v['p50_ms']} | {v['p99_ms']} | {v['errors']} |"
