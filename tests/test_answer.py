@@ -14,8 +14,8 @@ import pytest
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
 from reportqa.answer.composer import numbers_in
 from reportqa.chunking import Passage, Sentence
-from reportqa.commands import answer_json
 from reportqa.evaluation.metrics import answer_length
+from reportqa.rendering import answer_json
 from reportqa.segment.tokenizer import normalize
 from reportqa.service import Components
 

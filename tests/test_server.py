@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from conftest import running_server
-from reportqa.commands import answer_json
+from reportqa.rendering import answer_json
 from reportqa.service import Components
 
 ROOT = Path(__file__).resolve().parents[1]

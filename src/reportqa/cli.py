@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from reportqa.chunking import Chunker
 from reportqa.index.store import IndexLoadError
 from reportqa.ingest import CorpusError, ReportParser
+from reportqa.rendering import hit_json, passage_json
 from reportqa.settings import Settings
 
 
@@ -30,25 +31,6 @@ def _settings(args: argparse.Namespace) -> Settings:
         if value:
             overrides[key] = Path(value)
     return Settings(**overrides)
-
-
-def _passage_json(passage: Any) -> dict[str, Any]:
-    return {
-        "id": passage.id,
-        "doc_id": passage.doc_id,
-        "kind": passage.kind,
-        "text": passage.text,
-        "section_path": list(passage.section_path),
-        "page_start": passage.page_start,
-        "page_end": passage.page_end,
-        "start": passage.start,
-        "end": passage.end,
-    }
-
-
-def hit_json(hit: Any) -> dict[str, Any]:
-    """The JSON form of a search hit (CLI and HTTP alike)."""
-    return {"score": round(hit.score, 6), "rank": hit.rank, **_passage_json(hit.passage)}
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -79,7 +61,7 @@ def cmd_chunks(args: argparse.Namespace) -> int:
     parser, chunker = ReportParser(), Chunker(chunking_config(settings))
     passages = [p for s in read_corpus(settings) for p in chunker.chunk(parser.parse(s))]
     if args.json:
-        print(json.dumps([_passage_json(p) for p in passages], ensure_ascii=False, indent=1))
+        print(json.dumps([passage_json(p) for p in passages], ensure_ascii=False, indent=1))
     else:
         for p in passages:
             where = " > ".join(p.section_path)

@@ -9,42 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reportqa.answer import Answer
 from reportqa.cli import UsageError, _components, _settings
 from reportqa.ingest.normalize import strip_control
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The JSON form of an answer (CLI ``ask --json`` and HTTP ``/ask`` alike)."""
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "abstain_reason": answer.abstain_reason,
-        "citations": [
-            {
-                "n": c.n,
-                "passage_id": c.passage.id,
-                "doc_id": c.passage.doc_id,
-                "section_path": list(c.passage.section_path),
-                "page_start": c.passage.page_start,
-                "page_end": c.passage.page_end,
-                "start": c.passage.start,
-                "end": c.passage.end,
-                "quote": c.quote,
-                "quote_start": c.quote_start,
-                "quote_end": c.quote_end,
-            }
-            for c in answer.citations
-        ],
-        "see_also": [
-            {"passage_id": p.id, "doc_id": p.doc_id, "section_path": list(p.section_path),
-             "page_start": p.page_start, "page_end": p.page_end, "start": p.start, "end": p.end,
-             "text": p.text}
-            for p in answer.see_also
-        ],
-        "timings_ms": answer.timings_ms,
-    }
+from reportqa.rendering import answer_json
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -114,10 +81,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the HTTP service; the index is built in the background when missing or stale."""
+    import logging
+
     import uvicorn
 
     from reportqa.api.app import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     settings = _settings(args).model_copy(update={"host": args.host, "port": args.port})
     print(f"reportqa: serving {settings.corpus_dir} on http://{args.host}:{args.port}/ "
           f"(API docs at /docs; the index loads or builds first, /health says when ready)",

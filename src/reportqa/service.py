@@ -6,6 +6,7 @@ HTTP app call it once at start-up.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from reportqa.index.store import (
     BuildReport,
     IndexBuilder,
     IndexIdentity,
+    IndexLoadError,
     IndexStaleError,
     LoadedIndex,
     document_identity,
@@ -28,6 +30,8 @@ from reportqa.ingest import CorpusReader, Document, SourceFile
 from reportqa.retrieval import Retriever
 from reportqa.segment import Tokenizer
 from reportqa.settings import Settings
+
+log = logging.getLogger("reportqa")
 
 
 def chunking_config(settings: Settings) -> ChunkingConfig:
@@ -88,14 +92,16 @@ def load_components(
     rebuild = build_if_needed or settings.rebuild_stale
     try:
         index = load_index(settings.index_dir, identity)
-    except IndexStaleError:
+    except IndexStaleError as exc:
         if not rebuild:
             raise
+        log.warning("%s: rebuilding the index in %s", exc, settings.index_dir)
         build_index(settings, embedder, tokenizer, sources, progress, on_stage)
         index = load_index(settings.index_dir, identity)
-    except Exception:
+    except IndexLoadError as exc:
         if not build_if_needed:
             raise
+        log.warning("%s: building the index in %s", exc, settings.index_dir)
         build_index(settings, embedder, tokenizer, sources, progress, on_stage)
         index = load_index(settings.index_dir, identity)
     retriever = Retriever(

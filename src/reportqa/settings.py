@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     generator_model: str = "local"
     generator_api_key: str | None = Field(default=None, description="bearer key of the generator endpoint")
 
+    max_running_asks: int | None = Field(
+        default=None, ge=1, description="asks and searches running at once; 2 x cores when unset")
+    max_queued_asks: int | None = Field(
+        default=None, ge=0, description="asks and searches waiting for a slot; 16 x cores when unset; "
+        "past running + queued a request gets 503 with Retry-After")
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     api_key: str | None = None

@@ -7,8 +7,9 @@ function and render.
 
 
 import asyncio
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from reportqa.api.guards import Admission, BearerAuth, BodyLimit, SecurityHeaders
 from reportqa.api.schemas import (
     AskRequest,
     AskResponse,
@@ -36,12 +38,12 @@ from reportqa.api.schemas import (
     SectionOut,
     TableOut,
 )
-from reportqa.cli import hit_json
-from reportqa.commands import answer_json
 from reportqa.ingest.normalize import strip_control
+from reportqa.rendering import answer_json, hit_json
 from reportqa.service import Components, load_components
 from reportqa.settings import Settings
 
+log = logging.getLogger("reportqa.api")
 MAX_BODY = 16 * 1024
 STATIC = Path(str(resources.files("reportqa.api") / "static"))
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -76,6 +78,7 @@ def create_app(
                 try:
                     app.state.components = await asyncio.to_thread(load, settings)
                 except Exception as exc:  # reported by /health, never a 500
+                    log.error("the index could not be loaded: %s", exc)
                     app.state.error = str(exc)
             task = asyncio.create_task(_load())
         yield
@@ -89,29 +92,25 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # a redirect would be built from the client's Host header
     )
     app.state.settings = settings
     app.state.components = components
     app.state.error = None
+    cores = os.cpu_count() or 1
+    # added innermost first: CORS, then headers, then the key, then the body limit, then admission
+    app.add_middleware(Admission, paths=frozenset({"/ask", "/search"}),
+                       running=settings.max_running_asks or 2 * cores,
+                       queued=settings.max_queued_asks if settings.max_queued_asks is not None else 16 * cores)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_middleware(BearerAuth, key=settings.api_key, open_paths=frozenset({"/", "/health"}),
+                       open_prefixes=("/static/", "/docs", "/openapi.json"))
+    app.add_middleware(SecurityHeaders, page_paths=frozenset({"/"}))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                return JSONResponse({"detail": "invalid Content-Length"}, status_code=400)
-            if int(length) > MAX_BODY:
-                return JSONResponse({"detail": "request body over 16 KB"}, status_code=413)
-        elif request.method in ("POST", "PUT", "PATCH"):
-            body = await request.body()
-            if len(body) > MAX_BODY:
-                return JSONResponse({"detail": "request body over 16 KB"}, status_code=413)
-        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -125,17 +124,6 @@ def create_app(
             messages.append(f"{field or 'body'}: {message}")
         return JSONResponse({"detail": "; ".join(messages)}, status_code=422)
 
-    def get_settings(request: Request) -> Settings:
-        return request.app.state.settings  # type: ignore[no-any-return]
-
-    def require_key(request: Request, conf: Annotated[Settings, Depends(get_settings)]) -> None:
-        if not conf.api_key:
-            return
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), conf.api_key):
-            raise HTTPException(401, "missing or wrong API key: send Authorization: Bearer <key>")
-
     def get_components(request: Request) -> Components:
         loaded = request.app.state.components
         if loaded is None:
@@ -144,7 +132,11 @@ def create_app(
         return loaded  # type: ignore[no-any-return]
 
     Loaded = Annotated[Components, Depends(get_components)]
-    protected = [Depends(require_key)]
+
+    @app.head("/health", include_in_schema=False)
+    def health_head(request: Request) -> Response:
+        """``HEAD /health``: the status code of ``GET /health`` without its body."""
+        return Response(status_code=200 if request.app.state.components is not None else 503)
 
     @app.get("/health", response_model=HealthOut, tags=["service"],
              responses={503: {"model": HealthOut}})
@@ -162,13 +154,13 @@ def create_app(
                          index_built_at=manifest.get("created_at"),
                          documents=sorted(loaded.documents))
 
-    @app.post("/ask", response_model=AskResponse, tags=["qa"], dependencies=protected,
+    @app.post("/ask", response_model=AskResponse, tags=["qa"],
               responses=ERRORS)
     def ask(body: AskRequest, loaded: Loaded) -> Any:
         """Answer a question with citations (the same object as ``reportqa ask --json``)."""
         return answer_json(loaded.answerer.answer(body.question, body.top_k, body.mode))
 
-    @app.get("/search", response_model=list[HitOut], tags=["qa"], dependencies=protected,
+    @app.get("/search", response_model=list[HitOut], tags=["qa"],
              responses=ERRORS)
     def search(
         loaded: Loaded,
@@ -183,7 +175,7 @@ def create_app(
         return [hit_json(h) for h in loaded.retriever.search(query, k, mode)]
 
     @app.get("/passages/{passage_id}", response_model=PassageOut, tags=["report"],
-             dependencies=protected, responses=ERRORS)
+             responses=ERRORS)
     def passage(passage_id: str, loaded: Loaded) -> Any:
         """One passage with its location and the ids of its neighbours."""
         passages = loaded.index.passages
@@ -201,7 +193,7 @@ def create_app(
         )
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, tags=["report"],
-             dependencies=protected, responses=ERRORS)
+             responses=ERRORS)
     def document(doc_id: str, loaded: Loaded) -> Any:
         """The rebuilt report: sections, paragraphs, tables and notes, with offsets."""
         doc = loaded.documents.get(doc_id)

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from reportqa.ingest.normalize import strip_control
 
 
 class AskRequest(BaseModel):
-    """A question, with optional retrieval depth and mode."""
+    """A question, with optional retrieval depth and mode; unknown fields are refused."""
 
-    question: str = Field(description="1-500 characters after trimming; control characters are removed")
-    top_k: int | None = Field(default=None, ge=1, le=20, description="passages to retrieve (1-20)")
+    model_config = ConfigDict(extra="forbid")
+
+    question: StrictStr = Field(min_length=1, max_length=500,
+                                description="1-500 characters after trimming; control characters are removed")
+    top_k: StrictInt | None = Field(default=None, ge=1, le=20, description="passages to retrieve (1-20)")
     mode: Literal["hybrid", "dense", "bm25"] | None = None
 
-    @field_validator("question")
+    @field_validator("question", mode="before")
     @classmethod
-    def _question(cls, value: str) -> str:
-        value = strip_control(value)
-        if not 1 <= len(value) <= 500:
-            raise ValueError("question must be 1-500 characters after trimming")
-        return value
+    def _question(cls, value: object) -> object:
+        # the length limits apply to the question after trimming and removing control characters
+        return strip_control(value) if isinstance(value, str) else value
 
 
 class CitationOut(BaseModel):

@@ -31,7 +31,8 @@ from reportqa.index.aliases import Aliases, mine_aliases
 from reportqa.index.bm25 import BM25Index
 from reportqa.index.dense import FaissIndex
 from reportqa.index.embedder import Embedder
-from reportqa.ingest import Document, ReportParser, SourceFile
+from reportqa.index.manifest import manifest_problem
+from reportqa.ingest import CorpusError, Document, ReportParser, SourceFile
 from reportqa.segment import Tokenizer
 
 SCHEMA_VERSION = 3  # 2: passage vectors are the mean of sentence vectors; 3: mined aliases
@@ -187,6 +188,9 @@ class IndexBuilder:
             stage("chunking")
             parser, chunker = ReportParser(), Chunker(self.chunking)
             passages = [p for source in sources for p in chunker.chunk(parser.parse(source))]
+            if not passages:
+                raise CorpusError(f"no passages in {', '.join(s.path for s in sources)}: "
+                                  "the corpus holds no report text")
             embed_began = time.perf_counter()
             texts = [index_text(p) for p in passages]
             sentences, members = unique_sentences(passages)
@@ -290,6 +294,12 @@ def read_manifest(directory: Path) -> dict[str, Any]:
             raise ValueError("not an index manifest")
     except (ValueError, UnicodeDecodeError) as exc:
         raise IndexLoadError(f"index file {path} is corrupted ({exc}): run `reportqa index`") from None
+    except OSError as exc:
+        raise IndexLoadError(f"index file {path} cannot be read ({exc.strerror}): run `reportqa index`") from None
+    if manifest.get("schema_version") == SCHEMA_VERSION:  # another version is stale, not broken
+        problem = manifest_problem(manifest)
+        if problem:
+            raise IndexLoadError(f"index file {path}: {problem}: run `reportqa index`")
     return manifest
 
 

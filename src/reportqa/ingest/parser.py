@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from reportqa.ingest.normalize import clean_heading, clean_pieces, display_width, spans_of
-from reportqa.ingest.reader import SourceFile
+from reportqa.ingest.reader import CorpusError, SourceFile
 from reportqa.ingest.records import (
     Caption,
     Document,
@@ -108,6 +108,8 @@ class ReportParser:
         """Rebuild ``source`` into paragraphs, sections, tables, captions and footnotes."""
         text = source.text
         lines, page_starts, footers = self._scan(text)
+        if not page_starts:
+            raise CorpusError(f"{source.path}: no report text (only blank lines and page footers)")
         collected = self._collect(lines, text)
         offset = 0
         if footers:
