@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import jsonschema_rs
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -523,15 +522,11 @@ def test_real_ids_match_the_response_schema(api_app: FastAPI) -> None:
 
 
 @pytest.mark.slow
-def test_passages_match_the_response_schema(client: TestClient, real_components: Components) -> None:
-    # schemathesis 4.32 rewrites the ``prefixItems`` of ``spans`` (a pair of integers) into the
-    # draft-7 ``items: [...]`` form and then rejects it under OpenAPI 3.1, so this response is
-    # checked here against the served document with a Draft 2020-12 validator
-    document = client.get("/openapi.json").json()
-    validator = jsonschema_rs.Draft202012Validator(
-        {"$ref": "#/components/schemas/PassageOut", "components": document["components"]})
+def test_passages_match_the_response_schema(api_app: FastAPI, real_components: Components) -> None:
+    # real ids reach the 200 branch, spans included, through schemathesis's own response check
     passages = real_components.index.passages
     for pid in (passages[0].id, passages[len(passages) // 2].id, passages[-1].id):
-        data = client.get(f"/passages/{pid}").json()
-        validator.validate(data)
-        assert not validator.is_valid({**data, "spans": [[0, 1, 2]]})  # the pair is really checked
+        case = SCHEMA["/passages/{passage_id}"]["GET"].Case(path_parameters={"passage_id": pid})
+        response = case.call_and_validate(app=api_app, checks=CHECKS)
+        assert response.status_code == 200
+        assert all(len(pair) == 2 for pair in response.json()["spans"])

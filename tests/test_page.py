@@ -70,12 +70,17 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     tab.on("request", lambda request: urls.append(request.url))
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # a resource the page's Content-Security-Policy blocks is reported as a console error
+    blocked: list[str] = []
+    tab.on("console", lambda m: blocked.append(m.text) if m.type == "error" and "Content Security Policy" in m.text
+           else None)
     try:
         yield tab
         outside = [u for u in urls if urlparse(u).scheme not in ("data", "blob", "about")
                    and urlparse(u).hostname not in LOOPBACK]
         assert outside == [], f"requests left the loopback host: {outside}"
         assert errors == [], f"JavaScript errors: {errors}"
+        assert blocked == [], f"blocked by the page's CSP: {blocked}"
         assert any(urlparse(u).path == "/static/app.js" for u in urls)
     finally:
         context.close()
@@ -108,6 +113,20 @@ def _assert_on_screen(page: Page, selector: str) -> None:
     box, report = target.bounding_box(), page.locator("#report").bounding_box()
     assert box is not None and report is not None
     assert report["y"] - 1 <= box["y"] and box["y"] + box["height"] <= report["y"] + report["height"] + 1
+
+
+def test_the_page_works_under_its_csp(page: Page, server: str) -> None:
+    response = page.goto(server)
+    assert response is not None
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    page.evaluate("() => { window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+                  " (e) => window.cspViolations.push(e.violatedDirective)); }")
+    expect(page.locator("#status")).to_have_class("status status-ok")
+    _ask(page, CHANNELS)
+    expect(page.locator("#answer")).to_contain_text("47个城市")
+    page.locator("#answer .cite").first.click()
+    _assert_on_screen(page, "#report .hl")
+    assert page.evaluate("window.cspViolations") == []
 
 
 def test_table_row_citation_is_highlighted(page: Page, server: str) -> None:

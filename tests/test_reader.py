@@ -81,6 +81,29 @@ def test_work_per_question_is_bounded(analyzer: QuestionAnalyzer) -> None:
         assert len(q.terms) <= MAX_TERMS and len(q.numbers) <= MAX_TERMS and len(q.names) <= MAX_TERMS
 
 
+@pytest.mark.slow
+def test_the_answer_step_grows_at_most_linearly(hash_index: tuple[object, object]) -> None:
+    import time
+
+    _, components = hash_index
+    answerer = components.answerer  # type: ignore[attr-defined]
+
+    def step(text: str) -> float:
+        q = answerer.analyze(text)
+        vector = answerer.retriever.encode(q.text)
+        hits = answerer.retriever.search_vector(q.search_text, vector, 8)
+        best = float("inf")
+        for _ in range(5):
+            began = time.perf_counter()
+            answerer._compose(q, hits, answerer.candidates(q, vector, hits))
+            best = min(best, time.perf_counter() - began)
+        return best
+
+    for unit in ("数字贸易出口中国2022年多少哪个最高", "0123456789年月.%"):
+        short, long = (unit * 200)[:125], (unit * 200)[:500]
+        assert step(long) <= 6 * step(short) + 0.002  # 4x the length, at most 6x the time
+
+
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:
     q = QuestionAnalyzer(Tokenizer(), {**VOCAB, "城市": 5, "上海": 6}, np.append(IDF, [1.0, 1.0]))
     record = q.analyze("2022年上海合作的会议在哪座城市举行")

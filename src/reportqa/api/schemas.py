@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
@@ -103,7 +103,9 @@ class PassageOut(BaseModel):
     page_end: int
     start: int
     end: int
-    spans: list[tuple[int, int]]
+    # pairs of offsets; a fixed-length list rather than a tuple, whose ``prefixItems`` schema
+    # schemathesis cannot check
+    spans: list[Annotated[list[int], Field(min_length=2, max_length=2)]]
     previous_id: str | None
     next_id: str | None
 
