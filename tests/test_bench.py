@@ -52,6 +52,8 @@ def test_bench_quick_smoke(tmp_path: Path) -> None:
     assert figures["forwards_per_question"] == 1.0
     assert set(figures["odd_answer_step_ms"]) == {"junk_letters", "repeated_char", "digits", "mixed_cues"}
     assert set(figures["answer_step_ms"]) == {"p50", "max"}
+    burst = figures["burst"]
+    assert burst["clients"] == 50 and burst["accepted"] + burst["rejected_503"] == 50 and burst["other_errors"] == 0
     assert figures["questions"] == 10 and figures["passages"] == 177
     assert set(figures["http"]) == {"c1", "c8"}
     assert all(level["errors"] == 0 and level["requests"] > 0 for level in figures["http"].values())

@@ -107,6 +107,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         http_seconds=2.0 if args.quick else args.seconds,
         concurrency=(1, 8) if args.quick else (1, 8, 32),
         reference=not args.no_reference, docs=args.docs, cold=not args.no_cold,
+        burst=50 if args.quick else 400,
     )
     result = run_bench(_settings(args), config)
     print(json.dumps({k: v for k, v in result.items() if k != "http"}, ensure_ascii=False))

@@ -39,6 +39,7 @@ class BenchConfig:
     reference: bool = True
     docs: int = 1
     cold: bool = True
+    burst: int = 400  # asks sent at once to measure load shedding
 
 
 def synthetic_corpus(source: str, n: int, folder: Path, seed: int = 7) -> list[Path]:
@@ -134,6 +135,39 @@ def odd_questions(length: int = 500, seed: int = 11) -> dict[str, str]:
     }
 
 
+def _burst(url: str, questions: list[str], clients: int) -> dict[str, Any]:
+    """``clients`` asks started together, one each: how many were accepted and
+    turned away (503), their latencies, and any other status or transport error."""
+    import httpx
+
+    barrier = threading.Barrier(clients)
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+
+    def one(k: int) -> None:
+        with httpx.Client(timeout=120) as client:
+            barrier.wait(timeout=60)
+            began = time.perf_counter()
+            try:
+                status = client.post(f"{url}/ask", json={"question": questions[k % len(questions)]}).status_code
+            except httpx.HTTPError:
+                status = 0
+            with lock:
+                results.append((status, (time.perf_counter() - began) * 1000))
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    accepted = [ms for status, ms in results if status == 200]
+    rejected = [ms for status, ms in results if status == 503]
+    return {"clients": clients, "accepted": len(accepted), "rejected_503": len(rejected),
+            "other_errors": sum(status not in (200, 503) for status, _ in results),
+            "accepted_p99_ms": _stats(accepted)["p99_ms"], "rejected_p50_ms": _stats(rejected)["p50_ms"],
+            "rejected_p99_ms": _stats(rejected)["p99_ms"]}
+
+
 def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
     """Run every measurement; returns the JSON object of ``reportqa bench --json``."""
     from reportqa.index.embedder import build_embedder
@@ -221,6 +255,7 @@ def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
                 time.sleep(0.5)
             out["http"] = {f"c{c}": _http_load(url, questions, c, config.http_seconds)
                            for c in config.concurrency}
+            out["burst"] = _burst(url, questions, config.burst)
             out["rss_mb"] = _peak_rss_mb(server.pid)
         finally:
             server.terminate()
@@ -295,6 +330,10 @@ def write_bench_report(result: dict[str, Any], folder: Path, command: str) -> Pa
         "", "| HTTP | rps | p50 ms | p99 ms | errors |", "|---|---|---|---|---|",
         *[f"| {k} | {v['rps']} | {v['p50_ms']} | {v['p99_ms']} | {v['errors']} |"
           for k, v in result["http"].items()],
+        "", f"Burst of {result['burst']['clients']} asks at once: {result['burst']['accepted']} accepted "
+        f"(p99 {result['burst']['accepted_p99_ms']} ms), {result['burst']['rejected_503']} turned away with 503 "
+        f"(p50 {result['burst']['rejected_p50_ms']} ms, p99 {result['burst']['rejected_p99_ms']} ms), "
+        f"{result['burst']['other_errors']} other errors.",
         "", "![latency](latency.png)", "",
     ]
     path = folder / "bench.md"
