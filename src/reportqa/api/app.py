@@ -189,7 +189,7 @@ def create_app(
         return PassageOut(
             id=p.id, doc_id=p.doc_id, kind=p.kind, text=p.text, section_path=list(p.section_path),
             page_start=p.page_start, page_end=p.page_end, start=p.start, end=p.end,
-            spans=[(s[0], s[1]) for s in p.spans], previous_id=prev_id, next_id=next_id,
+            spans=[[s[0], s[1]] for s in p.spans], previous_id=prev_id, next_id=next_id,
         )
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, tags=["report"],
