@@ -215,6 +215,8 @@ class Answerer:
             context = " ".join(passage.section_path) + passage.text
             ctx = (coverage(question, context)[0], share_found(question.names, context),
                    years_found(question, context))
+            # from the index vectors, so that it is the same whichever mode retrieved the passage
+            passage_sim = self.retriever.dense_score(vector, position)
             for s in index.members[position]:
                 if s in seen:
                     continue
@@ -222,7 +224,7 @@ class Answerer:
                 sentence = index.sentences[s]
                 sim = float(index.sentence_vectors[s] @ vector)
                 out.append(self._candidate(question, sentence.text, sentence, s, (passage,), hit.rank,
-                                           sim, hit.dense_score, ctx,
+                                           sim, passage_sim, ctx,
                                            "row" if passage.kind == "table_row" else "sentence"))
         for computed in self.reasoner.compute(question, tables):
             out.append(self._computed(question, computed, vector, hits))
@@ -268,7 +270,7 @@ class Answerer:
             assert position is not None
             s = index.members[position][0]
             sims.append(float(index.sentence_vectors[s] @ vector))
-            dense.append(float(index.passage_vectors[position] @ vector))
+            dense.append(self.retriever.dense_score(vector, position))
         caption = computed.rows[0].text[: computed.rows[0].text.find("）") + 1]
         context = caption + computed.text
         first = computed.rows[0].sentences[0]

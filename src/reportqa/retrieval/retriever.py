@@ -128,6 +128,13 @@ class Retriever:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         return self.search_vector(query, self.encode(query) if mode != "bm25" else None, k, mode)
 
+    def dense_score(self, vector: np.ndarray, position: int) -> float:
+        """One passage's dense score for a query vector: the mean of its own
+        similarity and its best sentence's (what dense search ranks by)."""
+        own = float(self.index.passage_vectors[position] @ vector)
+        best = float((self.index.sentence_vectors[self.index.members[position]] @ vector).max())
+        return (own + best) / 2
+
     def dense_candidates(self, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Dense scores, best first: the mean of the passage's own similarity and
         its best sentence's similarity. Candidates come from the passage and the
