@@ -337,3 +337,12 @@ def test_the_question_is_analysed_once_with_corpus_aliases(real_components: Comp
     assert aliases.pairs["基地"] == ("国家数字服务出口基地",)
     assert aliases.pairs["浦软"] == ("浦东软件园",)
     assert aliases.pairs["wto"] == ("世界贸易组织",)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_every_mode_is_read_alike(real_components: Components, mode: str) -> None:
+    # the reader's passage similarity comes from the index vectors, not from the mode's scores
+    answer = real_components.answerer.answer(SICHUAN, mode=mode)
+    assert not answer.abstained and "52.23" in answer.text
+    assert real_components.answerer.answer(UNANSWERABLE, mode=mode).abstained
