@@ -30,11 +30,13 @@ run: setup
 test: setup browser
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 eval: setup
 	$(BIN)/reportqa eval --mode all --report eval/reports/latest --json eval/reports/latest/eval.json

@@ -1,4 +1,5 @@
-"""Command line: thin shells over the library. Errors print one line and exit 2."""
+"""Command line: thin shells over the library. A user's error prints one line and exits 2; a bug
+shows its traceback and exits 1."""
 
 from __future__ import annotations
 
@@ -8,36 +9,23 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from typing import get_args
 
 from pydantic import ValidationError
 
 from reportqa.chunking import Chunker
-from reportqa.index.store import IndexLoadError
-from reportqa.ingest import CorpusError, ReportParser
+from reportqa.errors import ReportqaError, UsageError
+from reportqa.ingest import ReportParser
 from reportqa.rendering import hit_json, passage_json
-from reportqa.settings import Settings
-
-
-class UsageError(Exception):
-    """A bad argument: printed as one line."""
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {}
-    for key in ("corpus_dir", "index_dir"):
-        value = getattr(args, key, None)
-        if value:
-            overrides[key] = Path(value)
-    return Settings(**overrides)
+from reportqa.settings import Mode
+from reportqa.shell import setting_error, settings_from
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Print what ingestion and chunking make of each corpus file."""
     from reportqa.service import chunking_config, read_corpus
 
-    settings = _settings(args)
+    settings = settings_from(args)
     parser, chunker = ReportParser(), Chunker(chunking_config(settings))
     for source in read_corpus(settings):
         doc = parser.parse(source)
@@ -57,7 +45,7 @@ def cmd_chunks(args: argparse.Namespace) -> int:
     """Print the passages."""
     from reportqa.service import chunking_config, read_corpus
 
-    settings = _settings(args)
+    settings = settings_from(args)
     parser, chunker = ReportParser(), Chunker(chunking_config(settings))
     passages = [p for s in read_corpus(settings) for p in chunker.chunk(parser.parse(s))]
     if args.json:
@@ -75,7 +63,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from reportqa.segment import Tokenizer
     from reportqa.service import build_index, read_corpus
 
-    settings = _settings(args)
+    settings = settings_from(args)
     sources = read_corpus(settings)
     embedder = build_embedder(settings)
     report = build_index(settings, embedder, Tokenizer(), sources, progress=True,
@@ -86,24 +74,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _components(args: argparse.Namespace) -> Any:
-    from reportqa.service import load_components
-
-    return load_components(_settings(args))
-
-
-def _check_k(k: int) -> None:
-    if not 1 <= k <= 100:
-        raise UsageError("--k must be between 1 and 100")
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     """Search the index."""
-    _check_k(args.k)
     if not args.query.strip():
         raise UsageError("the query is empty")
-    components = _components(args)
-    hits = components.retriever.search(args.query, args.k, args.mode)
+    from reportqa.service import load_components
+
+    settings = settings_from(args)
+    loaded = load_components(settings)
+    hits = loaded.retriever.search(args.query, settings.top_k, settings.mode)
     if args.json:
         print(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=1))
     else:
@@ -132,20 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
     p = sub.add_parser("search", help="search the index")
     p.add_argument("query")
-    p.add_argument("--k", type=int, default=5)
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--k", type=int, default=None, help="hits (REPORTQA_TOP_K by default)")
+    p.add_argument("--mode", choices=list(get_args(Mode)), default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
     from reportqa import commands  # ask, eval, bench, serve
 
     commands.register(sub)
     return parser
-
-
-def setting_error(exc: ValidationError) -> str:
-    """One line naming the environment variable of each bad setting."""
-    return "; ".join(f"REPORTQA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']} (got {e.get('input')!r})"
-                     for e in exc.errors())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:  # a bad REPORTQA_* setting
         print(f"reportqa: error: {setting_error(exc)}", file=sys.stderr)
         return 2
-    except (CorpusError, IndexLoadError, UsageError, ValueError, OSError) as exc:
+    except ReportqaError as exc:  # anything else is a bug: its traceback, exit 1
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

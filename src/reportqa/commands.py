@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from reportqa.cli import UsageError, _components, _settings
+from reportqa.errors import UsageError
 from reportqa.ingest.normalize import strip_control
 from reportqa.rendering import answer_json
+from reportqa.settings import Mode
+from reportqa.shell import components, flag_environment, settings_from
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -19,8 +22,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = strip_control(args.question)
     if not question or len(question) > 500:
         raise UsageError("the question must be 1-500 characters")
-    components = _components(args)
-    answer = components.answerer.answer(question, args.k, args.mode)
+    loaded = components(args)
+    answer = loaded.answerer.answer(question, args.k, args.mode)
     if args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=1))
         return 0
@@ -52,9 +55,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from reportqa.evaluation.runner import Evaluator
 
     _, questions = _questions(args)
-    components = _components(args)
-    evaluator = Evaluator(components.answerer, {s.doc_id: s.text for s in components.sources})
-    modes = ["hybrid", "dense", "bm25"] if args.mode == "all" else [args.mode]
+    loaded = components(args)
+    evaluator = Evaluator(loaded.answerer, {s.doc_id: s.text for s in loaded.sources})
+    modes = ["hybrid", "dense", "bm25"] if args.eval_mode == "all" else [args.eval_mode]
     results = {}
     for mode in modes:
         print(f"… evaluating {len(questions)} questions in {mode} mode", file=sys.stderr)
@@ -85,14 +88,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from reportqa.api.app import create_app
-
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    settings = _settings(args).model_copy(update={"host": args.host, "port": args.port})
-    print(f"reportqa: serving {settings.corpus_dir} on http://{args.host}:{args.port}/ "
+    settings = settings_from(args)
+    # uvicorn builds the app from its factory (the CLI never imports the API); the flags
+    # given reach it as the REPORTQA_* variables they stand for, validated above
+    os.environ.update(flag_environment(args))
+    print(f"reportqa: serving {settings.corpus_dir} on http://{settings.host}:{settings.port}/ "
           f"(API docs at /docs; the index loads or builds first, /health says when ready)",
           flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run("reportqa.api.app:create_app", factory=True, host=settings.host, port=settings.port,
+                log_level="info")
     return 0
 
 
@@ -109,7 +114,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         reference=not args.no_reference, docs=args.docs, cold=not args.no_cold,
         burst=50 if args.quick else 400,
     )
-    result = run_bench(_settings(args), config)
+    result = run_bench(settings_from(args), config)
     print(json.dumps({k: v for k, v in result.items() if k != "http"}, ensure_ascii=False))
     for name, figures in result["http"].items():
         print(f"http {name}: {figures}")
@@ -127,12 +132,12 @@ def register(sub: Any) -> None:
     p = sub.add_parser("ask", help="answer a question with citations")
     p.add_argument("question")
     p.add_argument("--k", type=int, default=None, help="passages to retrieve")
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--mode", choices=list(get_args(Mode)), default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("eval", help="evaluate retrieval and answers on question files")
     p.add_argument("--questions", nargs="+", help="JSON Lines question files")
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
+    p.add_argument("--mode", dest="eval_mode", choices=[*get_args(Mode), "all"], default="hybrid")
     p.add_argument("--json", help="write the metrics as JSON here")
     p.add_argument("--report", help="write a Markdown report and chart into this folder")
     p.set_defaults(func=cmd_eval)
@@ -147,7 +152,7 @@ def register(sub: Any) -> None:
     p.add_argument("--no-cold", action="store_true", help="skip the cold (fresh process) build")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("serve", help="start the HTTP service and the web page")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default=None, help="REPORTQA_HOST by default (127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="REPORTQA_PORT by default (8000)")
     p.set_defaults(func=cmd_serve)
 

@@ -14,6 +14,7 @@ from reportqa.answer import Answerer, ComposerConfig
 from reportqa.answer.generators import Generator, OpenAIGenerator, TransformersGenerator
 from reportqa.answer.reader import ReaderModels
 from reportqa.chunking import ChunkingConfig
+from reportqa.errors import SettingsError
 from reportqa.index.embedder import Embedder, build_embedder, embedder_id
 from reportqa.index.store import (
     BuildReport,
@@ -127,10 +128,10 @@ def build_generator(settings: Settings) -> Generator | None:
     """The optional answer writer the settings name (``extractive`` means none)."""
     if settings.generator == "transformers":
         if not settings.generator_model_path:
-            raise ValueError("generator 'transformers' needs REPORTQA_GENERATOR_MODEL_PATH")
+            raise SettingsError("generator 'transformers' needs REPORTQA_GENERATOR_MODEL_PATH")
         return TransformersGenerator(settings.generator_model_path)
     if settings.generator == "openai":
         if not settings.generator_url:
-            raise ValueError("generator 'openai' needs REPORTQA_GENERATOR_URL")
+            raise SettingsError("generator 'openai' needs REPORTQA_GENERATOR_URL")
         return OpenAIGenerator(settings.generator_url, settings.generator_model, settings.generator_api_key)
     return None

@@ -10,6 +10,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 M3E_PACKAGE = "embedding"
+MAX_TOP_K = 20  # passages a search or an ask may retrieve, for the CLI and HTTP alike
+Mode = Literal["hybrid", "dense", "bm25"]
 M3E_FOLDER = "m3e-small"
 
 
@@ -62,8 +64,8 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "weighted"] = "rrf"
     dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     rrf_k: int = Field(default=60, ge=1)
-    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    top_k: int = Field(default=5, ge=1, le=100)
+    mode: Mode = "hybrid"
+    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
     rebuild_stale: bool = False
 
     abstain_threshold: float | None = None

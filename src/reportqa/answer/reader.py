@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from reportqa.answer.question import NUMBER, TRADE_SIDES, Question
+from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
 
 CANDIDATE_FEATURES = (
@@ -232,6 +233,10 @@ class ReaderModels:
     threshold: float
 
 
+class ReaderWeightsError(ReportqaError, ValueError):
+    """The fitted weights file is missing, malformed or fitted on other features."""
+
+
 def weights_path() -> Path:
     """Where the fitted weights live (inside the package)."""
     return Path(str(resources.files("reportqa.answer") / "reader.json"))
@@ -246,9 +251,9 @@ def load_models(path: Path | None = None) -> ReaderModels:
         abstain = LinearModel.from_json(data["abstain"])
         threshold = float(data["abstain"]["threshold"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"reader weights {path} are unusable ({exc}): run `python eval/fit_reader.py`") from None
+        raise ReaderWeightsError(f"reader weights {path} are unusable ({exc}): run `python eval/fit_reader.py`") from None
     if candidate.features != CANDIDATE_FEATURES or abstain.features != ANSWER_FEATURES:
-        raise ValueError(f"reader weights {path} were fitted on other features: run `python eval/fit_reader.py`")
+        raise ReaderWeightsError(f"reader weights {path} were fitted on other features: run `python eval/fit_reader.py`")
     return ReaderModels(candidate, abstain, threshold)
 
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,7 +41,7 @@ from reportqa.api.schemas import (
 from reportqa.ingest.normalize import strip_control
 from reportqa.rendering import answer_json, hit_json
 from reportqa.service import Components, load_components
-from reportqa.settings import Settings
+from reportqa.settings import MAX_TOP_K, Mode, Settings
 
 log = logging.getLogger("reportqa.api")
 MAX_BODY = 16 * 1024
@@ -112,6 +112,12 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
 
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> JSONResponse:
+        # a ReportqaError never reaches here: routes turn what a user can fix into a 4xx
+        log.exception("%s %s failed", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error: see the server log"}, status_code=500)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         messages = []
@@ -163,16 +169,18 @@ def create_app(
     @app.get("/search", response_model=list[HitOut], tags=["qa"],
              responses=ERRORS)
     def search(
+        request: Request,
         loaded: Loaded,
         q: Annotated[str, Query(min_length=1, max_length=500, description="the query")],
-        k: Annotated[int, Query(ge=1, le=20)] = 5,
-        mode: Literal["hybrid", "dense", "bm25"] | None = None,
+        k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K, description="hits (REPORTQA_TOP_K by default)")] = None,
+        mode: Mode | None = None,
     ) -> Any:
         """Search passages (the same array as ``reportqa search --json``)."""
         query = strip_control(q)
         if not query:
             raise HTTPException(422, "q: the query is empty after trimming")
-        return [hit_json(h) for h in loaded.retriever.search(query, k, mode)]
+        conf: Settings = request.app.state.settings
+        return [hit_json(h) for h in loaded.retriever.search(query, k or conf.top_k, mode or conf.mode)]
 
     @app.get("/passages/{passage_id}", response_model=PassageOut, tags=["report"],
              responses=ERRORS)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from reportqa.ingest.normalize import strip_control
+from reportqa.settings import MAX_TOP_K, Mode
 
 
 class AskRequest(BaseModel):
@@ -16,8 +17,9 @@ class AskRequest(BaseModel):
 
     question: StrictStr = Field(min_length=1, max_length=500,
                                 description="1-500 characters after trimming; control characters are removed")
-    top_k: StrictInt | None = Field(default=None, ge=1, le=20, description="passages to retrieve (1-20)")
-    mode: Literal["hybrid", "dense", "bm25"] | None = None
+    top_k: StrictInt | None = Field(default=None, ge=1, le=MAX_TOP_K,
+                                    description=f"passages to retrieve (1-{MAX_TOP_K})")
+    mode: Mode | None = None
 
     @field_validator("question", mode="before")
     @classmethod

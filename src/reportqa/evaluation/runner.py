@@ -9,6 +9,7 @@ from typing import Any
 
 from reportqa.answer.composer import Answerer
 from reportqa.chunking import Passage
+from reportqa.errors import ReportqaError
 from reportqa.evaluation.metrics import (
     abstention_scores,
     char_f1,
@@ -27,7 +28,7 @@ TYPES = ("number", "entity", "list", "date", "table", "definition", "comparison"
          "unanswerable")
 
 
-class QuestionFileError(ValueError):
+class QuestionFileError(ReportqaError, ValueError):
     """A question file does not follow the schema; the message names file and line."""
 
 

@@ -57,10 +57,8 @@ class SentenceTransformerEmbedder:
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
-        if os.path.isdir(model):
-            # a local folder needs no hub; never reach for the network here
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        self.model = SentenceTransformer(model, device="cpu")
+        # a local folder needs no hub: never reach for the network for it
+        self.model = SentenceTransformer(model, device="cpu", local_files_only=os.path.isdir(model))
         self.name = model
         getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(getter() or 0)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from reportqa.chunking import Chunker, ChunkingConfig, Passage, Sentence
+from reportqa.errors import ReportqaError
 from reportqa.index.aliases import Aliases, mine_aliases
 from reportqa.index.bm25 import BM25Index
 from reportqa.index.dense import FaissIndex
@@ -40,8 +41,12 @@ MANIFEST = "manifest.json"
 FILES = ("dense", "passages", "bm25", "sentences")
 
 
-class IndexLoadError(Exception):
+class IndexLoadError(ReportqaError):
     """The index cannot be used; the message names the file and the fix."""
+
+
+class IndexWriteError(ReportqaError):
+    """The index cannot be written; the message names the folder."""
 
 
 class IndexStaleError(IndexLoadError):
@@ -167,11 +172,15 @@ class IndexBuilder:
     ) -> BuildReport:
         """Parse, chunk, embed and index ``sources`` into ``directory``."""
         began = time.perf_counter()
-        directory.mkdir(parents=True, exist_ok=True)
-        with (directory / ".lock").open("w") as lock:
-            # one build at a time per index folder: a second waits for the first
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            return self._build(sources, directory, progress, on_stage, began)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with (directory / ".lock").open("w") as lock:
+                # one build at a time per index folder: a second waits for the first
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                return self._build(sources, directory, progress, on_stage, began)
+        except OSError as exc:
+            raise IndexWriteError(f"cannot write the index in {directory} ({exc.strerror or exc}): "
+                                  "check the folder's permissions and free space") from None
 
     def _build(
         self,
@@ -334,7 +343,12 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
         path = directory / str(files.get(key, f"<{key} missing from manifest>"))
         if not path.is_file():
             raise IndexLoadError(f"index file {path} is missing: run `reportqa index`")
-        if _sha256(path) != manifest.get("checksums", {}).get(path.name):
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            raise IndexLoadError(f"index file {path} cannot be read ({exc.strerror or exc}): "
+                                 "run `reportqa index`") from None
+        if digest != manifest.get("checksums", {}).get(path.name):
             raise IndexLoadError(f"index file {path} is corrupted: run `reportqa index`")
         paths[key] = path
     try:

@@ -6,8 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportqa.errors import ReportqaError
 
-class CorpusError(Exception):
+
+class CorpusError(ReportqaError):
     """A corpus file cannot be used; the message names the file and the problem."""
 
 
@@ -29,7 +31,10 @@ class CorpusReader:
         binary or not UTF-8."""
         if not path.is_file():
             raise CorpusError(f"{path}: corpus file not found")
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CorpusError(f"{path}: corpus file cannot be read ({exc.strerror or exc})") from None
         if not data.strip():
             raise CorpusError(f"{path}: corpus file is empty")
         if b"\x00" in data:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import get_args
 
 import numpy as np
 
@@ -13,9 +13,9 @@ from reportqa.index.embedder import Embedder
 from reportqa.index.store import LoadedIndex
 from reportqa.retrieval.fusion import reciprocal_rank_fusion, weighted_fusion
 from reportqa.segment import Tokenizer
+from reportqa.settings import Mode
 
-Mode = Literal["hybrid", "dense", "bm25"]
-MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+MODES: tuple[str, ...] = get_args(Mode)
 
 
 def diversify(ranked: list[tuple[int, float]], passages: list[Passage], cap: int) -> list[tuple[int, float]]:

@@ -1,0 +1,36 @@
+"""The import contract of pyproject.toml: kept by the code, and broken by an
+import of the command line from the HTTP API (checked on a copy of the package)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT = Path(sys.executable).parent / "lint-imports"
+
+
+def lint(src: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    return subprocess.run([str(LINT), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=src.parent,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_layers_are_kept() -> None:
+    result = lint(ROOT / "src")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_the_api_importing_the_cli_breaks_the_contract(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "src" / "reportqa", src / "reportqa", ignore=shutil.ignore_patterns("__pycache__"))
+    init = src / "reportqa" / "api" / "__init__.py"
+    init.write_text(init.read_text("utf-8") + "\nimport reportqa.cli  # noqa: F401\n", "utf-8")
+    result = lint(src)
+    assert result.returncode == 1
+    assert "pipeline layers BROKEN" in result.stdout
+    assert "reportqa.api -> reportqa.cli" in result.stdout

@@ -1,0 +1,110 @@
+"""The shells over the hash-embedder index: settings from the environment
+take effect for every command and flags override them; a user's error is one
+line and exit 2; a bug is a traceback (exit 1) or a logged 500."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from reportqa import cli
+from reportqa.api.app import create_app
+from reportqa.retrieval import Retriever
+from reportqa.service import Components
+from reportqa.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def hash_env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {"REPORTQA_INDEX_DIR": str(settings.index_dir), "REPORTQA_CORPUS_DIR": str(settings.corpus_dir),
+            "REPORTQA_EMBEDDING_BACKEND": "hash", **extra}
+
+
+def test_top_k_from_the_environment_and_the_flag(hash_copy: Settings, run_cli: Callable[..., object]) -> None:
+    def hits(*flags: str, **env: str) -> int:
+        result = run_cli("search", "数字贸易", "--json", *flags, env=hash_env(hash_copy, **env))
+        assert result.returncode == 0, result.stderr  # type: ignore[attr-defined]
+        return len(json.loads(result.stdout))  # type: ignore[attr-defined]
+
+    assert hits() == 5
+    assert hits(REPORTQA_TOP_K="3") == 3
+    assert hits("--k", "7", REPORTQA_TOP_K="3") == 7
+    result = run_cli("search", "数字贸易", "--k", "21", env=hash_env(hash_copy))
+    assert result.returncode == 2  # type: ignore[attr-defined]
+    assert result.stderr.strip() == "reportqa: error: --k must be between 1 and 20"  # type: ignore[attr-defined]
+
+
+def test_top_k_from_the_settings_for_http_search(hash_index: tuple[Settings, Components]) -> None:
+    settings, components = hash_index
+    app = create_app(settings.model_copy(update={"top_k": 2}), components=components)
+    with TestClient(app) as client:
+        assert len(client.get("/search", params={"q": "数字贸易"}).json()) == 2
+        assert len(client.get("/search", params={"q": "数字贸易", "k": 4}).json()) == 4
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("by", ["environment", "flag"])
+def test_serve_listens_where_the_settings_say(hash_copy: Settings, tmp_path: Path, by: str) -> None:
+    port = free_port()
+    env = {**os.environ, **hash_env(hash_copy), "REPORTQA_PORT": str(port if by == "environment" else free_port())}
+    flags = ["--port", str(port)] if by == "flag" else []
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "reportqa"), "serve", *flags], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.25)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert f"on http://127.0.0.1:{port}/" in (tmp_path / "serve.log").read_text()
+
+
+def broken_search(self: Retriever, *args: object, **kwargs: object) -> object:
+    raise KeyError("a bug")
+
+
+def test_a_bug_is_a_traceback_on_the_cli(hash_copy: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in hash_env(hash_copy).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(Retriever, "search", broken_search)
+    with pytest.raises(KeyError, match="a bug"):  # not turned into one line: Python prints it, exit 1
+        cli.main(["search", "数字贸易"])
+
+
+def test_a_bug_is_a_logged_500_on_http(hash_index: tuple[Settings, Components], monkeypatch: pytest.MonkeyPatch,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    settings, components = hash_index
+    monkeypatch.setattr(Retriever, "search", broken_search)
+    with caplog.at_level(logging.ERROR), TestClient(create_app(settings, components=components),
+                                                    raise_server_exceptions=False) as client:
+        response = client.get("/search", params={"q": "数字贸易"})
+    assert response.status_code == 500
+    assert any("KeyError" in (r.exc_text or "") or "a bug" in r.getMessage() or r.exc_info
+               for r in caplog.records if r.levelno >= logging.ERROR)
