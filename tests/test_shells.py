@@ -108,3 +108,13 @@ def test_a_bug_is_a_logged_500_on_http(hash_index: tuple[Settings, Components], 
     assert response.status_code == 500
     assert any("KeyError" in (r.exc_text or "") or "a bug" in r.getMessage() or r.exc_info
                for r in caplog.records if r.levelno >= logging.ERROR)
+
+
+def test_dependencies_can_be_overridden(hash_index: tuple[Settings, Components]) -> None:
+    from reportqa.api.deps import get_settings
+
+    settings, components = hash_index
+    app = create_app(settings, components=components)
+    app.dependency_overrides[get_settings] = lambda: settings.model_copy(update={"top_k": 1})
+    with TestClient(app) as client:
+        assert len(client.get("/search", params={"q": "数字贸易"}).json()) == 1

@@ -1,0 +1,37 @@
+"""``/ask`` and ``/search``: the answer and the hits, as the CLI's ``--json`` prints them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from reportqa.api.deps import Conf, Loaded
+from reportqa.api.errors import ERRORS
+from reportqa.api.schemas import AskRequest, AskResponse, HitOut
+from reportqa.ingest.normalize import strip_control
+from reportqa.rendering import answer_json, hit_json
+from reportqa.settings import MAX_TOP_K, Mode
+
+router = APIRouter(tags=["qa"], responses=ERRORS)
+
+
+@router.post("/ask", response_model=AskResponse)
+def ask(body: AskRequest, loaded: Loaded) -> Any:
+    """Answer a question with citations (the same object as ``reportqa ask --json``)."""
+    return answer_json(loaded.answerer.answer(body.question, body.top_k, body.mode))
+
+
+@router.get("/search", response_model=list[HitOut])
+def search(
+    loaded: Loaded,
+    conf: Conf,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="the query")],
+    k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K, description="hits (REPORTQA_TOP_K by default)")] = None,
+    mode: Mode | None = None,
+) -> Any:
+    """Search passages (the same array as ``reportqa search --json``)."""
+    query = strip_control(q)
+    if not query:
+        raise HTTPException(422, "q: the query is empty after trimming")
+    return [hit_json(h) for h in loaded.retriever.search(query, k or conf.top_k, mode or conf.mode)]
