@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from reportqa.ingest.normalize import clean_heading, clean_pieces, display_width, spans_of
 from reportqa.ingest.reader import CorpusError, SourceFile
@@ -70,15 +71,54 @@ class _Open:
     in_box: bool
 
 
+class _Heading(NamedTuple):
+    """A heading as the walk finds it."""
+
+    title: str
+    level: int
+    path: tuple[str, ...]
+    start: int
+    is_box: bool
+
+
 @dataclass
 class _Collected:
+    """What the walk over the lines gathers, by kind."""
+
     paragraphs: list[_Open] = field(default_factory=list)
     tables: list[tuple[_Line, _Line | None, list[_Line], _Line, tuple[str, ...]]] = field(
         default_factory=list
     )
     captions: list[tuple[_Line, _Line | None, tuple[str, ...]]] = field(default_factory=list)
     footnotes: list[tuple[int, list[_Line], int, tuple[str, ...]]] = field(default_factory=list)
-    headings: list[tuple[str, int, tuple[str, ...], int, bool]] = field(default_factory=list)
+    headings: list[_Heading] = field(default_factory=list)
+
+
+@dataclass
+class _State:
+    """What the walk carries from one line to the next."""
+
+    out: _Collected
+    stack: list[tuple[int, str]] = field(default_factory=list)  # (level, title) of the open sections
+    para: _Open | None = None
+    in_box: bool = False
+    page_prose: list[_Line] = field(default_factory=list)  # this page's prose lines, for footnote markers
+    footnote: tuple[int, list[_Line], int, tuple[str, ...]] | None = None
+    pending_source: _Line | None = None  # a data-source line waiting for its figure title
+
+    def path(self) -> tuple[str, ...]:
+        """The titles of the open sections, outermost first."""
+        return tuple(title for _, title in self.stack)
+
+    def para_open(self) -> bool:
+        """Whether the open paragraph runs on (its last line ends mid-sentence)."""
+        return self.para is not None and not self.para.lines[-1].text.endswith(SENTENCE_END)
+
+    def close_para(self) -> None:
+        """Keep the open paragraph, if any."""
+        if self.para is not None:
+            self.out.paragraphs.append(self.para)
+            self.para = None
 
 
 class ReportParser:
@@ -156,109 +196,128 @@ class ReportParser:
 
     # -- pass 2: units ------------------------------------------------------------
     def _collect(self, lines: list[_Line], text: str) -> _Collected:
-        out = _Collected()
-        stack: list[tuple[int, str]] = []
-        para: _Open | None = None
-        in_box = False
-        page_prose: list[_Line] = []
-        footnote: tuple[int, list[_Line], int, tuple[str, ...]] | None = None
-        pending_source: _Line | None = None
+        """Walk the lines once; each line goes to the first step that takes it
+        (each ``_take_<kind>`` returns the index of the next line, or ``None``)."""
+        state = _State(_Collected())
+        steps = (self._take_footnote_line, self._take_table_at, self._take_source, self._take_caption,
+                 self._take_footnote_start, self._take_heading, self._take_box, self._take_paragraph,
+                 self._take_continuation)
         i = 0
-
-        def path() -> tuple[str, ...]:
-            return tuple(title for _, title in stack)
-
-        def close_para() -> None:
-            nonlocal para
-            if para is not None:
-                out.paragraphs.append(para)
-                para = None
-
         while i < len(lines):
-            line = lines[i]
-            content = line.text
-            if line.page_first:
-                page_prose = []
-            if footnote is not None:
-                if line.page == footnote[1][0].page and not self._footnote_start(
-                    content, len(out.footnotes) + 2
-                ):
-                    footnote[1].append(line)
-                    i += 1
-                    continue
-                out.footnotes.append(footnote)
-                footnote = None
+            if lines[i].page_first:
+                state.page_prose = []
+            for step in steps:
+                taken = step(lines, i, state)
+                if taken is not None:
+                    i = taken
+                    break
+        state.close_para()
+        if state.footnote is not None:
+            state.out.footnotes.append(state.footnote)
+        return state.out
 
-            table = TABLE.match(content)
-            if table:
-                i = self._take_table(lines, i, out, path())
-                continue
-            if SOURCE.match(content):
-                if i + 1 < len(lines) and FIGURE.match(lines[i + 1].text):
-                    out.captions.append((lines[i + 1], line, path()))
-                    i += 2
-                else:
-                    pending_source = line
-                    i += 1
-                continue
-            if FIGURE.match(content):
-                out.captions.append((line, pending_source, path()))
-                pending_source = None
-                i += 1
-                continue
-            number = len(out.footnotes) + 1
-            if self._footnote_start(content, number):
-                marker = self._find_marker(page_prose, number)
-                if marker is not None:
-                    footnote = (number, [line], marker, path())
-                    i += 1
-                    continue
+    def _take_footnote_line(self, lines: list[_Line], i: int, state: _State) -> int | None:
+        """A line continuing an open footnote on its page; any other line closes the footnote."""
+        if state.footnote is None:
+            return None
+        if lines[i].page == state.footnote[1][0].page and not self._footnote_start(
+                lines[i].text, len(state.out.footnotes) + 2):
+            state.footnote[1].append(lines[i])
+            return i + 1
+        state.out.footnotes.append(state.footnote)
+        state.footnote = None
+        return None
 
-            open_para = para is not None and not para.lines[-1].text.endswith(SENTENCE_END)
-            if not open_para:
-                level = self._heading_level(content, in_box)
-                if level is not None:
-                    close_para()
-                    if in_box:
-                        stack.pop()
-                        in_box = False
-                    while stack and stack[-1][0] >= level:
-                        stack.pop()
-                    title = clean_heading(content)
-                    stack.append((level, title))
-                    out.headings.append((title, level, path(), line.start, False))
-                    i += 1
-                    continue
-                if BOX.match(content):
-                    close_para()
-                    if in_box:
-                        stack.pop()
-                    stack.append((99, clean_heading(content)))
-                    out.headings.append((clean_heading(content), 99, path(), line.start, True))
-                    in_box = True
-                    i += 1
-                    continue
-                width = display_width(content)
-                starts = para is None or width <= (
-                    self.box_paragraph_width if in_box else self.paragraph_width
-                )
-                if starts:
-                    close_para()
-                    if in_box and width <= self.box_exit_width:
-                        stack.pop()
-                        in_box = False
-                    para = _Open([line], path(), in_box)
-                    page_prose.append(line)
-                    i += 1
-                    continue
-            assert para is not None
-            para.lines.append(line)
-            page_prose.append(line)
-            i += 1
-        close_para()
-        if footnote is not None:
-            out.footnotes.append(footnote)
-        return out
+    def _take_table_at(self, lines: list[_Line], i: int, state: _State) -> int | None:
+        """A table title line: the whole table (see :meth:`_take_table`)."""
+        return self._take_table(lines, i, state.out, state.path()) if TABLE.match(lines[i].text) else None
+
+    @staticmethod
+    def _take_source(lines: list[_Line], i: int, state: _State) -> int | None:
+        """A data-source line: with the figure title after it, or kept for the next figure title."""
+        if not SOURCE.match(lines[i].text):
+            return None
+        if i + 1 < len(lines) and FIGURE.match(lines[i + 1].text):
+            state.out.captions.append((lines[i + 1], lines[i], state.path()))
+            return i + 2
+        state.pending_source = lines[i]
+        return i + 1
+
+    @staticmethod
+    def _take_caption(lines: list[_Line], i: int, state: _State) -> int | None:
+        """A figure title, with the source line seen before it, if any."""
+        if not FIGURE.match(lines[i].text):
+            return None
+        state.out.captions.append((lines[i], state.pending_source, state.path()))
+        state.pending_source = None
+        return i + 1
+
+    def _take_footnote_start(self, lines: list[_Line], i: int, state: _State) -> int | None:
+        """The next footnote's first line, when its marker is in this page's prose."""
+        number = len(state.out.footnotes) + 1
+        if not self._footnote_start(lines[i].text, number):
+            return None
+        marker = self._find_marker(state.page_prose, number)
+        if marker is None:
+            return None
+        state.footnote = (number, [lines[i]], marker, state.path())
+        return i + 1
+
+    def _take_heading(self, lines: list[_Line], i: int, state: _State) -> int | None:
+        """A numbered heading, where a block may start: closes a box, pops deeper sections."""
+        if state.para_open():
+            return None
+        level = self._heading_level(lines[i].text, state.in_box)
+        if level is None:
+            return None
+        state.close_para()
+        if state.in_box:
+            state.stack.pop()
+            state.in_box = False
+        while state.stack and state.stack[-1][0] >= level:
+            state.stack.pop()
+        title = clean_heading(lines[i].text)
+        state.stack.append((level, title))
+        state.out.headings.append(_Heading(title, level, state.path(), lines[i].start, False))
+        return i + 1
+
+    @staticmethod
+    def _take_box(lines: list[_Line], i: int, state: _State) -> int | None:
+        """A 专栏 box title, where a block may start: the box is a section of its own."""
+        if state.para_open() or not BOX.match(lines[i].text):
+            return None
+        state.close_para()
+        if state.in_box:
+            state.stack.pop()
+        title = clean_heading(lines[i].text)
+        state.stack.append((99, title))
+        state.out.headings.append(_Heading(title, 99, state.path(), lines[i].start, True))
+        state.in_box = True
+        return i + 1
+
+    def _take_paragraph(self, lines: list[_Line], i: int, state: _State) -> int | None:
+        """A line that starts a paragraph: the first, or a short one after a
+        sentence end (a short line inside a box may also end the box)."""
+        if state.para_open():
+            return None
+        width = display_width(lines[i].text)
+        if state.para is not None and width > (self.box_paragraph_width if state.in_box else self.paragraph_width):
+            return None
+        state.close_para()
+        if state.in_box and width <= self.box_exit_width:
+            state.stack.pop()
+            state.in_box = False
+        state.para = _Open([lines[i]], state.path(), state.in_box)
+        state.page_prose.append(lines[i])
+        return i + 1
+
+    @staticmethod
+    def _take_continuation(lines: list[_Line], i: int, state: _State) -> int | None:
+        """Any other line continues the open paragraph."""
+        assert state.para is not None
+        state.para.lines.append(lines[i])
+        state.page_prose.append(lines[i])
+        return i + 1
 
     def _heading_level(self, content: str, in_box: bool) -> int | None:
         if HEADING_STOPS.search(content) or display_width(content) > self.max_heading_width:
@@ -338,7 +397,7 @@ class _DocumentBuilder:
         heads = c.headings
         for k, (title, level, path, start, is_box) in enumerate(heads):
             nxt = next(
-                (h[3] for h in heads[k + 1 :] if (h[1] <= level) or is_box),
+                (h.start for h in heads[k + 1 :] if (h.level <= level) or is_box),
                 len(self.text),
             )
             if is_box:
@@ -365,14 +424,14 @@ class _DocumentBuilder:
 
     @staticmethod
     def _path_at(
-        headings: list[tuple[str, int, tuple[str, ...], int, bool]], offset: int, default: tuple[str, ...]
+        headings: list[_Heading], offset: int, default: tuple[str, ...]
     ) -> tuple[str, ...]:
         """Section path in force at ``offset``: a footnote belongs where its marker is."""
         path = default
-        for _, _, heading_path, start, _ in headings:
-            if start > offset:
+        for heading in headings:
+            if heading.start > offset:
                 break
-            path = heading_path
+            path = heading.path
         return path
 
     def _paragraph(self, p: _Open, markers: frozenset[int]) -> Paragraph:
