@@ -32,12 +32,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = ROOT / "corpus"
 CORPUS_FILE = CORPUS_DIR / "china-digital-trade-report-2022.txt"
 
-# The tests never reach the network, and no developer's REPORTQA_* variable
-# may change what they build or load.
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TOKENIZERS_PARALLELISM"] = "false"
-for _key in [k for k in os.environ if k.startswith("REPORTQA_")]:
-    del os.environ[_key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_environment() -> Iterator[None]:
+    """The tests never reach the network, and no developer's REPORTQA_* variable
+    may change what they build or load; the environment is restored after."""
+    saved = dict(os.environ)
+    os.environ.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    for key in [k for k in os.environ if k.startswith("REPORTQA_")]:
+        del os.environ[key]
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def copy_corpus(target: Path) -> Path:

@@ -168,6 +168,70 @@ def _burst(url: str, questions: list[str], clients: int) -> dict[str, Any]:
             "rejected_p99_ms": _stats(rejected)["p99_ms"]}
 
 
+def _in_process(comps: Any, embedder: Any, questions: list[str]) -> dict[str, Any]:
+    """Latencies in this process: the forward, each search mode, the ask and its answer step."""
+    out: dict[str, Any] = {}
+    embed, ask = [], []
+    search: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
+    for q in questions:
+        t = time.perf_counter()
+        embedder.embed_queries([q])
+        embed.append((time.perf_counter() - t) * 1000)
+        for mode in search:
+            t = time.perf_counter()
+            comps.retriever.search(q, 5, mode)
+            search[mode].append((time.perf_counter() - t) * 1000)
+    before = embedder.forwards
+    steps = []
+    for q in questions:
+        t = time.perf_counter()
+        steps.append(comps.answerer.answer(q).timings_ms["answer"])
+        ask.append((time.perf_counter() - t) * 1000)
+    out["forwards_per_question"] = round((embedder.forwards - before) / max(len(questions), 1), 3)
+    out["answer_step_ms"] = {"p50": _stats(steps)["p50_ms"], "max": round(max(steps, default=0.0), 2)}
+    # the answer step (after retrieval) of odd 500-character questions: the slowest of 3 runs
+    out["odd_answer_step_ms"] = {name: round(max(comps.answerer.answer(q).timings_ms["answer"]
+                                                 for _ in range(3)), 2)
+                                 for name, q in odd_questions().items()}
+    out["embed_p50_ms"] = _stats(embed)["p50_ms"]
+    out["search_p50_ms"] = {m: _stats(v)["p50_ms"] for m, v in search.items()}
+    out["ask_p50_ms"] = _stats(ask)["p50_ms"]
+    out["ask_p95_ms"] = _stats(ask)["p95_ms"]
+    out["ask_over_embed"] = round(out["ask_p50_ms"] / max(out["embed_p50_ms"], 1e-9), 2)
+    return out
+
+
+def _over_http(env: dict[str, str], questions: list[str], config: BenchConfig) -> dict[str, Any]:
+    """A real server on loopback: throughput per concurrency level, a burst, its peak RSS."""
+    out: dict[str, Any] = {}
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        import httpx
+
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        out["http"] = {f"c{c}": _http_load(url, questions, c, config.http_seconds)
+                       for c in config.concurrency}
+        out["burst"] = _burst(url, questions, config.burst)
+        out["rss_mb"] = _peak_rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
+
+
 def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
     """Run every measurement; returns the JSON object of ``reportqa bench --json``."""
     from reportqa.index.embedder import build_embedder
@@ -207,59 +271,8 @@ def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
         out["index_mb"] = round(sum(p.stat().st_size for p in bench.index_dir.iterdir()) / 2**20, 2)
 
         comps = load_components(bench, embedder=embedder)
-        embed, ask = [], []
-        search: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
-        for q in questions:
-            t = time.perf_counter()
-            embedder.embed_queries([q])
-            embed.append((time.perf_counter() - t) * 1000)
-            for mode in search:
-                t = time.perf_counter()
-                comps.retriever.search(q, 5, mode)
-                search[mode].append((time.perf_counter() - t) * 1000)
-        before = embedder.forwards
-        steps = []
-        for q in questions:
-            t = time.perf_counter()
-            steps.append(comps.answerer.answer(q).timings_ms["answer"])
-            ask.append((time.perf_counter() - t) * 1000)
-        out["forwards_per_question"] = round((embedder.forwards - before) / max(len(questions), 1), 3)
-        out["answer_step_ms"] = {"p50": _stats(steps)["p50_ms"], "max": round(max(steps, default=0.0), 2)}
-        # the answer step (after retrieval) of odd 500-character questions: the slowest of 3 runs
-        out["odd_answer_step_ms"] = {name: round(max(comps.answerer.answer(q).timings_ms["answer"]
-                                                     for _ in range(3)), 2)
-                                     for name, q in odd_questions().items()}
-        out["embed_p50_ms"] = _stats(embed)["p50_ms"]
-        out["search_p50_ms"] = {m: _stats(v)["p50_ms"] for m, v in search.items()}
-        out["ask_p50_ms"] = _stats(ask)["p50_ms"]
-        out["ask_p95_ms"] = _stats(ask)["p95_ms"]
-        out["ask_over_embed"] = round(out["ask_p50_ms"] / max(out["embed_p50_ms"], 1e-9), 2)
-
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            import httpx
-
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 300
-            while time.time() < deadline:
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
-            out["http"] = {f"c{c}": _http_load(url, questions, c, config.http_seconds)
-                           for c in config.concurrency}
-            out["burst"] = _burst(url, questions, config.burst)
-            out["rss_mb"] = _peak_rss_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        out.update(_in_process(comps, embedder, questions))
+        out.update(_over_http(env, questions, config))
         out["cores"] = os.cpu_count()
 
         out["reference"] = None

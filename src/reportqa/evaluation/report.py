@@ -10,11 +10,6 @@ from reportqa.evaluation.runner import TYPES
 
 def write_report(results: dict[str, dict[str, Any]], folder: Path, command: str) -> Path:
     """Write ``report.md`` and ``accuracy_by_type.png`` for one or more modes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     folder.mkdir(parents=True, exist_ok=True)
     modes = list(results)
     lines = ["# reportqa evaluation", "", f"Command: `{command}`", "",
@@ -55,6 +50,18 @@ def write_report(results: dict[str, dict[str, Any]], folder: Path, command: str)
     path = folder / "report.md"
     path.write_text("\n".join(lines), "utf-8")
 
+    _chart(results, folder / "accuracy_by_type.png")
+    return path
+
+
+def _chart(results: dict[str, dict[str, Any]], path: Path) -> None:
+    """Bars of accuracy by question type, one colour per mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    modes = list(results)
     types = [t for t in TYPES if t in results[modes[0]]["by_type"]]
     fig, ax = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(modes)
@@ -68,6 +75,6 @@ def write_report(results: dict[str, dict[str, Any]], folder: Path, command: str)
     ax.set_title("Answer accuracy by question type")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(folder / "accuracy_by_type.png", dpi=100)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
-    return path
+

@@ -190,6 +190,8 @@ class IndexBuilder:
         on_stage: Callable[[str], None] | None,
         began: float,
     ) -> BuildReport:
+        """Chunk, embed, index, write and swap in; longer than most because one
+        try/finally around the temporary build folder has to span every step."""
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
         try:
@@ -220,14 +222,7 @@ class IndexBuilder:
                 "bm25": f"bm25-{build_id}.npz",
                 "sentences": f"sentences-{build_id}.npy",
             }
-            dense.save(str(tmp / names["dense"]))
-            with (tmp / names["passages"]).open("w", encoding="utf-8") as fh:
-                for passage in passages:
-                    fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
-            with (tmp / names["bm25"]).open("wb") as fh:
-                np.savez(fh, **bm25.to_arrays())  # type: ignore[arg-type]
-            with (tmp / names["sentences"]).open("wb") as fh:
-                np.save(fh, sentence_vectors.astype(np.float32))
+            self._write(tmp, names, dense, passages, bm25, sentence_vectors)
             seconds = time.perf_counter() - began
             manifest = {
                 "schema_version": SCHEMA_VERSION,
@@ -255,6 +250,19 @@ class IndexBuilder:
             )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    @staticmethod
+    def _write(tmp: Path, names: dict[str, str], dense: FaissIndex, passages: list[Passage], bm25: BM25Index,
+               sentence_vectors: np.ndarray) -> None:
+        """Write the index files into the temporary build folder."""
+        dense.save(str(tmp / names["dense"]))
+        with (tmp / names["passages"]).open("w", encoding="utf-8") as fh:
+            for passage in passages:
+                fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
+        with (tmp / names["bm25"]).open("wb") as fh:
+            np.savez(fh, **bm25.to_arrays())  # type: ignore[arg-type]
+        with (tmp / names["sentences"]).open("wb") as fh:
+            np.save(fh, sentence_vectors.astype(np.float32))
 
     def _sentence_vectors(
         self, passages: list[Passage], sentences: list[Sentence], members: list[list[int]], progress: bool
@@ -371,8 +379,9 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
     threshold = int(manifest.get("hnsw_threshold", 20000))
     sentence_dense = FaissIndex.build(sentence_vectors, threshold)
     return LoadedIndex(
-        manifest, passages, dense, bm25, sentences, sentence_vectors, members,
-        passage_vectors, sentence_dense, owners, Aliases.from_json(manifest.get("aliases")),
+        manifest=manifest, passages=passages, dense=dense, bm25=bm25, sentences=sentences,
+        sentence_vectors=sentence_vectors, members=members, passage_vectors=passage_vectors,
+        sentence_dense=sentence_dense, sentence_passages=owners, aliases=Aliases.from_json(manifest.get("aliases")),
     )
 
 
