@@ -128,17 +128,24 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
-@contextlib.contextmanager
-def running_server(env: dict[str, str], log_path: Path, timeout_s: float = 180) -> Iterator[str]:
-    """``uvicorn --factory reportqa.api.app:create_app`` on a free loopback port with
-    ``env``; yields its base URL once /health answers 200, and stops it after."""
+def free_port() -> int:
+    """A free loopback port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str], log_path: Path, timeout_s: float = 180,
+                   command: list[str] | None = None, port: int | None = None) -> Iterator[str]:
+    """``uvicorn --factory reportqa.api.app:create_app`` (or ``command``, which
+    must listen on ``port``) on a loopback port with ``env``; yields its base URL
+    once /health answers 200, and stops it after."""
+    port = port or free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port)],
+            command or [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
+                        "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"

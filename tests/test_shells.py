@@ -7,17 +7,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from conftest import free_port, running_server
 from reportqa import cli
 from reportqa.api.app import create_app
 from reportqa.retrieval import Retriever
@@ -54,35 +51,15 @@ def test_top_k_from_the_settings_for_http_search(hash_index: tuple[Settings, Com
         assert len(client.get("/search", params={"q": "数字贸易", "k": 4}).json()) == 4
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("by", ["environment", "flag"])
 def test_serve_listens_where_the_settings_say(hash_copy: Settings, tmp_path: Path, by: str) -> None:
     port = free_port()
     env = {**os.environ, **hash_env(hash_copy), "REPORTQA_PORT": str(port if by == "environment" else free_port())}
     flags = ["--port", str(port)] if by == "flag" else []
-    with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "reportqa"), "serve", *flags], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.25)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    command = [str(Path(sys.executable).parent / "reportqa"), "serve", *flags]
+    with running_server(env, tmp_path / "serve.log", 60, command, port) as url:
+        assert url == f"http://127.0.0.1:{port}"
     assert f"on http://127.0.0.1:{port}/" in (tmp_path / "serve.log").read_text()
 
 

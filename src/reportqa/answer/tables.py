@@ -158,7 +158,6 @@ class TableReasoner:
             return []
         values = [_number(r.cells[col.k]) or 0.0 for r in table.rows]
         body = [r for r in range(len(labels)) if not TOTAL_ROW.search(labels[r])]
-        u = "%" if col.rate else unit
 
         def fig(r: int, c: Column = col) -> str:
             cell = table.rows[r].cells[c.k]
@@ -166,7 +165,7 @@ class TableReasoner:
 
         out: list[Computed] = []
         if question.asks_for("change") and named:
-            out += self._change(question, table, rows, named[0], col, year_cols, fig)
+            out += self._change(question, table, rows, named[0], col, year_cols)
         if len(named) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = named[0], named[1]
             hi, lo = (a, b) if values[a] >= values[b] else (b, a)
@@ -194,12 +193,11 @@ class TableReasoner:
             out.append(Computed(f"{labels[r]}{col.label}{fig(r)}，在表中{len(body)}个中排第{order.index(r) + 1}位"
                                 f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
                                 (rows[r], rows[order[0]]), "rank"))
-        del u
         return out
 
     @staticmethod
     def _change(question: Question, table: Table, rows: list[Passage], r: int, col: Column,
-                year_cols: list[Column], fig: object) -> list[Computed]:
+                year_cols: list[Column]) -> list[Computed]:
         label = row_label(table.rows[r].cells)
         if year_cols:
             measure = col.label.replace(col.year or "", "")
