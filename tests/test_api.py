@@ -55,6 +55,15 @@ def client(api_app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def contract(hash_index: tuple[Settings, Components]) -> Iterator[TestClient]:
+    """A client of the app over the hash-embedder index: for the HTTP contract
+    (status codes, messages, headers), where the model is not the point."""
+    settings, components = hash_index
+    with client_for(create_app(settings, components=components)) as c:
+        yield c
+
+
 def without_timings(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "timings_ms"}
 
@@ -226,7 +235,6 @@ def test_document_is_the_rebuilt_report(client: TestClient, real_components: Com
 # -- errors ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -245,16 +253,15 @@ def test_document_is_the_rebuilt_report(client: TestClient, real_components: Com
     ids=["empty", "whitespace", "control-only", "501-chars", "top_k-0", "top_k-21", "top_k-float",
          "mode-x", "missing", "missing-with-top_k", "not-a-string"],
 )
-def test_ask_rejects_a_bad_body_naming_the_field(client: TestClient, body: dict[str, Any], field: str) -> None:
-    response = client.post("/ask", json=body)
+def test_ask_rejects_a_bad_body_naming_the_field(contract: TestClient, body: dict[str, Any], field: str) -> None:
+    response = contract.post("/ask", json=body)
     assert response.status_code == 422
     assert response.json()["detail"].startswith(f"{field}: ")
 
 
-@pytest.mark.slow
-def test_ask_validation_messages(client: TestClient) -> None:
+def test_ask_validation_messages(contract: TestClient) -> None:
     def detail(body: dict[str, Any]) -> str:
-        return str(client.post("/ask", json=body).json()["detail"])
+        return str(contract.post("/ask", json=body).json()["detail"])
 
     assert detail({"question": " "}) == "question: String should have at least 1 character"  # after trimming
     assert detail({}) == "question: Field required"
@@ -263,23 +270,20 @@ def test_ask_validation_messages(client: TestClient) -> None:
     assert detail({"question": "q", "mode": "x"}) == "mode: Input should be 'hybrid', 'dense' or 'bm25'"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("content", [b"[]", b'"question"', b"null"], ids=["list", "string", "null"])
-def test_ask_rejects_a_body_that_is_not_an_object(client: TestClient, content: bytes) -> None:
-    response = client.post("/ask", content=content, headers={"content-type": "application/json"})
+def test_ask_rejects_a_body_that_is_not_an_object(contract: TestClient, content: bytes) -> None:
+    response = contract.post("/ask", content=content, headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["detail"].startswith("body: ")
 
 
-@pytest.mark.slow
-def test_ask_rejects_unparseable_json_naming_the_body(client: TestClient) -> None:
-    response = client.post("/ask", content=b'{"question": ', headers={"content-type": "application/json"})
+def test_ask_rejects_unparseable_json_naming_the_body(contract: TestClient) -> None:
+    response = contract.post("/ask", content=b'{"question": ', headers={"content-type": "application/json"})
     assert response.status_code == 422
     # the message names what is wrong (the body), not a character position
     assert response.json()["detail"].startswith("body: ")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("params", "field"),
     [({}, "q"), ({"q": ""}, "q"), ({"q": "  "}, "q"), ({"q": "\x07\x1b"}, "q"), ({"q": "数" * 501}, "q"),
@@ -287,51 +291,48 @@ def test_ask_rejects_unparseable_json_naming_the_body(client: TestClient) -> Non
      ({"q": "数字", "mode": "x"}, "mode")],
     ids=["missing", "empty", "spaces", "control-only", "501-chars", "k-0", "k-21", "k-text", "mode-x"],
 )
-def test_search_rejects_bad_parameters_naming_them(client: TestClient, params: dict[str, Any],
+def test_search_rejects_bad_parameters_naming_them(contract: TestClient, params: dict[str, Any],
                                                    field: str) -> None:
-    response = client.get("/search", params=params)
+    response = contract.get("/search", params=params)
     assert response.status_code == 422
     assert response.json()["detail"].startswith(f"{field}: ")
 
 
-@pytest.mark.slow
-def test_unknown_ids_are_404(client: TestClient) -> None:
-    response = client.get("/passages/p-000000000000")
+def test_unknown_ids_are_404(contract: TestClient) -> None:
+    response = contract.get("/passages/p-000000000000")
     assert response.status_code == 404
     assert response.json() == {"detail": "unknown passage id 'p-000000000000'"}
-    response = client.get("/documents/no-such-report")
+    response = contract.get("/documents/no-such-report")
     assert response.status_code == 404
     assert response.json() == {"detail": "unknown document id 'no-such-report'"}
-    assert client.get("/passages/" + "x" * 3000).status_code == 404
+    assert contract.get("/passages/" + "x" * 3000).status_code == 404
 
 
-@pytest.mark.slow
-def test_body_over_16_kb_is_413(client: TestClient) -> None:
+def test_body_over_16_kb_is_413(contract: TestClient) -> None:
     limit = 16 * 1024
     prefix, suffix = b'{"question": "', b'"}'
     padding = limit - len(prefix) - len(suffix)
     at_limit = prefix + b"a" * padding + suffix
     assert len(at_limit) == limit
     # exactly 16 KB passes the size check and fails validation (the question is too long)
-    response = client.post("/ask", content=at_limit, headers={"content-type": "application/json"})
+    response = contract.post("/ask", content=at_limit, headers={"content-type": "application/json"})
     assert response.status_code == 422
     over = prefix + b"a" * (padding + 1) + suffix
-    response = client.post("/ask", content=over, headers={"content-type": "application/json"})
+    response = contract.post("/ask", content=over, headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json() == {"detail": "request body over 16 KB"}
 
 
-@pytest.mark.slow
-def test_chunked_body_over_16_kb_is_413(client: TestClient) -> None:
+def test_chunked_body_over_16_kb_is_413(contract: TestClient) -> None:
     def chunks(size: int) -> Iterator[bytes]:
         yield b'{"question": "'
         yield b"a" * size
         yield b'"}'
 
     # no Content-Length header: the body is read and measured
-    response = client.post("/ask", content=chunks(20000), headers={"content-type": "application/json"})
+    response = contract.post("/ask", content=chunks(20000), headers={"content-type": "application/json"})
     assert response.status_code == 413
-    small = client.post("/ask", content=iter([b'{"question": "', SICHUAN.encode(), b'"}']),
+    small = contract.post("/ask", content=iter([b'{"question": "', SICHUAN.encode(), b'"}']),
                         headers={"content-type": "application/json"})
     assert small.status_code == 200
     assert small.json()["question"] == SICHUAN
@@ -341,10 +342,11 @@ def test_chunked_body_over_16_kb_is_413(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def keyed(real_components: Components) -> Iterator[TestClient]:
+def keyed(hash_index: tuple[Settings, Components]) -> Iterator[TestClient]:
     """A client of an app that requires ``Authorization: Bearer <KEY>``."""
-    settings = real_components.settings.model_copy(update={"api_key": KEY})
-    with client_for(create_app(settings, components=real_components)) as c:
+    base, components = hash_index
+    settings = base.model_copy(update={"api_key": KEY})
+    with client_for(create_app(settings, components=components)) as c:
         yield c
 
 
@@ -356,7 +358,6 @@ PROTECTED: list[tuple[str, str, dict[str, Any] | None]] = [
 ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("method", "url", "body"), PROTECTED, ids=["ask", "search", "passage", "document"])
 @pytest.mark.parametrize(
     "authorization", [None, "Bearer wrong-key", f"Basic {KEY}", KEY, "Bearer", f"Bearer {KEY}x"],
@@ -370,7 +371,6 @@ def test_api_key_required(keyed: TestClient, method: str, url: str, body: dict[s
     assert response.json() == {"detail": "missing or wrong API key: send Authorization: Bearer <key>"}
 
 
-@pytest.mark.slow
 def test_api_key_accepted(keyed: TestClient) -> None:
     headers = {"Authorization": f"Bearer {KEY}"}
     assert keyed.post("/ask", json={"question": SICHUAN}, headers=headers).status_code == 200
@@ -382,7 +382,6 @@ def test_api_key_accepted(keyed: TestClient) -> None:
                      headers={"Authorization": f"bearer {KEY}"}).status_code == 404
 
 
-@pytest.mark.slow
 def test_health_and_page_stay_open_with_a_key(keyed: TestClient) -> None:
     assert keyed.get("/health").status_code == 200
     assert keyed.get("/").status_code == 200
@@ -461,22 +460,21 @@ PREFLIGHT = {"Origin": "http://example.com", "Access-Control-Request-Method": "P
              "Access-Control-Request-Headers": "content-type"}
 
 
-@pytest.mark.slow
-def test_cors_closed_by_default(client: TestClient) -> None:
-    response = client.get("/health", headers={"Origin": "http://example.com"})
+def test_cors_closed_by_default(contract: TestClient) -> None:
+    response = contract.get("/health", headers={"Origin": "http://example.com"})
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
-    response = client.post("/ask", json={"question": SICHUAN}, headers={"Origin": "http://example.com"})
+    response = contract.post("/ask", json={"question": SICHUAN}, headers={"Origin": "http://example.com"})
     assert "access-control-allow-origin" not in response.headers
-    preflight = client.options("/ask", headers=PREFLIGHT)
+    preflight = contract.options("/ask", headers=PREFLIGHT)
     assert "access-control-allow-origin" not in preflight.headers
     assert preflight.status_code == 405
 
 
-@pytest.mark.slow
-def test_cors_open_for_configured_origins(real_components: Components) -> None:
-    settings = real_components.settings.model_copy(update={"cors_origins": ["http://example.com"]})
-    with client_for(create_app(settings, components=real_components)) as c:
+def test_cors_open_for_configured_origins(hash_index: tuple[Settings, Components]) -> None:
+    base, components = hash_index
+    settings = base.model_copy(update={"cors_origins": ["http://example.com"]})
+    with client_for(create_app(settings, components=components)) as c:
         response = c.get("/health", headers={"Origin": "http://example.com"})
         assert response.headers["access-control-allow-origin"] == "http://example.com"
         preflight = c.options("/ask", headers=PREFLIGHT)
