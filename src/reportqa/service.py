@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from reportqa.answer import Answerer, ComposerConfig
 from reportqa.answer.generators import Generator, OpenAIGenerator, TransformersGenerator
 from reportqa.answer.reader import ReaderModels
-from reportqa.chunking import ChunkingConfig
+from reportqa.chunking import Chunker, ChunkingConfig
 from reportqa.errors import SettingsError
 from reportqa.index.embedder import Embedder, build_embedder, embedder_id
 from reportqa.index.store import (
@@ -27,7 +27,7 @@ from reportqa.index.store import (
     load_index,
     parse_documents,
 )
-from reportqa.ingest import CorpusReader, Document, SourceFile
+from reportqa.ingest import CorpusReader, Document, ReportParser, SourceFile
 from reportqa.retrieval import Retriever
 from reportqa.segment import Tokenizer
 from reportqa.settings import Settings
@@ -54,10 +54,15 @@ def build_index(
     on_stage: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build the index for the corpus into ``settings.index_dir``."""
+    sources = sources or read_corpus(settings)
+    if on_stage:
+        on_stage("chunking")
+    parser, chunker = ReportParser(), Chunker(chunking_config(settings))
+    passages = [p for source in sources for p in chunker.chunk(parser.parse(source))]
     builder = IndexBuilder(
         embedder, tokenizer, chunking_config(settings), embedder_id(settings), settings.hnsw_threshold
     )
-    return builder.build(sources or read_corpus(settings), settings.index_dir, progress, on_stage)
+    return builder.build(passages, sources, settings.index_dir, progress, on_stage)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from reportqa.chunking import Chunker, ChunkingConfig, Passage, Sentence
+from reportqa.chunking import ChunkingConfig, Passage, Sentence
 from reportqa.errors import ReportqaError
 from reportqa.index.aliases import Aliases, mine_aliases
 from reportqa.index.bm25 import BM25Index
@@ -165,40 +165,40 @@ class IndexBuilder:
 
     def build(
         self,
+        passages: list[Passage],
         sources: list[SourceFile],
         directory: Path,
         progress: bool = False,
         on_stage: Callable[[str], None] | None = None,
     ) -> BuildReport:
-        """Parse, chunk, embed and index ``sources`` into ``directory``."""
+        """Embed and index ready ``passages`` of ``sources`` (whose identities
+        the manifest records) into ``directory``."""
         began = time.perf_counter()
         try:
             directory.mkdir(parents=True, exist_ok=True)
             with (directory / ".lock").open("w") as lock:
                 # one build at a time per index folder: a second waits for the first
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                return self._build(sources, directory, progress, on_stage, began)
+                return self._build(passages, sources, directory, progress, on_stage, began)
         except OSError as exc:
             raise IndexWriteError(f"cannot write the index in {directory} ({exc.strerror or exc}): "
                                   "check the folder's permissions and free space") from None
 
     def _build(
         self,
+        passages: list[Passage],
         sources: list[SourceFile],
         directory: Path,
         progress: bool,
         on_stage: Callable[[str], None] | None,
         began: float,
     ) -> BuildReport:
-        """Chunk, embed, index, write and swap in; longer than most because one
+        """Embed, index, write and swap in; longer than most because one
         try/finally around the temporary build folder has to span every step."""
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
         try:
             stage = on_stage or (lambda _: None)
-            stage("chunking")
-            parser, chunker = ReportParser(), Chunker(self.chunking)
-            passages = [p for source in sources for p in chunker.chunk(parser.parse(source))]
             if not passages:
                 raise CorpusError(f"no passages in {', '.join(s.path for s in sources)}: "
                                   "the corpus holds no report text")
