@@ -1,9 +1,11 @@
-"""The JSON forms of hits, passages and answers, shared by the CLI's
-``--json`` and the HTTP API, so that both print the same objects."""
+"""The JSON forms of hits, passages and answers, defined once: the CLI's
+``--json`` prints them and the HTTP API serves them (its response models)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 if TYPE_CHECKING:  # the CLI imports this module before it needs any model code
     from reportqa.answer import Answer
@@ -26,39 +28,98 @@ def passage_json(passage: Passage) -> dict[str, Any]:
     }
 
 
+class CitationOut(BaseModel):
+    """A cited passage and the quoted sentence, located in the corpus file."""
+
+    n: int
+    passage_id: str
+    doc_id: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    quote: str
+    quote_start: int
+    quote_end: int
+
+
+class SeeAlsoOut(BaseModel):
+    """A close passage offered when the answer abstains."""
+
+    passage_id: str
+    doc_id: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    text: str
+
+
+class Timings(BaseModel):
+    """Milliseconds spent retrieving, answering and in all."""
+
+    retrieve: float
+    answer: float
+    total: float
+
+
+class AskResponse(BaseModel):
+    """An answer: ``reportqa ask --json`` and ``POST /ask`` alike."""
+
+    question: str
+    answer: str
+    abstained: bool
+    abstain_reason: str | None = None
+    citations: list[CitationOut]
+    see_also: list[SeeAlsoOut]
+    timings_ms: Timings
+
+    @classmethod
+    def of(cls, answer: Answer) -> AskResponse:
+        """The response for an answer."""
+        return cls(
+            question=answer.question, answer=answer.text, abstained=answer.abstained,
+            abstain_reason=answer.abstain_reason,
+            citations=[CitationOut(n=c.n, passage_id=c.passage.id, doc_id=c.passage.doc_id,
+                                   section_path=list(c.passage.section_path), page_start=c.passage.page_start,
+                                   page_end=c.passage.page_end, start=c.passage.start, end=c.passage.end,
+                                   quote=c.quote, quote_start=c.quote_start, quote_end=c.quote_end)
+                       for c in answer.citations],
+            see_also=[SeeAlsoOut(passage_id=p.id, doc_id=p.doc_id, section_path=list(p.section_path),
+                                 page_start=p.page_start, page_end=p.page_end, start=p.start, end=p.end, text=p.text)
+                      for p in answer.see_also],
+            timings_ms=Timings(**answer.timings_ms),
+        )
+
+
+class HitOut(BaseModel):
+    """A search hit: ``reportqa search --json`` and ``GET /search`` alike."""
+
+    id: str
+    score: float
+    rank: int
+    kind: str
+    text: str
+    section_path: list[str]
+    page_start: int
+    page_end: int
+    start: int
+    end: int
+    doc_id: str
+
+    @classmethod
+    def of(cls, hit: Hit) -> HitOut:
+        """The response for a search hit."""
+        return cls(score=round(hit.score, 6), rank=hit.rank, **passage_json(hit.passage))
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
     """The JSON form of a search hit (CLI and HTTP alike)."""
-    return {"score": round(hit.score, 6), "rank": hit.rank, **passage_json(hit.passage)}
+    return HitOut.of(hit).model_dump()
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The JSON form of an answer (CLI ``ask --json`` and HTTP ``/ask`` alike)."""
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "abstain_reason": answer.abstain_reason,
-        "citations": [
-            {
-                "n": c.n,
-                "passage_id": c.passage.id,
-                "doc_id": c.passage.doc_id,
-                "section_path": list(c.passage.section_path),
-                "page_start": c.passage.page_start,
-                "page_end": c.passage.page_end,
-                "start": c.passage.start,
-                "end": c.passage.end,
-                "quote": c.quote,
-                "quote_start": c.quote_start,
-                "quote_end": c.quote_end,
-            }
-            for c in answer.citations
-        ],
-        "see_also": [
-            {"passage_id": p.id, "doc_id": p.doc_id, "section_path": list(p.section_path),
-             "page_start": p.page_start, "page_end": p.page_end, "start": p.start, "end": p.end,
-             "text": p.text}
-            for p in answer.see_also
-        ],
-        "timings_ms": answer.timings_ms,
-    }
+    return AskResponse.of(answer).model_dump()

@@ -1,4 +1,5 @@
-"""Request and response models of the HTTP API (separate from internal records)."""
+"""Request and response models of the HTTP API (separate from internal records). The
+shapes of a hit and an answer live in :mod:`reportqa.rendering`, which the CLI's ``--json`` prints too."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from reportqa.ingest.normalize import strip_control
+from reportqa.rendering import AskResponse, CitationOut, HitOut, SeeAlsoOut, Timings
 from reportqa.settings import MAX_TOP_K, Mode
 
 
@@ -26,71 +28,6 @@ class AskRequest(BaseModel):
     def _question(cls, value: object) -> object:
         # the length limits apply to the question after trimming and removing control characters
         return strip_control(value) if isinstance(value, str) else value
-
-
-class CitationOut(BaseModel):
-    """A cited passage and the quoted sentence, located in the corpus file."""
-
-    n: int
-    passage_id: str
-    doc_id: str
-    section_path: list[str]
-    page_start: int
-    page_end: int
-    start: int
-    end: int
-    quote: str
-    quote_start: int
-    quote_end: int
-
-
-class SeeAlsoOut(BaseModel):
-    """A close passage offered when the answer abstains."""
-
-    passage_id: str
-    doc_id: str
-    section_path: list[str]
-    page_start: int
-    page_end: int
-    start: int
-    end: int
-    text: str
-
-
-class Timings(BaseModel):
-    """Milliseconds spent retrieving, answering and in all."""
-
-    retrieve: float
-    answer: float
-    total: float
-
-
-class AskResponse(BaseModel):
-    """The same object as ``reportqa ask --json``."""
-
-    question: str
-    answer: str
-    abstained: bool
-    abstain_reason: str | None = None
-    citations: list[CitationOut]
-    see_also: list[SeeAlsoOut]
-    timings_ms: Timings
-
-
-class HitOut(BaseModel):
-    """A search hit as ``reportqa search --json`` prints it."""
-
-    id: str
-    score: float
-    rank: int
-    kind: str
-    text: str
-    section_path: list[str]
-    page_start: int
-    page_end: int
-    start: int
-    end: int
-    doc_id: str
 
 
 class PassageOut(BaseModel):
@@ -204,3 +141,6 @@ class ErrorOut(BaseModel):
     """An error with a message."""
 
     detail: str
+
+__all__ = ["AskRequest", "AskResponse", "CitationOut", "DocumentOut", "ErrorOut", "HealthOut", "HitOut",
+           "NoteOut", "ParagraphOut", "PassageOut", "RowOut", "SectionOut", "SeeAlsoOut", "TableOut", "Timings"]
