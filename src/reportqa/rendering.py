@@ -94,12 +94,11 @@ class AskResponse(BaseModel):
         )
 
 
-class HitOut(BaseModel):
-    """A search hit: ``reportqa search --json`` and ``GET /search`` alike."""
+class PassageFields(BaseModel):
+    """A passage and where it lies: what a hit and ``/passages/{id}`` both give."""
 
     id: str
-    score: float
-    rank: int
+    doc_id: str
     kind: str
     text: str
     section_path: list[str]
@@ -107,7 +106,13 @@ class HitOut(BaseModel):
     page_end: int
     start: int
     end: int
-    doc_id: str
+
+
+class HitOut(PassageFields):
+    """A search hit: ``reportqa search --json`` and ``GET /search`` alike."""
+
+    score: float
+    rank: int
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:

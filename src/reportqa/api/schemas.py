@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from reportqa.ingest.normalize import strip_control
-from reportqa.rendering import AskResponse, CitationOut, HitOut, SeeAlsoOut, Timings
+from reportqa.rendering import AskResponse, CitationOut, HitOut, PassageFields, SeeAlsoOut, Timings
 from reportqa.settings import MAX_TOP_K, Mode
 
 
@@ -30,18 +30,9 @@ class AskRequest(BaseModel):
         return strip_control(value) if isinstance(value, str) else value
 
 
-class PassageOut(BaseModel):
+class PassageOut(PassageFields):
     """One passage with its location and its neighbours' ids."""
 
-    id: str
-    doc_id: str
-    kind: str
-    text: str
-    section_path: list[str]
-    page_start: int
-    page_end: int
-    start: int
-    end: int
     # pairs of offsets; a fixed-length list rather than a tuple, whose ``prefixItems`` schema
     # schemathesis cannot check
     spans: list[Annotated[list[int], Field(min_length=2, max_length=2)]]
