@@ -108,11 +108,6 @@ class Question:
     top_n: int = 1
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
-    @property
-    def kind(self) -> str | None:
-        """The main thing asked for, or ``None``."""
-        return self.asks[0] if self.asks else None
-
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
         return kind in self.asks

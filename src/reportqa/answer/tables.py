@@ -30,7 +30,6 @@ class Computed:
 
     text: str
     rows: tuple[Passage, ...]
-    operation: str
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,7 @@ class TableReasoner:
             hi, lo = (a, b) if values[a] >= values[b] else (b, a)
             relation = "高于" if values[hi] > values[lo] else "等于"
             out.append(Computed(f"{col.label}：{labels[hi]}（{fig(hi)}）{relation}{labels[lo]}（{fig(lo)}）。",
-                                (rows[a], rows[b]), "compare"))
+                                (rows[a], rows[b])))
         if question.asks_for("extreme") and body:
             low = question.direction == "low" or (question.falling and col.rate)
             if year_cols and len(question.years) >= 2 and not col.rate:
@@ -180,19 +179,17 @@ class TableReasoner:
                 order = sorted(body, key=lambda r: values[r], reverse=not low)[: question.top_n]
                 word = "最低" if low else "最高"
                 listed = "、".join(f"{labels[r]}（{fig(r)}）" for r in order)
-                out.append(Computed(f"{col.label}{word}的{len(order)}个是{listed}。", tuple(rows[r] for r in order),
-                                    "extreme"))
+                out.append(Computed(f"{col.label}{word}的{len(order)}个是{listed}。", tuple(rows[r] for r in order)))
             else:
                 pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
                 word = "最低" if low else "最高"
-                out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],),
-                                    "extreme"))
+                out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],)))
         if question.asks_for("rank") and named and named[0] in body:
             r = named[0]
             order = sorted(body, key=lambda i: -values[i])
             out.append(Computed(f"{labels[r]}{col.label}{fig(r)}，在表中{len(body)}个中排第{order.index(r) + 1}位"
                                 f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
-                                (rows[r], rows[order[0]]), "rank"))
+                                (rows[r], rows[order[0]])))
         return out
 
     @staticmethod
@@ -214,7 +211,7 @@ class TableReasoner:
             unit = table_unit(table)
             text = (f"{label}{new.label}{table.rows[r].cells[new.k]}{unit}，{old.label}"
                     f"{table.rows[r].cells[old.k]}{unit}，{word}。")
-            return [Computed(text, (rows[r],), "change")]
+            return [Computed(text, (rows[r],))]
         rate = next((c for c in columns(table) if c.rate and c.k == col.k + 1), None)
         if rate is None:
             return []
@@ -222,7 +219,7 @@ class TableReasoner:
         word = "增长" if value > 0 else "下降" if value < 0 else "持平"
         text = (f"{label}{col.label}{table.rows[r].cells[col.k]}{table_unit(table)}，"
                 f"{rate.label}{table.rows[r].cells[rate.k]}%，{word}。")
-        return [Computed(text, (rows[r],), "change")]
+        return [Computed(text, (rows[r],))]
 
     @staticmethod
     def _extreme_change(question: Question, table: Table, rows: list[Passage], labels: list[str],
@@ -240,4 +237,4 @@ class TableReasoner:
         cells = table.rows[pick].cells
         text = (f"{old.label}到{new.label}{word}的是{labels[pick]}：{old.label}{cells[old.k]}{unit}，"
                 f"{new.label}{cells[new.k]}{unit}。")
-        return [Computed(text, (rows[pick],), "extreme")]
+        return [Computed(text, (rows[pick],))]

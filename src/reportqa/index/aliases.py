@@ -80,14 +80,13 @@ def name_before(text: str, tokenizer: Tokenizer) -> str:
     words = tokenizer.tagged(text)
     kept: list[str] = []
     for word, flag in reversed(words):
-        if flag.startswith(NOT_NAME) and kept or not re.search(r"[\u4e00-\u9fffA-Za-z]", word):
-            break
-        if flag.startswith(NOT_NAME):
+        if flag.startswith(NOT_NAME) or not re.search(r"[\u4e00-\u9fffA-Za-z]", word):
             break
         kept.append(word)
     name = "".join(reversed(kept))
-    at = normalize(text).rfind(name) if name else -1
-    return name if at >= 0 and len(name) <= MAX_NAME else ""
+    # the tagger drops punctuation, so the words may join across a quote mark (“一网通”国际…):
+    # only a name that stands in the text as one run counts
+    return name if name and name in normalize(text) and len(name) <= MAX_NAME else ""
 
 
 def mine_aliases(texts: Iterable[str], tokenizer: Tokenizer) -> Aliases:
