@@ -24,6 +24,7 @@ import pytest
 from reportqa.chunking import Chunker, Passage
 from reportqa.index import HashEmbedder, build_embedder
 from reportqa.ingest import CorpusReader, Document, ReportParser
+from reportqa.retrieval import Hit
 from reportqa.segment import Tokenizer
 from reportqa.service import Components, build_index, load_components
 from reportqa.settings import Settings
@@ -31,6 +32,37 @@ from reportqa.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = ROOT / "corpus"
 CORPUS_FILE = CORPUS_DIR / "china-digital-trade-report-2022.txt"
+DOC_ID = "china-digital-trade-report-2022"
+
+# retrieval queries the index and retrieval tests share
+QUERIES = [
+    "2022年全球电子商务零售额",
+    "四川省可数字化交付服务出口额",
+    "有多少座城市开通了通往国外的互联网专线",
+    "中国可数字化交付的服务进出口额是多少",
+    "国家数字服务出口基地有哪些",
+    "中关村软件园2021年数字产业产值",
+    "数字贸易的定义是什么",
+    "全球计算力指数评估报告",
+    "跨境电商进出口额",
+    "海南生态软件园数字医疗",
+    "数据跨境流动试点",
+    "RCEP CPTPP DEPA 数字贸易规则",
+    "游戏出海收入",
+    "合肥国际人才服务体系",
+    "厦门数字贸易国际交流合作",
+    "爱尔兰可数字化服务贸易规模",
+    "数字人民币应用场景",
+    "5G基站数量",
+    "齐鲁软件园统计监测平台",
+    "短视频平台海外市场",
+]
+
+
+
+def summary(hits: list[Hit]) -> list[tuple[str, int, float]]:
+    """What a ranking is, for comparing two: passage id, rank and score of each hit."""
+    return [(h.passage.id, h.rank, h.score) for h in hits]
 
 
 

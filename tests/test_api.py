@@ -77,8 +77,8 @@ def test_health(client: TestClient, real_components: Components) -> None:
     assert response.status_code == 200
     manifest = real_components.index.manifest
     assert response.json() == {
-        "status": "ok", "passages": manifest["passages"], "model": manifest["embedding"]["model"],
-        "index_built_at": manifest["created_at"], "documents": ["china-digital-trade-report-2022"],
+        "status": "ok", "passages": manifest.passages, "model": manifest.embedding.model,
+        "index_built_at": manifest.created_at, "documents": ["china-digital-trade-report-2022"],
         "detail": None,
     }
     assert response.json()["passages"] == len(real_components.index.passages)

@@ -78,7 +78,7 @@ def test_health_over_http(http: httpx.Client, real_components: Components) -> No
     assert data["passages"] == len(real_components.index.passages)
     assert data["documents"] == ["china-digital-trade-report-2022"]
     # the server loaded the session's index: it did not build another one
-    assert data["index_built_at"] == real_components.index.manifest["created_at"]
+    assert data["index_built_at"] == real_components.index.manifest.created_at
 
 
 @pytest.mark.slow

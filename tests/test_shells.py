@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import free_port, running_server
+from conftest import DOC_ID, free_port, running_server
 from reportqa import cli
 from reportqa.api.app import create_app
 from reportqa.retrieval import Retriever
@@ -95,3 +95,31 @@ def test_dependencies_can_be_overridden(hash_index: tuple[Settings, Components])
     app.dependency_overrides[get_settings] = lambda: settings.model_copy(update={"top_k": 1})
     with TestClient(app) as client:
         assert len(client.get("/search", params={"q": "数字贸易"}).json()) == 1
+
+
+@pytest.mark.slow
+def test_cli_search_json(real_components: Components, run_cli) -> None:
+    query = "中国可数字化交付的服务进出口额是多少"
+    result = run_cli(
+        "search", query, "--k", "5", "--mode", "hybrid", "--json",
+        env={
+            "REPORTQA_INDEX_DIR": str(real_components.settings.index_dir),
+            "REPORTQA_CORPUS_DIR": str(real_components.settings.corpus_dir),
+            "HF_HUB_OFFLINE": "1",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    keys = {"id", "score", "rank", "kind", "text", "section_path", "page_start", "page_end", "start",
+            "end", "doc_id"}
+    assert len(data) == 5
+    assert all(set(hit) == keys for hit in data)
+    assert [hit["rank"] for hit in data] == [1, 2, 3, 4, 5]
+    assert [hit["score"] for hit in data] == sorted((hit["score"] for hit in data), reverse=True)
+    expected = real_components.retriever.search(query, 5, "hybrid")
+    assert [hit["id"] for hit in data] == [h.passage.id for h in expected]
+    first = expected[0].passage
+    assert data[0]["text"] == first.text
+    assert data[0]["section_path"] == list(first.section_path)
+    assert (data[0]["start"], data[0]["end"]) == (first.start, first.end)
+    assert data[0]["doc_id"] == DOC_ID

@@ -32,25 +32,25 @@ from reportqa.index.aliases import Aliases, mine_aliases
 from reportqa.index.bm25 import BM25Index
 from reportqa.index.dense import FaissIndex
 from reportqa.index.embedder import Embedder
-from reportqa.index.manifest import manifest_problem
+from reportqa.index.manifest import (
+    FILES,
+    MANIFEST,
+    SCHEMA_VERSION,
+    DocumentInfo,
+    EmbeddingInfo,
+    IndexLoadError,
+    IndexStaleError,
+    Manifest,
+    read_manifest,
+)
 from reportqa.ingest import CorpusError, Document, ReportParser, SourceFile
 from reportqa.segment import Tokenizer
 
-SCHEMA_VERSION = 3  # 2: passage vectors are the mean of sentence vectors; 3: mined aliases
-MANIFEST = "manifest.json"
-FILES = ("dense", "passages", "bm25", "sentences")
-
-
-class IndexLoadError(ReportqaError):
-    """The index cannot be used; the message names the file and the fix."""
+__all__ = ["IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "load_index", "read_manifest"]
 
 
 class IndexWriteError(ReportqaError):
     """The index cannot be written; the message names the folder."""
-
-
-class IndexStaleError(IndexLoadError):
-    """The index was built from another corpus, model or chunking."""
 
 
 def index_text(passage: Passage) -> str:
@@ -114,7 +114,7 @@ class IndexIdentity:
 class LoadedIndex:
     """Everything search and answering need, loaded once."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     passages: list[Passage]
     dense: FaissIndex
     bm25: BM25Index
@@ -224,23 +224,23 @@ class IndexBuilder:
             }
             self._write(tmp, names, dense, passages, bm25, sentence_vectors)
             seconds = time.perf_counter() - began
-            manifest = {
-                "schema_version": SCHEMA_VERSION,
-                "build_id": build_id,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "embedding": {"model": self.model_id, "dim": int(vectors.shape[1])},
-                "chunking": dataclasses.asdict(self.chunking),
-                "documents": {s.doc_id: {"path": s.path, "sha256": s.sha256} for s in sources},
-                "passages": len(passages),
-                "sentences": len(sentences),
-                "dense_kind": dense.kind,
-                "hnsw_threshold": self.hnsw_threshold,
-                "aliases": mine_aliases((p.text for p in passages), self.tokenizer).to_json(),
-                "build_seconds": round(seconds, 3),
-                "files": names,
-                "checksums": {names[k]: _sha256(tmp / names[k]) for k in FILES},
-            }
-            (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+            manifest = Manifest(
+                schema_version=SCHEMA_VERSION,
+                build_id=build_id,
+                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                embedding=EmbeddingInfo(model=self.model_id, dim=int(vectors.shape[1])),
+                chunking=dataclasses.asdict(self.chunking),
+                documents={s.doc_id: DocumentInfo(path=s.path, sha256=s.sha256) for s in sources},
+                passages=len(passages),
+                sentences=len(sentences),
+                dense_kind=dense.kind,
+                hnsw_threshold=self.hnsw_threshold,
+                aliases=mine_aliases((p.text for p in passages), self.tokenizer).to_json(),
+                build_seconds=round(seconds, 3),
+                files=names,
+                checksums={names[k]: _sha256(tmp / names[k]) for k in FILES},
+            )
+            (tmp / MANIFEST).write_text(manifest.to_json(), "utf-8")
             for key in FILES:
                 os.replace(tmp / names[key], directory / names[key])
             os.replace(tmp / MANIFEST, directory / MANIFEST)
@@ -300,39 +300,17 @@ class IndexBuilder:
                     path.unlink(missing_ok=True)
 
 
-def read_manifest(directory: Path) -> dict[str, Any]:
-    """The manifest of the index in ``directory``."""
-    path = directory / MANIFEST
-    if not path.is_file():
-        raise IndexLoadError(f"index not found: {path} is missing: run `reportqa index`")
-    try:
-        manifest = json.loads(path.read_text("utf-8"))
-        if not isinstance(manifest, dict) or "files" not in manifest:
-            raise ValueError("not an index manifest")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise IndexLoadError(f"index file {path} is corrupted ({exc}): run `reportqa index`") from None
-    except OSError as exc:
-        raise IndexLoadError(f"index file {path} cannot be read ({exc.strerror}): run `reportqa index`") from None
-    if manifest.get("schema_version") == SCHEMA_VERSION:  # another version is stale, not broken
-        problem = manifest_problem(manifest)
-        if problem:
-            raise IndexLoadError(f"index file {path}: {problem}: run `reportqa index`")
-    return manifest
-
-
-def check_current(manifest: dict[str, Any], identity: IndexIdentity) -> None:
-    """Raise :class:`IndexStaleError` when the index does not match ``identity``."""
+def check_current(manifest: Manifest, identity: IndexIdentity) -> None:
+    """Raise :class:`IndexStaleError` when the index does not match ``identity``
+    (:func:`read_manifest` has already turned away another schema version)."""
     reasons = []
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        reasons.append("index format changed")
-    embedding = manifest.get("embedding", {})
-    if embedding.get("model") != identity.model:
-        reasons.append(f"embedding model changed ({embedding.get('model')} -> {identity.model})")
-    elif identity.dim and embedding.get("dim") != identity.dim:
+    if manifest.embedding.model != identity.model:
+        reasons.append(f"embedding model changed ({manifest.embedding.model} -> {identity.model})")
+    elif identity.dim and manifest.embedding.dim != identity.dim:
         reasons.append("embedding dimension changed")
-    if manifest.get("chunking") != dataclasses.asdict(identity.chunking):
+    if manifest.chunking != dataclasses.asdict(identity.chunking):
         reasons.append("chunking settings changed")
-    built = {k: v.get("sha256") for k, v in manifest.get("documents", {}).items()}
+    built = {k: v.sha256 for k, v in manifest.documents.items()}
     if built != identity.documents:
         changed = sorted(set(built.items()) ^ set(identity.documents.items()))
         names = sorted({name for name, _ in changed})
@@ -345,10 +323,9 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
     """Load the index in ``directory`` after checking it is current and whole."""
     manifest = read_manifest(directory)
     check_current(manifest, identity)
-    files = manifest["files"]
     paths = {}
     for key in FILES:
-        path = directory / str(files.get(key, f"<{key} missing from manifest>"))
+        path = directory / manifest.files.get(key, f"<{key} missing from manifest>")
         if not path.is_file():
             raise IndexLoadError(f"index file {path} is missing: run `reportqa index`")
         try:
@@ -356,7 +333,7 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
         except OSError as exc:
             raise IndexLoadError(f"index file {path} cannot be read ({exc.strerror or exc}): "
                                  "run `reportqa index`") from None
-        if digest != manifest.get("checksums", {}).get(path.name):
+        if digest != manifest.checksums.get(path.name):
             raise IndexLoadError(f"index file {path} is corrupted: run `reportqa index`")
         paths[key] = path
     try:
@@ -376,12 +353,11 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
     for p, ids in enumerate(members):
         for s in ids:
             owners[s].append(p)
-    threshold = int(manifest.get("hnsw_threshold", 20000))
-    sentence_dense = FaissIndex.build(sentence_vectors, threshold)
+    sentence_dense = FaissIndex.build(sentence_vectors, manifest.hnsw_threshold)
     return LoadedIndex(
         manifest=manifest, passages=passages, dense=dense, bm25=bm25, sentences=sentences,
         sentence_vectors=sentence_vectors, members=members, passage_vectors=passage_vectors,
-        sentence_dense=sentence_dense, sentence_passages=owners, aliases=Aliases.from_json(manifest.get("aliases")),
+        sentence_dense=sentence_dense, sentence_passages=owners, aliases=Aliases.from_json(manifest.aliases),
     )
 
 

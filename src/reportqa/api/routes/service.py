@@ -29,5 +29,5 @@ def health(request: Request) -> Any:
                          index_built_at=None, documents=[], detail=error)
         return JSONResponse(body.model_dump(), status_code=503)
     manifest = loaded.index.manifest
-    return HealthOut(status="ok", passages=len(loaded.index.passages), model=str(manifest["embedding"]["model"]),
-                     index_built_at=manifest.get("created_at"), documents=sorted(loaded.documents))
+    return HealthOut(status="ok", passages=len(loaded.index.passages), model=manifest.embedding.model,
+                     index_built_at=manifest.created_at, documents=sorted(loaded.documents))

