@@ -59,15 +59,15 @@ def main() -> None:
                 result = Evaluator(answerer, {s.doc_id: s.text for s in comps.sources}).run(
                     questions, "hybrid")
                 row = {**config, **fusion, "threshold": round(threshold, 4), "build_s": round(build_s, 1),
-                       "recall@1": result["retrieval"]["recall@1"],
-                       "recall@5": result["retrieval"]["recall@5"],
-                       "mrr@10": result["retrieval"]["mrr@10"],
-                       "accuracy": result["answer"]["accuracy"],
-                       "table_acc": result["by_type"]["table"]["accuracy"],
-                       "abstain_R": result["abstention"]["recall"],
-                       "false_abstain": result["abstention"]["false_abstention_rate"],
-                       "cite_P": result["citation"]["precision"],
-                       "p50_ms": result["latency_ms"]["p50"]}
+                       "recall@1": result.retrieval["recall@1"],
+                       "recall@5": result.retrieval["recall@5"],
+                       "mrr@10": result.retrieval["mrr@10"],
+                       "accuracy": result.accuracy,
+                       "table_acc": result.by_type["table"].accuracy,
+                       "abstain_R": result.abstention.recall,
+                       "false_abstain": result.abstention.false_abstention_rate,
+                       "cite_P": result.citation_precision,
+                       "p50_ms": result.latency_p50_ms}
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
     keys = list(rows[0])

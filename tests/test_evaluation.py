@@ -30,6 +30,7 @@ from reportqa.evaluation.metrics import (
     percentile,
     recall_at,
 )
+from reportqa.evaluation.results import AbstentionScore, QuestionResult, TypeScore
 from reportqa.evaluation.runner import Evaluator, QuestionFileError, load_questions
 from reportqa.service import Components
 
@@ -242,10 +243,10 @@ def test_covers_counts_only_non_space_characters() -> None:
 
 
 def _row(qid: str, qtype: str, correct: bool, abstained: bool, answerable: bool,
-         rank: int | None, f1: float) -> dict[str, Any]:
-    return {"id": qid, "type": qtype, "correct": correct, "abstained": abstained,
-            "answerable": answerable, "first_relevant_rank": rank, "char_f1": f1,
-            "answer": "", "cited": []}
+         rank: int | None, f1: float) -> QuestionResult:
+    return QuestionResult(id=qid, type=qtype, correct=correct, abstained=abstained, answer="", cited=(),
+                          first_relevant_rank=rank, support=0.0, answerable=answerable, abstain_reason=None,
+                          char_f1=f1, question=f"question {qid}", reference="", must_include=())
 
 
 def test_summarise_five_rows() -> None:
@@ -263,7 +264,10 @@ def test_summarise_five_rows() -> None:
     # have a relevant citation (2)
     summary = Evaluator.summarise(rows, retrieval, [500.0, 100.0, 300.0, 200.0, 400.0], "hybrid",
                                   (2, 4, 3, 2))
-    assert summary == {
+    assert summary.accuracy == 0.6 and summary.by_type["number"] == TypeScore(n=2, accuracy=0.5, recall_at_5=0.5)
+    assert summary.abstention == AbstentionScore(precision=0.5, recall=1.0, false_abstention_rate=0.25)
+    assert [q.id for q in summary.failures] == ["r2", "r4"]
+    assert summary.to_json() == {
         "questions": 5,
         "mode": "hybrid",
         "retrieval": {"recall@1": 0.25, "recall@3": 0.5, "recall@5": 0.5, "recall@10": 0.75,
@@ -282,15 +286,21 @@ def test_summarise_five_rows() -> None:
             "table": {"n": 1, "accuracy": 1.0, "recall@5": 1.0},
             "unanswerable": {"n": 1, "accuracy": 1.0, "recall@5": None},
         },
-        "per_question": rows,
+        "per_question": [
+            {"id": r.id, "type": r.type, "correct": r.correct, "abstained": r.abstained, "answer": "",
+             "cited": [], "first_relevant_rank": r.first_relevant_rank, "support": 0.0,
+             "answerable": r.answerable, "abstain_reason": None, "char_f1": r.char_f1,
+             "question": f"question {r.id}", "reference": "", "must_include": []} for r in rows
+        ],
     }
-    # by_type follows the order of the question types
-    assert list(summary["by_type"]) == ["number", "list", "table", "unanswerable"]
+    # by_type and the JSON keys follow the order of the question types and of the contract
+    assert list(summary.by_type) == ["number", "list", "table", "unanswerable"]
+    assert list(summary.to_json()["per_question"][0]) == list(ROW_ORDER)
 
 
 def test_summarise_without_citations_or_latencies() -> None:
     rows = [_row("u", "unanswerable", F, F, F, None, 0.0)]
-    summary = Evaluator.summarise(rows, {"recall@5": []}, [], "bm25", (0, 0, 0, 0))
+    summary = Evaluator.summarise(rows, {"recall@5": []}, [], "bm25", (0, 0, 0, 0)).to_json()
     assert summary["retrieval"] == {"recall@5": 0.0}
     assert summary["citation"] == {"precision": 0.0, "recall": 0.0}
     assert summary["latency_ms"] == {"p50": 0.0, "p95": 0.0}
@@ -336,6 +346,8 @@ RUN = Callable[..., subprocess.CompletedProcess[str]]
 TOP_KEYS = {"questions", "mode", "retrieval", "answer", "abstention", "citation", "latency_ms", "by_type",
             "per_question"}
 RETRIEVAL_KEYS = {"recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10"}
+ROW_ORDER = ("id", "type", "correct", "abstained", "answer", "cited", "first_relevant_rank", "support", "answerable",
+             "abstain_reason", "char_f1", "question", "reference", "must_include")
 ROW_KEYS = {"id", "type", "correct", "abstained", "answer", "cited", "first_relevant_rank"}
 
 
@@ -348,7 +360,7 @@ def _env(components: Components) -> dict[str, str]:
 def expected_five(real_components: Components) -> dict[str, Any]:
     """The five-question evaluation computed in this process."""
     corpora = {s.doc_id: s.text for s in real_components.sources}
-    return Evaluator(real_components.answerer, corpora).run(load_questions(FIVE), "hybrid")
+    return Evaluator(real_components.answerer, corpora).run(load_questions(FIVE), "hybrid").to_json()
 
 
 @pytest.fixture(scope="module")

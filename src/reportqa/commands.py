@@ -63,15 +63,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"… evaluating {len(questions)} questions in {mode} mode", file=sys.stderr)
         results[mode] = evaluator.run(questions, mode)
     for mode, r in results.items():
-        print(f"{mode}: recall@5 {r['retrieval']['recall@5']:.3f} mrr@10 {r['retrieval']['mrr@10']:.3f} "
-              f"accuracy {r['answer']['accuracy']:.3f} char_f1 {r['answer']['char_f1']:.3f} "
-              f"abstain P/R {r['abstention']['precision']:.3f}/{r['abstention']['recall']:.3f} "
-              f"false-abstain {r['abstention']['false_abstention_rate']:.3f} "
-              f"cite P/R {r['citation']['precision']:.3f}/{r['citation']['recall']:.3f} "
-              f"p50 {r['latency_ms']['p50']:.1f} ms p95 {r['latency_ms']['p95']:.1f} ms")
-        for t, bt in r["by_type"].items():
-            print(f"   {t:<12} n={bt['n']:<3} accuracy {bt['accuracy']:.3f} recall@5 {bt['recall@5']}")
-    payload: dict[str, Any] = results[modes[0]] if len(modes) == 1 else {"modes": results}
+        print(f"{mode}: recall@5 {r.retrieval['recall@5']:.3f} mrr@10 {r.retrieval['mrr@10']:.3f} "
+              f"accuracy {r.accuracy:.3f} char_f1 {r.char_f1:.3f} "
+              f"abstain P/R {r.abstention.precision:.3f}/{r.abstention.recall:.3f} "
+              f"false-abstain {r.abstention.false_abstention_rate:.3f} "
+              f"cite P/R {r.citation_precision:.3f}/{r.citation_recall:.3f} "
+              f"p50 {r.latency_p50_ms:.1f} ms p95 {r.latency_p95_ms:.1f} ms")
+        for t, bt in r.by_type.items():
+            print(f"   {t:<12} n={bt.n:<3} accuracy {bt.accuracy:.3f} recall@5 {bt.recall_at_5}")
+    payload: dict[str, Any] = (results[modes[0]].to_json() if len(modes) == 1
+                               else {"modes": {m: r.to_json() for m, r in results.items()}})
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
@@ -114,7 +115,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         reference=not args.no_reference, docs=args.docs, cold=not args.no_cold,
         burst=50 if args.quick else 400,
     )
-    result = run_bench(settings_from(args), config)
+    bench = run_bench(settings_from(args), config)
+    result = bench.to_json()
     print(json.dumps({k: v for k, v in result.items() if k != "http"}, ensure_ascii=False))
     for name, figures in result["http"].items():
         print(f"http {name}: {figures}")
@@ -123,7 +125,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
     if args.report:
         command = "reportqa " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        print(f"report written to {write_bench_report(result, Path(args.report), command)}")
+        print(f"report written to {write_bench_report(bench, Path(args.report), command)}")
     return 0
 
 

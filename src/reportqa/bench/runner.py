@@ -21,6 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportqa.bench.results import (
+    BenchResult,
+    BuildFigures,
+    Burst,
+    HttpLoad,
+    InProcess,
+    Latency,
+    ReferenceFigures,
+    Served,
+)
 from reportqa.evaluation.metrics import percentile
 from reportqa.evaluation.runner import load_questions
 from reportqa.settings import Settings
@@ -81,12 +91,12 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _stats(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2),
-            "p99_ms": round(percentile(values, 99), 2)}
+def _stats(values: list[float]) -> Latency:
+    return Latency(p50_ms=round(percentile(values, 50), 2), p95_ms=round(percentile(values, 95), 2),
+                   p99_ms=round(percentile(values, 99), 2))
 
 
-def _http_load(url: str, questions: list[str], clients: int, seconds: float) -> dict[str, Any]:
+def _http_load(url: str, questions: list[str], clients: int, seconds: float) -> HttpLoad:
     import httpx
 
     latencies: list[float] = []
@@ -119,8 +129,8 @@ def _http_load(url: str, questions: list[str], clients: int, seconds: float) -> 
         t.join()
     elapsed = time.perf_counter() - began
     stats = _stats(latencies)
-    return {"rps": round(len(latencies) / elapsed, 2), "p50_ms": stats["p50_ms"],
-            "p99_ms": stats["p99_ms"], "errors": errors, "requests": len(latencies)}
+    return HttpLoad(rps=round(len(latencies) / elapsed, 2), p50_ms=stats.p50_ms, p99_ms=stats.p99_ms,
+                    errors=errors, requests=len(latencies))
 
 
 def odd_questions(length: int = 500, seed: int = 11) -> dict[str, str]:
@@ -135,7 +145,7 @@ def odd_questions(length: int = 500, seed: int = 11) -> dict[str, str]:
     }
 
 
-def _burst(url: str, questions: list[str], clients: int) -> dict[str, Any]:
+def _burst(url: str, questions: list[str], clients: int) -> Burst:
     """``clients`` asks started together, one each: how many were accepted and
     turned away (503), their latencies, and any other status or transport error."""
     import httpx
@@ -162,15 +172,14 @@ def _burst(url: str, questions: list[str], clients: int) -> dict[str, Any]:
         t.join()
     accepted = [ms for status, ms in results if status == 200]
     rejected = [ms for status, ms in results if status == 503]
-    return {"clients": clients, "accepted": len(accepted), "rejected_503": len(rejected),
-            "other_errors": sum(status not in (200, 503) for status, _ in results),
-            "accepted_p99_ms": _stats(accepted)["p99_ms"], "rejected_p50_ms": _stats(rejected)["p50_ms"],
-            "rejected_p99_ms": _stats(rejected)["p99_ms"]}
+    return Burst(clients=clients, accepted=len(accepted), rejected_503=len(rejected),
+                 other_errors=sum(status not in (200, 503) for status, _ in results),
+                 accepted_p99_ms=_stats(accepted).p99_ms, rejected_p50_ms=_stats(rejected).p50_ms,
+                 rejected_p99_ms=_stats(rejected).p99_ms)
 
 
-def _in_process(comps: Any, embedder: Any, questions: list[str]) -> dict[str, Any]:
+def _in_process(comps: Any, embedder: Any, questions: list[str]) -> InProcess:
     """Latencies in this process: the forward, each search mode, the ask and its answer step."""
-    out: dict[str, Any] = {}
     embed, ask = [], []
     search: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
     for q in questions:
@@ -187,23 +196,20 @@ def _in_process(comps: Any, embedder: Any, questions: list[str]) -> dict[str, An
         t = time.perf_counter()
         steps.append(comps.answerer.answer(q).timings_ms["answer"])
         ask.append((time.perf_counter() - t) * 1000)
-    out["forwards_per_question"] = round((embedder.forwards - before) / max(len(questions), 1), 3)
-    out["answer_step_ms"] = {"p50": _stats(steps)["p50_ms"], "max": round(max(steps, default=0.0), 2)}
+    forwards = round((embedder.forwards - before) / max(len(questions), 1), 3)
     # the answer step (after retrieval) of odd 500-character questions: the slowest of 3 runs
-    out["odd_answer_step_ms"] = {name: round(max(comps.answerer.answer(q).timings_ms["answer"]
-                                                 for _ in range(3)), 2)
-                                 for name, q in odd_questions().items()}
-    out["embed_p50_ms"] = _stats(embed)["p50_ms"]
-    out["search_p50_ms"] = {m: _stats(v)["p50_ms"] for m, v in search.items()}
-    out["ask_p50_ms"] = _stats(ask)["p50_ms"]
-    out["ask_p95_ms"] = _stats(ask)["p95_ms"]
-    out["ask_over_embed"] = round(out["ask_p50_ms"] / max(out["embed_p50_ms"], 1e-9), 2)
-    return out
+    odd = {name: round(max(comps.answerer.answer(q).timings_ms["answer"] for _ in range(3)), 2)
+           for name, q in odd_questions().items()}
+    return InProcess(
+        forwards_per_question=forwards, answer_step_p50_ms=_stats(steps).p50_ms,
+        answer_step_max_ms=round(max(steps, default=0.0), 2), odd_answer_step_ms=odd,
+        embed_p50_ms=_stats(embed).p50_ms, search_p50_ms={m: _stats(v).p50_ms for m, v in search.items()},
+        ask_p50_ms=_stats(ask).p50_ms, ask_p95_ms=_stats(ask).p95_ms,
+    )
 
 
-def _over_http(env: dict[str, str], questions: list[str], config: BenchConfig) -> dict[str, Any]:
+def _over_http(env: dict[str, str], questions: list[str], config: BenchConfig) -> Served:
     """A real server on loopback: throughput per concurrency level, a burst, its peak RSS."""
-    out: dict[str, Any] = {}
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "reportqa.api.app:create_app",
@@ -222,18 +228,16 @@ def _over_http(env: dict[str, str], questions: list[str], config: BenchConfig) -
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        out["http"] = {f"c{c}": _http_load(url, questions, c, config.http_seconds)
-                       for c in config.concurrency}
-        out["burst"] = _burst(url, questions, config.burst)
-        out["rss_mb"] = _peak_rss_mb(server.pid)
+        http = {f"c{c}": _http_load(url, questions, c, config.http_seconds) for c in config.concurrency}
+        burst = _burst(url, questions, config.burst)
+        return Served(http=http, burst=burst, rss_mb=_peak_rss_mb(server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return out
 
 
-def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
-    """Run every measurement; returns the JSON object of ``reportqa bench --json``."""
+def run_bench(settings: Settings, config: BenchConfig) -> BenchResult:
+    """Run every measurement on a fresh index in a temporary folder."""
     from reportqa.index.embedder import build_embedder
     from reportqa.segment import Tokenizer
     from reportqa.service import build_index, load_components, read_corpus
@@ -242,7 +246,6 @@ def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
     if config.max_questions:
         questions = questions[: config.max_questions]
     work = Path(tempfile.mkdtemp(prefix="reportqa-bench-"))
-    out: dict[str, Any] = {"questions": len(questions), "docs": config.docs}
     try:
         corpus_dir = settings.corpus_dir
         if config.docs > 1:
@@ -253,43 +256,32 @@ def run_bench(settings: Settings, config: BenchConfig) -> dict[str, Any]:
         env = {**os.environ, "REPORTQA_INDEX_DIR": str(bench.index_dir),
                "REPORTQA_CORPUS_DIR": str(Path(corpus_dir).resolve()), "HF_HUB_OFFLINE": "1"}
 
-        out["cold_build_s"] = None
+        cold_build_s = None
         if config.cold:  # a fresh process, model load included
             began = time.perf_counter()
             subprocess.run([sys.executable, "-m", "reportqa.cli", "index"], env=env, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            out["cold_build_s"] = round(time.perf_counter() - began, 2)
+            cold_build_s = round(time.perf_counter() - began, 2)
             shutil.rmtree(bench.index_dir)
 
         embedder = build_embedder(bench)
-        tokenizer = Tokenizer()
-        report = build_index(bench, embedder, tokenizer)
-        out["build_s"] = round(report.seconds, 2)
-        out["embed_build_s"] = round(report.embed_seconds, 2)
-        out["passages"] = report.passages
-        out["passages_per_s"] = round(report.passages / report.seconds, 1)
-        out["index_mb"] = round(sum(p.stat().st_size for p in bench.index_dir.iterdir()) / 2**20, 2)
-
+        report = build_index(bench, embedder, Tokenizer())
+        build = BuildFigures(
+            cold_build_s=cold_build_s, build_s=round(report.seconds, 2), embed_build_s=round(report.embed_seconds, 2),
+            passages=report.passages, passages_per_s=round(report.passages / report.seconds, 1),
+            index_mb=round(sum(p.stat().st_size for p in bench.index_dir.iterdir()) / 2**20, 2),
+        )
         comps = load_components(bench, embedder=embedder)
-        out.update(_in_process(comps, embedder, questions))
-        out.update(_over_http(env, questions, config))
-        out["cores"] = os.cpu_count()
-
-        out["reference"] = None
-        if config.reference:
-            out["reference"] = _reference(embedder, [s.text for s in comps.sources], questions)
-        ref = out["reference"]
-        if ref:
-            out["ask_vs_reference"] = round(out["ask_p50_ms"] / max(ref["ask_p50_ms"], 1e-9), 3)
-            out["build_vs_reference"] = round(out["build_s"] / max(ref["build_s"], 1e-9), 3)
-        else:
-            out["ask_vs_reference"] = out["build_vs_reference"] = None
-        return out
+        in_process = _in_process(comps, embedder, questions)
+        served = _over_http(env, questions, config)
+        reference = _reference(embedder, [s.text for s in comps.sources], questions) if config.reference else None
+        return BenchResult(questions=len(questions), docs=config.docs, build=build, in_process=in_process,
+                           served=served, cores=os.cpu_count(), reference=reference)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _reference(embedder: Any, texts: list[str], questions: list[str]) -> dict[str, Any] | None:
+def _reference(embedder: Any, texts: list[str], questions: list[str]) -> ReferenceFigures | None:
     try:
         from reportqa.bench.reference import ReferencePipeline
 
@@ -304,11 +296,12 @@ def _reference(embedder: Any, texts: list[str], questions: list[str]) -> dict[st
         pipeline.ask(q)
         times.append((time.perf_counter() - t) * 1000)
     stats = _stats(times)
-    return {"build_s": round(build_s, 2), "ask_p50_ms": stats["p50_ms"], "ask_p95_ms": stats["p95_ms"]}
+    return ReferenceFigures(build_s=round(build_s, 2), ask_p50_ms=stats.p50_ms, ask_p95_ms=stats.p95_ms)
 
 
-def write_bench_report(result: dict[str, Any], folder: Path, command: str) -> Path:
-    """Markdown table and a latency plot."""
+def write_bench_report(bench: BenchResult, folder: Path, command: str) -> Path:
+    """Markdown table and a latency plot, written from the figures as ``--json`` prints them."""
+    result = bench.to_json()
     import matplotlib
 
     matplotlib.use("Agg")

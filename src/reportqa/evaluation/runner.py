@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reportqa.answer.composer import Answerer
 from reportqa.chunking import Passage
@@ -22,6 +21,7 @@ from reportqa.evaluation.metrics import (
     percentile,
     recall_at,
 )
+from reportqa.evaluation.results import AbstentionScore, EvalResult, QuestionResult, TypeScore
 
 KEYS = ("id", "question", "answer", "must_include", "evidence", "type", "answerable")
 TYPES = ("number", "entity", "list", "date", "table", "definition", "comparison", "paraphrase",
@@ -94,10 +94,10 @@ class Evaluator:
                 return True
         return False
 
-    def run(self, questions: list[Question], mode: str) -> dict[str, Any]:
-        """Every metric of the issue's JSON contract for one mode."""
+    def run(self, questions: list[Question], mode: str) -> EvalResult:
+        """Every metric of the evaluation contract for one mode."""
         retriever = self.answerer.retriever
-        rows: list[dict[str, Any]] = []
+        rows: list[QuestionResult] = []
         retrieval: dict[str, list[float]] = {k: [] for k in
                                              ("recall@1", "recall@3", "recall@5", "recall@10",
                                               "mrr@10", "ndcg@10")}
@@ -114,58 +114,57 @@ class Evaluator:
                     retrieval[f"recall@{k}"].append(recall_at(flags, k))
                 retrieval["mrr@10"].append(mrr_at(flags, 10))
                 retrieval["ndcg@10"].append(ndcg_at(flags, 10))
-            cited = [c.passage.id for c in answer.citations]
             if q.answerable and not answer.abstained:
                 rel = [self.relevant(c.passage, q) for c in answer.citations]
                 cite_answered += 1
                 cite_recall += any(rel)
                 cite_hits += sum(rel)
                 cite_total += len(rel)
-            correct = is_correct(answer.text, answer.abstained, list(q.must_include), q.answerable)
-            rows.append({
-                "id": q.id, "type": q.type, "correct": correct, "abstained": answer.abstained,
-                "answer": answer.text, "cited": cited,
-                "first_relevant_rank": first_relevant_rank(flags) if q.answerable else None,
-                "support": round(answer.support, 4), "answerable": q.answerable,
-                "abstain_reason": answer.abstain_reason,
-                "char_f1": char_f1(answer.text, q.answer) if q.answerable else float(answer.abstained),
-                "question": q.question, "reference": q.answer,
-                "must_include": list(q.must_include),
-            })
+            rows.append(QuestionResult(
+                id=q.id, type=q.type,
+                correct=is_correct(answer.text, answer.abstained, list(q.must_include), q.answerable),
+                abstained=answer.abstained, answer=answer.text,
+                cited=tuple(c.passage.id for c in answer.citations),
+                first_relevant_rank=first_relevant_rank(flags) if q.answerable else None,
+                support=round(answer.support, 4), answerable=q.answerable,
+                abstain_reason=answer.abstain_reason,
+                char_f1=char_f1(answer.text, q.answer) if q.answerable else float(answer.abstained),
+                question=q.question, reference=q.answer, must_include=q.must_include,
+            ))
         return self.summarise(rows, retrieval, latencies, mode,
                               (cite_hits, cite_total, cite_answered, cite_recall))
 
     @staticmethod
-    def summarise(rows: list[dict[str, Any]], retrieval: dict[str, list[float]],
-                  latencies: list[float], mode: str, cites: tuple[int, int, int, int]) -> dict[str, Any]:
-        """Aggregate per-question rows into the report object."""
+    def summarise(rows: list[QuestionResult], retrieval: dict[str, list[float]],
+                  latencies: list[float], mode: str, cites: tuple[int, int, int, int]) -> EvalResult:
+        """Aggregate per-question results; ``cites`` is (relevant citations, citations,
+        answered answerable questions, those with a relevant citation)."""
         def mean(values: list[float]) -> float:
             return round(sum(values) / len(values), 4) if values else 0.0
 
         hits, total, answered, recall = cites
-        by_type: dict[str, dict[str, Any]] = {}
+        by_type: dict[str, TypeScore] = {}
         for t in TYPES:
-            sel = [r for r in rows if r["type"] == t]
+            sel = [r for r in rows if r.type == t]
             if not sel:
                 continue
-            ranks = [r["first_relevant_rank"] for r in sel if r["answerable"]]
-            by_type[t] = {
-                "n": len(sel),
-                "accuracy": mean([float(r["correct"]) for r in sel]),
-                "recall@5": mean([float(bool(x and x <= 5)) for x in ranks]) if ranks else None,
-            }
-        abst = abstention_scores([r["abstained"] for r in rows], [r["answerable"] for r in rows])
-        return {
-            "questions": len(rows),
-            "mode": mode,
-            "retrieval": {k: mean(v) for k, v in retrieval.items()},
-            "answer": {"accuracy": mean([float(r["correct"]) for r in rows]),
-                       "char_f1": mean([r["char_f1"] for r in rows])},
-            "abstention": {k: round(v, 4) for k, v in abst.items()},
-            "citation": {"precision": round(hits / total, 4) if total else 0.0,
-                         "recall": round(recall / answered, 4) if answered else 0.0},
-            "latency_ms": {"p50": round(percentile(latencies, 50), 2),
-                           "p95": round(percentile(latencies, 95), 2)},
-            "by_type": by_type,
-            "per_question": rows,
-        }
+            ranks = [r.first_relevant_rank for r in sel if r.answerable]
+            by_type[t] = TypeScore(
+                n=len(sel), accuracy=mean([float(r.correct) for r in sel]),
+                recall_at_5=mean([float(bool(x and x <= 5)) for x in ranks]) if ranks else None,
+            )
+        abst = abstention_scores([r.abstained for r in rows], [r.answerable for r in rows])
+        return EvalResult(
+            questions=len(rows),
+            mode=mode,
+            retrieval={k: mean(v) for k, v in retrieval.items()},
+            accuracy=mean([float(r.correct) for r in rows]),
+            char_f1=mean([r.char_f1 for r in rows]),
+            abstention=AbstentionScore(**{k: round(v, 4) for k, v in abst.items()}),
+            citation_precision=round(hits / total, 4) if total else 0.0,
+            citation_recall=round(recall / answered, 4) if answered else 0.0,
+            latency_p50_ms=round(percentile(latencies, 50), 2),
+            latency_p95_ms=round(percentile(latencies, 95), 2),
+            by_type=by_type,
+            per_question=tuple(rows),
+        )
