@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from reportqa.ingest.lines import Line
 from reportqa.ingest.normalize import clean_heading, clean_pieces, display_width, spans_of
 from reportqa.ingest.reader import CorpusError, SourceFile
 from reportqa.ingest.records import (
@@ -27,9 +27,9 @@ from reportqa.ingest.records import (
     Paragraph,
     Section,
     Table,
-    TableRow,
     page_at,
 )
+from reportqa.ingest.tables import TableReader
 
 FOOTER = re.compile(r"^-\s*(\d+)\s*-$")
 PART = re.compile(r"^\S{1,8}篇\s*——")
@@ -41,32 +41,17 @@ TABLE = re.compile(r"^表\s*(\d+)(?:\s|$)")
 FIGURE = re.compile(r"^图\s*(\d+)(?:\s|$)")
 SOURCE = re.compile(r"^(数据来源|资料来源)\s*[：:]")
 UNIT = re.compile(r"^[（(]\s*单位\s*[：:].*[）)]$")
-NUMBER = re.compile(r"^-?\d+(?:\.\d+)?%?$")
 SENTENCE_END = ("。", "！", "？", "。”", "！”", "？”")  # a paragraph may close after these
 HEADING_STOPS = re.compile(r"[。！？；]")
 TITLE_STOPS = re.compile(r"[，。、：；！？“”《》,.:;]")
-CELL_STOPS = re.compile(r"[，。；、]")
 UNIT_CHARS = "年月日个家亿万元项件倍次名位条号期届人岁种款部套%"
-
-
-@dataclass
-class _Line:
-    text: str
-    start: int
-    page: int
-    blank_before: bool
-    page_first: bool
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.text)
 
 
 @dataclass
 class _Open:
     """A paragraph being collected."""
 
-    lines: list[_Line]
+    lines: list[Line]
     path: tuple[str, ...]
     in_box: bool
 
@@ -86,11 +71,11 @@ class _Collected:
     """What the walk over the lines gathers, by kind."""
 
     paragraphs: list[_Open] = field(default_factory=list)
-    tables: list[tuple[_Line, _Line | None, list[_Line], _Line, tuple[str, ...]]] = field(
+    tables: list[tuple[Line, Line | None, list[Line], Line, tuple[str, ...]]] = field(
         default_factory=list
     )
-    captions: list[tuple[_Line, _Line | None, tuple[str, ...]]] = field(default_factory=list)
-    footnotes: list[tuple[int, list[_Line], int, tuple[str, ...]]] = field(default_factory=list)
+    captions: list[tuple[Line, Line | None, tuple[str, ...]]] = field(default_factory=list)
+    footnotes: list[tuple[int, list[Line], int, tuple[str, ...]]] = field(default_factory=list)
     headings: list[_Heading] = field(default_factory=list)
 
 
@@ -102,9 +87,9 @@ class _State:
     stack: list[tuple[int, str]] = field(default_factory=list)  # (level, title) of the open sections
     para: _Open | None = None
     in_box: bool = False
-    page_prose: list[_Line] = field(default_factory=list)  # this page's prose lines, for footnote markers
-    footnote: tuple[int, list[_Line], int, tuple[str, ...]] | None = None
-    pending_source: _Line | None = None  # a data-source line waiting for its figure title
+    page_prose: list[Line] = field(default_factory=list)  # this page's prose lines, for footnote markers
+    footnote: tuple[int, list[Line], int, tuple[str, ...]] | None = None
+    pending_source: Line | None = None  # a data-source line waiting for its figure title
 
     def path(self) -> tuple[str, ...]:
         """The titles of the open sections, outermost first."""
@@ -163,8 +148,8 @@ class ReportParser:
         return builder.build(collected)
 
     # -- pass 1: lines and pages ------------------------------------------------
-    def _scan(self, text: str) -> tuple[list[_Line], list[int], list[tuple[int, int]]]:
-        lines: list[_Line] = []
+    def _scan(self, text: str) -> tuple[list[Line], list[int], list[tuple[int, int]]]:
+        lines: list[Line] = []
         page_starts: list[int] = []
         footers: list[tuple[int, int]] = []
         pending_page = True
@@ -190,12 +175,12 @@ class ReportParser:
             if pending_page:
                 page_starts.append(start)
                 pending_page = False
-            lines.append(_Line(content, start, len(page_starts), blank or first, first))
+            lines.append(Line(content, start, len(page_starts), blank or first, first))
             blank = False
         return lines, page_starts, footers
 
     # -- pass 2: units ------------------------------------------------------------
-    def _collect(self, lines: list[_Line], text: str) -> _Collected:
+    def _collect(self, lines: list[Line], text: str) -> _Collected:
         """Walk the lines once; each line goes to the first step that takes it
         (each ``_take_<kind>`` returns the index of the next line, or ``None``)."""
         state = _State(_Collected())
@@ -216,7 +201,7 @@ class ReportParser:
             state.out.footnotes.append(state.footnote)
         return state.out
 
-    def _take_footnote_line(self, lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_footnote_line(self, lines: list[Line], i: int, state: _State) -> int | None:
         """A line continuing an open footnote on its page; any other line closes the footnote."""
         if state.footnote is None:
             return None
@@ -228,12 +213,12 @@ class ReportParser:
         state.footnote = None
         return None
 
-    def _take_table_at(self, lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_table_at(self, lines: list[Line], i: int, state: _State) -> int | None:
         """A table title line: the whole table (see :meth:`_take_table`)."""
         return self._take_table(lines, i, state.out, state.path()) if TABLE.match(lines[i].text) else None
 
     @staticmethod
-    def _take_source(lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_source(lines: list[Line], i: int, state: _State) -> int | None:
         """A data-source line: with the figure title after it, or kept for the next figure title."""
         if not SOURCE.match(lines[i].text):
             return None
@@ -244,7 +229,7 @@ class ReportParser:
         return i + 1
 
     @staticmethod
-    def _take_caption(lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_caption(lines: list[Line], i: int, state: _State) -> int | None:
         """A figure title, with the source line seen before it, if any."""
         if not FIGURE.match(lines[i].text):
             return None
@@ -252,7 +237,7 @@ class ReportParser:
         state.pending_source = None
         return i + 1
 
-    def _take_footnote_start(self, lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_footnote_start(self, lines: list[Line], i: int, state: _State) -> int | None:
         """The next footnote's first line, when its marker is in this page's prose."""
         number = len(state.out.footnotes) + 1
         if not self._footnote_start(lines[i].text, number):
@@ -263,7 +248,7 @@ class ReportParser:
         state.footnote = (number, [lines[i]], marker, state.path())
         return i + 1
 
-    def _take_heading(self, lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_heading(self, lines: list[Line], i: int, state: _State) -> int | None:
         """A numbered heading, where a block may start: closes a box, pops deeper sections."""
         if state.para_open():
             return None
@@ -282,7 +267,7 @@ class ReportParser:
         return i + 1
 
     @staticmethod
-    def _take_box(lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_box(lines: list[Line], i: int, state: _State) -> int | None:
         """A 专栏 box title, where a block may start: the box is a section of its own."""
         if state.para_open() or not BOX.match(lines[i].text):
             return None
@@ -295,7 +280,7 @@ class ReportParser:
         state.in_box = True
         return i + 1
 
-    def _take_paragraph(self, lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_paragraph(self, lines: list[Line], i: int, state: _State) -> int | None:
         """A line that starts a paragraph: the first, or a short one after a
         sentence end (a short line inside a box may also end the box)."""
         if state.para_open():
@@ -312,7 +297,7 @@ class ReportParser:
         return i + 1
 
     @staticmethod
-    def _take_continuation(lines: list[_Line], i: int, state: _State) -> int | None:
+    def _take_continuation(lines: list[Line], i: int, state: _State) -> int | None:
         """Any other line continues the open paragraph."""
         assert state.para is not None
         state.para.lines.append(lines[i])
@@ -339,7 +324,7 @@ class ReportParser:
         return re.match(rf"^{number}(?![\d.．、])\s*\S", content) is not None
 
     @staticmethod
-    def _find_marker(page_prose: list[_Line], number: int) -> int | None:
+    def _find_marker(page_prose: list[Line], number: int) -> int | None:
         """Offset of footnote marker ``number`` glued to a word on this page."""
         pattern = re.compile(
             rf"(?<=[\u4e00-\u9fff，。、）》”]){number}(?![\d.{UNIT_CHARS}])(?=[\u4e00-\u9fff，。、（(])"
@@ -350,14 +335,14 @@ class ReportParser:
                 return line.start + hits[-1].start()
         return None
 
-    def _take_table(self, lines: list[_Line], i: int, out: _Collected, path: tuple[str, ...]) -> int:
+    def _take_table(self, lines: list[Line], i: int, out: _Collected, path: tuple[str, ...]) -> int:
         title = lines[i]
         i += 1
-        unit: _Line | None = None
+        unit: Line | None = None
         if i < len(lines) and UNIT.match(lines[i].text):
             unit = lines[i]
             i += 1
-        body: list[_Line] = []
+        body: list[Line] = []
         while i < len(lines) and not SOURCE.match(lines[i].text):
             body.append(lines[i])
             i += 1
@@ -450,7 +435,7 @@ class _DocumentBuilder:
             p.in_box,
         )
 
-    def _caption(self, line: _Line, source: _Line | None, path: tuple[str, ...]) -> Caption:
+    def _caption(self, line: Line, source: Line | None, path: tuple[str, ...]) -> Caption:
         match = FIGURE.match(line.text)
         number = match.group(1) if match else ""
         text = _numbered_title("图", number, line.text)
@@ -462,7 +447,7 @@ class _DocumentBuilder:
             self._page(start), self._page(end - 1), start, end,
         )
 
-    def _footnote(self, number: int, lines: list[_Line], marker: int, path: tuple[str, ...]) -> Footnote:
+    def _footnote(self, number: int, lines: list[Line], marker: int, path: tuple[str, ...]) -> Footnote:
         first = lines[0]
         body = first.text[len(str(number)) :].lstrip()
         pieces = [(body, first.end - len(body))] + [(ln.text, ln.start) for ln in lines[1:]]
@@ -475,10 +460,10 @@ class _DocumentBuilder:
 
     def _table(
         self,
-        title: _Line,
-        unit: _Line | None,
-        body: list[_Line],
-        source: _Line,
+        title: Line,
+        unit: Line | None,
+        body: list[Line],
+        source: Line,
         path: tuple[str, ...],
     ) -> Table:
         match = TABLE.match(title.text)
@@ -498,148 +483,3 @@ def _numbered_title(prefix: str, number: str, line: str) -> str:
     """``表 5 部分…`` -> ``表5 部分…``: the number stays apart from the title."""
     rest = re.sub(rf"^{prefix}\s*{number}", "", line)
     return f"{prefix}{number} {clean_pieces([(rest, 0)])[0]}".rstrip()
-
-
-def _join_tokens(tokens: list[str]) -> str:
-    out = ""
-    for token in tokens:
-        if out and out[-1].isascii() and out[-1].isalnum() and token[:1].isascii() and token[:1].isalnum():
-            out += " "
-        out += token
-    return out
-
-
-class TableReader:
-    """Reads the flattened lines of one table body into a header and rows.
-
-    A numeric table has label cells then a fixed number of numeric cells per
-    row; the number is the most common count of trailing numbers on a line.
-    Row labels may run over several lines, and a number broken across a line
-    break (``10478.3`` / ``1``) is rejoined when a row has too many numbers.
-    A table with no numeric rows is read as a text table whose cells are
-    groups of lines separated by blank lines.
-    """
-
-    def read(self, body: list[_Line]) -> tuple[tuple[str, ...], tuple[TableRow, ...]]:
-        """Return the header cells and the rows."""
-        if not body:
-            return (), ()
-        first = body[0].text.split()
-        body = [body[0]] + [ln for ln in body[1:] if ln.text.split() != first]
-        trailing = [
-            self._trailing(ln.text.split()) for ln in body
-            if 2 <= self._trailing(ln.text.split()) < len(ln.text.split())
-        ]
-        if trailing:
-            width = Counter(trailing).most_common(1)[0][0]
-            return self._numeric(body, width)
-        return self._text(body)
-
-    @staticmethod
-    def _trailing(tokens: list[str]) -> int:
-        n = 0
-        for token in reversed(tokens):
-            if not NUMBER.match(token):
-                break
-            n += 1
-        return n
-
-    def _numeric(self, body: list[_Line], width: int) -> tuple[tuple[str, ...], tuple[TableRow, ...]]:
-        first_data = next(
-            k for k, ln in enumerate(body) if any(NUMBER.match(t) for t in ln.text.split())
-        )
-        # The header ends once it names a label column and every value column;
-        # lines after it and before the first number are the first row's label.
-        header_end = first_data
-        for k in range(first_data):
-            if len(self._header(body[: k + 1], width)) > width:
-                header_end = k + 1
-                break
-        header = self._header(body[:header_end], width)
-        first_data = header_end
-        labels = max(1, len(header) - width)
-        rows: list[TableRow] = []
-        tokens: list[tuple[str, int]] = []
-        row_lines: list[_Line] = []
-        for k, line in enumerate(body[first_data:]):
-            row_lines.append(line)
-            tokens.extend((t, k) for t in line.text.split())
-            values = self._trailing([t for t, _ in tokens])
-            if values < width or values == len(tokens):
-                continue
-            while values > width:
-                merged = self._merge_split(tokens, len(tokens) - values)
-                if not merged:
-                    break
-                values -= 1
-            label_tokens = [t for t, _ in tokens[: len(tokens) - values]]
-            value_tokens = [t for t, _ in tokens[len(tokens) - values :]]
-            head = label_tokens[: labels - 1]
-            rest = _join_tokens(label_tokens[labels - 1 :])
-            cells = (*head, rest, *value_tokens)
-            rows.append(TableRow(tuple(cells), row_lines[0].start, row_lines[-1].end))
-            tokens, row_lines = [], []
-        return header, tuple(rows)
-
-    @staticmethod
-    def _merge_split(tokens: list[tuple[str, int]], first_value: int) -> bool:
-        """Join a number broken across a line break: the last token of one line
-        and the first token of the next."""
-        for k in range(first_value, len(tokens) - 1):
-            (a, line_a), (b, line_b) = tokens[k], tokens[k + 1]
-            if line_a != line_b and NUMBER.match(a + b):
-                tokens[k : k + 2] = [(a + b, line_b)]
-                return True
-        return False
-
-    @staticmethod
-    def _header(lines: list[_Line], width: int) -> tuple[str, ...]:
-        rows: list[list[str]] = []
-        for line in lines:
-            tokens = line.text.split()
-            if rows and len(tokens) == 1 and len(tokens[0]) <= 2:
-                # a header cell broken across lines (进出口 / 额)
-                rows[-1][-1] += tokens[0]
-            else:
-                rows.append(tokens)
-        for k in range(len(rows) - 1, 0, -1):
-            leaf, group = rows[k], rows[k - 1]
-            if len(leaf) == width and len(group) < width and width % len(group) == 0:
-                span = width // len(group)
-                grouped = [group[j // span] + leaf[j] for j in range(width)]
-                labels = [t for r in rows[: k - 1] for t in r]
-                return (*labels, *grouped)
-        return tuple(t for r in rows for t in r)
-
-    @staticmethod
-    def _text(body: list[_Line]) -> tuple[tuple[str, ...], tuple[TableRow, ...]]:
-        header = tuple(body[0].text.split())
-        groups: list[list[_Line]] = []
-        for line in body[1:]:
-            if line.blank_before or not groups:
-                groups.append([line])
-            else:
-                groups[-1].append(line)
-        rows: list[TableRow] = []
-        cells: list[list[_Line]] = []
-
-        def flush() -> None:
-            if cells:
-                texts = tuple(clean_pieces((ln.text, ln.start) for ln in cell)[0] for cell in cells)
-                rows.append(TableRow(texts, cells[0][0].start, cells[-1][-1].end))
-
-        for group in groups:
-            if not cells or len(cells) >= len(header):
-                flush()
-                cells = []
-                name = 0
-                while name < len(group) and not CELL_STOPS.search(group[name].text):
-                    name += 1
-                name = max(name, 1)
-                cells.append(group[:name])
-                if group[name:]:
-                    cells.append(group[name:])
-            else:
-                cells.append(group)
-        flush()
-        return header, tuple(rows)
