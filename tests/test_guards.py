@@ -145,8 +145,7 @@ def test_head_health_no_host_redirect_and_page_headers(hash_server: str) -> None
 # -- the manifest ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("field", "value"), [
-    ("files", []), ("checksums", None), ("documents", []), ("embedding", "x"), ("hnsw_threshold", "abc"),
-    ("passages", -1),
+    ("documents", []), ("embedding", "x"), ("hnsw_threshold", "abc"), ("passages", -1), ("build_id", 7),
 ])
 def test_a_bad_manifest_field_is_one_line_naming_file_and_field(
         hash_copy: Settings, run_cli: Callable[..., object], field: str, value: object) -> None:

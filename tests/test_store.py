@@ -20,7 +20,7 @@ from reportqa.index import (
     IndexLoadError,
     IndexStaleError,
 )
-from reportqa.index.manifest import SCHEMA_VERSION, EmbeddingInfo, read_manifest
+from reportqa.index.manifest import SCHEMA_VERSION, EmbeddingInfo, Manifest, read_manifest
 from reportqa.segment import Tokenizer
 from reportqa.service import Components, build_index, load_components
 from reportqa.settings import Settings
@@ -40,7 +40,11 @@ def test_hash_index_loads_whole(hash_index: tuple[Settings, Components], passage
     assert list(manifest.documents) == [DOC_ID]
     assert [p.id for p in components.index.passages] == [p.id for p in passages]
     assert components.index.passages == passages
-    assert sorted(n for n in os.listdir(settings.index_dir) if n != ".lock") == sorted(["manifest.json", *manifest.files.values()])
+    assert index_files(settings) == files_of(manifest)
+    info = manifest.documents[DOC_ID]
+    assert (info.title, info.pages, info.passages) == (DOC_ID, len(components.documents[DOC_ID].pages), len(passages))
+    assert sorted(info.checksums) == ["aliases.json", "document.json", "passages.jsonl", "sentences.npy",
+                                      "tokens.json"]
 
 
 
@@ -88,8 +92,25 @@ def manifest_of(settings: Settings) -> dict:
     return json.loads((settings.index_dir / "manifest.json").read_text("utf-8"))
 
 
-def test_corrupted_faiss_file(hash_copy: Settings) -> None:
-    path = hash_copy.index_dir / manifest_of(hash_copy)["files"]["dense"]
+def segment_file(settings: Settings, name: str, doc_id: str = DOC_ID) -> Path:
+    """A file of a report's segment."""
+    return settings.index_dir / "segments" / manifest_of(settings)["documents"][doc_id]["segment"] / name
+
+
+def index_files(settings: Settings) -> list[str]:
+    """Every file under the index folder but the lock, relative to it."""
+    return sorted(str(p.relative_to(settings.index_dir)) for p in settings.index_dir.rglob("*")
+                  if p.is_file() and p.name != ".lock")
+
+
+def files_of(manifest: Manifest) -> list[str]:
+    """The files the manifest names: itself and each report's segment files."""
+    return sorted(["manifest.json", *(f"segments/{d.segment}/{name}" for d in manifest.documents.values()
+                                      for name in d.checksums)])
+
+
+def test_corrupted_segment_file(hash_copy: Settings) -> None:
+    path = segment_file(hash_copy, "sentences.npy")
     data = bytearray(path.read_bytes())
     data[100:116] = b"\xde\xad\xbe\xef" * 4
     path.write_bytes(bytes(data))
@@ -101,18 +122,18 @@ def test_corrupted_faiss_file(hash_copy: Settings) -> None:
 
 def test_unreadable_file_with_a_matching_checksum(hash_copy: Settings) -> None:
     manifest = manifest_of(hash_copy)
-    name = manifest["files"]["dense"]
-    (hash_copy.index_dir / name).write_bytes(b"not a faiss index")
-    manifest["checksums"][name] = hashlib.sha256(b"not a faiss index").hexdigest()
+    path = segment_file(hash_copy, "sentences.npy")
+    path.write_bytes(b"not an array")
+    manifest["documents"][DOC_ID]["checksums"]["sentences.npy"] = hashlib.sha256(b"not an array").hexdigest()
     (hash_copy.index_dir / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     with pytest.raises(IndexLoadError) as info:
         load(hash_copy)
-    assert str(info.value).startswith(f"index in {hash_copy.index_dir} cannot be read (")
+    assert str(info.value).startswith(f"index in {path.parent} cannot be read (")
     assert str(info.value).endswith(RUN_INDEX)
 
 
 def test_missing_index_file(hash_copy: Settings) -> None:
-    path = hash_copy.index_dir / manifest_of(hash_copy)["files"]["bm25"]
+    path = segment_file(hash_copy, "tokens.json")
     path.unlink()
     with pytest.raises(IndexLoadError) as info:
         load(hash_copy)
@@ -143,10 +164,9 @@ def test_stale_index_is_rebuilt_when_asked(hash_copy: Settings) -> None:
     new = loaded.index.manifest
     assert new.build_id != old["build_id"]
     assert new.chunking["target_chars"] == 200
-    # the previous build's files are gone, only the new build remains
-    assert sorted(n for n in os.listdir(hash_copy.index_dir) if n != ".lock") == sorted(
-        ["manifest.json", *new.files.values()]
-    )
+    # the previous build's segment is gone, only the new build remains
+    assert new.documents[DOC_ID].segment != old["documents"][DOC_ID]["segment"]
+    assert index_files(hash_copy) == files_of(new)
 
 
 def test_cli_reports_a_stale_index_in_one_line(hash_copy: Settings, run_cli) -> None:
@@ -165,7 +185,7 @@ def test_cli_reports_a_stale_index_in_one_line(hash_copy: Settings, run_cli) -> 
 
 
 def test_cli_reports_a_corrupt_index_in_one_line(hash_copy: Settings, run_cli) -> None:
-    path = hash_copy.index_dir / manifest_of(hash_copy)["files"]["dense"]
+    path = segment_file(hash_copy, "passages.jsonl")
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     result = run_cli(
         "--corpus-dir", str(hash_copy.corpus_dir), "--index-dir", str(hash_copy.index_dir), "search", "问题",
@@ -179,7 +199,7 @@ def test_cli_reports_a_corrupt_index_in_one_line(hash_copy: Settings, run_cli) -
 @pytest.mark.slow
 def test_killed_build_leaves_the_previous_index_loadable(hash_copy: Settings, cli_command: list[str]) -> None:
     before = manifest_of(hash_copy)
-    files_before = {name: (hash_copy.index_dir / name).read_bytes() for name in before["files"].values()}
+    files_before = {name: (hash_copy.index_dir / name).read_bytes() for name in index_files(hash_copy)}
     process = subprocess.Popen(
         [*cli_command, "--corpus-dir", str(hash_copy.corpus_dir), "--index-dir", str(hash_copy.index_dir),
          "index"],
@@ -191,7 +211,7 @@ def test_killed_build_leaves_the_previous_index_loadable(hash_copy: Settings, cl
         while not temp:
             assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
             assert time.monotonic() < deadline, "no .build-* folder appeared"
-            temp = list(hash_copy.index_dir.glob(".build-*"))
+            temp = list(hash_copy.index_dir.glob("segments/.build-*"))
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
@@ -203,6 +223,7 @@ def test_killed_build_leaves_the_previous_index_loadable(hash_copy: Settings, cl
     # the killed build left its temporary folder, and nothing else changed
     assert [p.is_dir() for p in temp] == [True]
     assert manifest_of(hash_copy) == before
+    assert [f for f in index_files(hash_copy) if "/.build-" not in f] == sorted(files_before)
     for name, data in files_before.items():
         assert (hash_copy.index_dir / name).read_bytes() == data
     loaded = load(hash_copy)
@@ -212,9 +233,8 @@ def test_killed_build_leaves_the_previous_index_loadable(hash_copy: Settings, cl
     report = build_index(hash_copy, HashEmbedder(), Tokenizer())
     after = manifest_of(hash_copy)
     assert report.passages == before["passages"]
-    assert sorted(n for n in os.listdir(hash_copy.index_dir) if n != ".lock") == sorted(
-        ["manifest.json", *after["files"].values()]
-    )
+    assert index_files(hash_copy) == files_of(read_manifest(hash_copy.index_dir))
+    assert after["documents"][DOC_ID]["segment"] != before["documents"][DOC_ID]["segment"]
 
 
 # -- the real model ----------------------------------------------------------------------

@@ -23,9 +23,9 @@ from reportqa.index.store import (
     IndexLoadError,
     IndexStaleError,
     LoadedIndex,
+    NewDocument,
     document_identity,
     load_index,
-    parse_documents,
 )
 from reportqa.ingest import CorpusReader, Document, ReportParser, SourceFile
 from reportqa.retrieval import Retriever
@@ -45,6 +45,18 @@ def read_corpus(settings: Settings) -> list[SourceFile]:
     return CorpusReader().read(settings.corpus_dir)
 
 
+def prepare(settings: Settings, source: SourceFile) -> NewDocument:
+    """Rebuild one report and cut it into passages, ready to index."""
+    document = ReportParser().parse(source)
+    passages = Chunker(chunking_config(settings)).chunk(document)
+    return NewDocument(source, document, passages, source.doc_id)
+
+
+def _builder(settings: Settings, embedder: Embedder, tokenizer: Tokenizer) -> IndexBuilder:
+    return IndexBuilder(embedder, tokenizer, chunking_config(settings), embedder_id(settings),
+                        settings.hnsw_threshold)
+
+
 def build_index(
     settings: Settings,
     embedder: Embedder,
@@ -53,16 +65,33 @@ def build_index(
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build the index for the corpus into ``settings.index_dir``."""
+    """Build the whole index for the corpus into ``settings.index_dir`` (every report embedded)."""
     sources = sources or read_corpus(settings)
     if on_stage:
         on_stage("chunking")
-    parser, chunker = ReportParser(), Chunker(chunking_config(settings))
-    passages = [p for source in sources for p in chunker.chunk(parser.parse(source))]
-    builder = IndexBuilder(
-        embedder, tokenizer, chunking_config(settings), embedder_id(settings), settings.hnsw_threshold
-    )
-    return builder.build(passages, sources, settings.index_dir, progress, on_stage)
+    ready = [prepare(settings, s) for s in sources]
+    return _builder(settings, embedder, tokenizer).update(settings.index_dir, ready, fresh=True,
+                                                          progress=progress, on_stage=on_stage)
+
+
+def sync_index(
+    settings: Settings,
+    embedder: Embedder,
+    tokenizer: Tokenizer,
+    sources: list[SourceFile] | None = None,
+    progress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Bring the index up to the corpus: embed only the reports that are new or
+    changed, drop those that are gone. An index built another way (model,
+    chunking, format) is rebuilt whole."""
+    sources = sources or read_corpus(settings)
+    builder = _builder(settings, embedder, tokenizer)
+    indexed = {k: v.sha256 for k, v in builder.current_documents(settings.index_dir).items()}
+    changed = [s for s in sources if indexed.get(s.doc_id) != s.sha256]
+    gone = set(indexed) - {s.doc_id for s in sources}
+    ready = [prepare(settings, s) for s in changed]
+    return builder.update(settings.index_dir, ready, gone, progress=progress, on_stage=on_stage)
 
 
 @dataclass
@@ -101,8 +130,8 @@ def load_components(
     except IndexStaleError as exc:
         if not rebuild:
             raise
-        log.warning("%s: rebuilding the index in %s", exc, settings.index_dir)
-        build_index(settings, embedder, tokenizer, sources, progress, on_stage)
+        log.warning("%s: updating the index in %s", exc, settings.index_dir)
+        sync_index(settings, embedder, tokenizer, sources, progress, on_stage)
         index = load_index(settings.index_dir, identity)
     except IndexLoadError as exc:
         if not build_if_needed:
@@ -114,7 +143,7 @@ def load_components(
         index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
         settings.dense_weight, settings.rrf_k,
     )
-    documents = parse_documents(sources)
+    documents = index.documents
     answerer = build_answerer(settings, retriever, documents, models)
     answerer.warm_up()
     return Components(settings, sources, documents, embedder, tokenizer, index, retriever, answerer)

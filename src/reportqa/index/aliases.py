@@ -49,6 +49,19 @@ class Aliases:
                  and word not in n and _subsequence(word, n)]
         return tuple(found) if 1 <= len(found) <= 2 else ()
 
+    @classmethod
+    def merge(cls, parts: list[Aliases]) -> Aliases:
+        """The aliases of several reports together (first report's order first)."""
+        if len(parts) == 1:
+            return parts[0]
+        pairs: dict[str, dict[str, None]] = {}
+        names: dict[str, None] = {}
+        for part in parts:
+            for key, forms in part.pairs.items():
+                pairs.setdefault(key, {}).update(dict.fromkeys(forms))
+            names.update(dict.fromkeys(part.names))
+        return cls({k: tuple(v) for k, v in pairs.items()}, tuple(names))
+
     def to_json(self) -> dict[str, object]:
         """The manifest form."""
         return {"pairs": {k: list(v) for k, v in sorted(self.pairs.items())}, "names": list(self.names)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StrictFloat, StrictInt, StrictStr, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
@@ -23,9 +23,12 @@ from reportqa.errors import ReportqaError
 Count = Annotated[StrictInt, Field(ge=0)]
 Positive = Annotated[StrictInt, Field(ge=1)]
 
-SCHEMA_VERSION = 3  # 2: passage vectors are the mean of sentence vectors; 3: mined aliases
+# 2: passage vectors are the mean of sentence vectors; 3: mined aliases;
+# 4: one segment per document, so a report is added or removed without touching the others
+SCHEMA_VERSION = 4
 MANIFEST = "manifest.json"
-FILES = ("dense", "passages", "bm25", "sentences")
+SEGMENTS = "segments"
+FILES = ("passages.jsonl", "sentences.npy", "tokens.json", "aliases.json", "document.json")
 
 
 class IndexLoadError(ReportqaError):
@@ -46,10 +49,18 @@ class EmbeddingInfo:
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """A corpus file the index was built from."""
+    """A report in the index: its source file and its segment (a folder under
+    ``segments/`` holding :data:`FILES`, with their checksums)."""
 
     path: StrictStr
     sha256: StrictStr
+    title: StrictStr
+    pages: Count
+    passages: Count
+    sentences: Count
+    added_at: StrictStr
+    segment: StrictStr
+    checksums: dict[str, StrictStr]
 
 
 @dataclass(frozen=True)
@@ -66,10 +77,7 @@ class Manifest:
     sentences: Count
     dense_kind: StrictStr
     hnsw_threshold: Positive
-    build_seconds: StrictFloat | StrictInt
-    files: dict[str, StrictStr]
-    checksums: dict[str, StrictStr]
-    aliases: dict[str, Any] = Field(default_factory=dict)
+    build_seconds: StrictFloat | StrictInt  # of the last change
 
     def to_json(self) -> str:
         """The text of ``manifest.json``."""
@@ -99,7 +107,7 @@ def read_manifest(directory: Path) -> Manifest:
         raise IndexLoadError(f"index not found: {path} is missing: run `reportqa index`")
     try:
         data = json.loads(path.read_text("utf-8"))
-        if not isinstance(data, dict) or "files" not in data:
+        if not isinstance(data, dict) or "schema_version" not in data:
             raise ValueError("not an index manifest")
     except (ValueError, UnicodeDecodeError) as exc:
         raise IndexLoadError(f"index file {path} is corrupted ({exc}): run `reportqa index`") from None

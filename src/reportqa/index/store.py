@@ -1,10 +1,16 @@
-"""The persisted index: build it atomically, load it only when it is current.
+"""The persisted index: one segment per report, changed atomically, loaded only when current.
 
-``index/`` holds ``manifest.json`` and the files it names: the FAISS file,
-the passage store, the BM25 statistics and the sentence vectors. A build
-writes its files into a temporary folder, moves them into place under new
-names, and replaces the manifest last (``os.replace`` is atomic), so a build
-killed at any point leaves the previous index loadable.
+``index/`` holds ``manifest.json`` and ``segments/``: one folder per report
+with its passages, sentence vectors, BM25 tokens, mined aliases and rebuilt
+document. Adding a report embeds that report only; removing one drops its
+segment. A change writes new segments under new names, replaces the manifest
+last (``os.replace`` is atomic) and only then deletes the segments it no
+longer names, so a change killed at any point leaves the previous index
+loadable, and a process that loaded the previous index keeps serving it.
+
+Loading joins the segments: the FAISS indexes and the BM25 statistics are
+built over all reports at load (a second or two per hundred reports), so
+adding a report never rewrites the others.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +42,7 @@ from reportqa.index.manifest import (
     FILES,
     MANIFEST,
     SCHEMA_VERSION,
+    SEGMENTS,
     DocumentInfo,
     EmbeddingInfo,
     IndexLoadError,
@@ -43,10 +50,12 @@ from reportqa.index.manifest import (
     Manifest,
     read_manifest,
 )
-from reportqa.ingest import CorpusError, Document, ReportParser, SourceFile
+from reportqa.ingest import CorpusError, Document, SourceFile
+from reportqa.ingest.records import document_from_json, document_to_json
 from reportqa.segment import Tokenizer
 
-__all__ = ["IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "load_index", "read_manifest"]
+__all__ = ["IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "load_index", "read_manifest",
+           "MANIFEST"]
 
 
 class IndexWriteError(ReportqaError):
@@ -107,7 +116,17 @@ class IndexIdentity:
     model: str
     dim: int
     chunking: ChunkingConfig
-    documents: dict[str, str]
+    documents: dict[str, str]  # doc_id -> sha256 of its source file
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A report ready to index: its source file, rebuilt document, passages and title."""
+
+    source: SourceFile
+    document: Document
+    passages: list[Passage]
+    title: str
 
 
 @dataclass(frozen=True)
@@ -125,27 +144,32 @@ class LoadedIndex:
     sentence_dense: FaissIndex
     sentence_passages: list[list[int]]
     aliases: Aliases = field(default_factory=Aliases)
+    documents: dict[str, Document] = field(default_factory=dict)
+    ranges: dict[str, tuple[int, int]] = field(default_factory=dict)  # doc_id -> its passage positions
 
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build did."""
+    """What a change to the index did."""
 
-    passages: int
-    sentences: int
+    passages: int  # passages of the reports added
+    sentences: int  # sentences embedded
     seconds: float
     embed_seconds: float
     model: str
     directory: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 class IndexBuilder:
-    """Builds the index for a set of corpus files.
+    """Adds and removes reports of the index in a folder.
 
     Args:
         embedder: the loaded embedding model.
         tokenizer: the shared jieba tokenizer.
         chunking: chunking parameters.
+        model_id: the model identity the manifest records.
         hnsw_threshold: above this many passages the FAISS index is HNSW.
     """
 
@@ -163,113 +187,126 @@ class IndexBuilder:
         self.model_id = model_id
         self.hnsw_threshold = hnsw_threshold
 
-    def build(
+    def update(
         self,
-        passages: list[Passage],
-        sources: list[SourceFile],
         directory: Path,
+        add: list[NewDocument],
+        remove: Collection[str] = (),
+        fresh: bool = False,
         progress: bool = False,
         on_stage: Callable[[str], None] | None = None,
     ) -> BuildReport:
-        """Embed and index ready ``passages`` of ``sources`` (whose identities
-        the manifest records) into ``directory``."""
+        """Add (or replace) the reports of ``add`` and drop those of ``remove``;
+        with ``fresh`` the index starts empty (a whole build). Changes to one
+        folder are serialised by a lock; readers never see half a change."""
         began = time.perf_counter()
         try:
             directory.mkdir(parents=True, exist_ok=True)
             with (directory / ".lock").open("w") as lock:
-                # one build at a time per index folder: a second waits for the first
+                # one change at a time per index folder: a second waits for the first
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                return self._build(passages, sources, directory, progress, on_stage, began)
+                return self._update(directory, add, set(remove), fresh, progress, on_stage or (lambda _: None),
+                                    began)
         except OSError as exc:
             raise IndexWriteError(f"cannot write the index in {directory} ({exc.strerror or exc}): "
                                   "check the folder's permissions and free space") from None
 
-    def _build(
-        self,
-        passages: list[Passage],
-        sources: list[SourceFile],
-        directory: Path,
-        progress: bool,
-        on_stage: Callable[[str], None] | None,
-        began: float,
-    ) -> BuildReport:
-        """Embed, index, write and swap in; longer than most because one
-        try/finally around the temporary build folder has to span every step."""
-        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
+    def _update(self, directory: Path, add: list[NewDocument], remove: set[str], fresh: bool, progress: bool,
+                stage: Callable[[str], None], began: float) -> BuildReport:
+        documents = {} if fresh else self.current_documents(directory)
+        for doc_id in remove:
+            documents.pop(doc_id, None)
+        segments = directory / SEGMENTS
+        segments.mkdir(exist_ok=True)
+        embedded = 0
+        embed_seconds = 0.0
+        for new in add:
+            if not new.passages:
+                raise CorpusError(f"no passages in {new.source.path}: the corpus holds no report text")
+            stage(f"embedding {new.source.doc_id}: {len(new.passages)} passages")
+            t = time.perf_counter()
+            info, sentences = self._write_segment(segments, new, progress)
+            embed_seconds += time.perf_counter() - t
+            embedded += sentences
+            documents[new.source.doc_id] = info
+        if not documents:
+            raise CorpusError("no reports to index: the corpus is empty")
+        seconds = time.perf_counter() - began
+        manifest = self._manifest(documents, seconds)
+        tmp = directory / f".{MANIFEST}.{uuid.uuid4().hex[:8]}"
+        tmp.write_text(manifest.to_json(), "utf-8")
+        os.replace(tmp, directory / MANIFEST)
+        self._remove_unused(directory, {info.segment for info in documents.values()})
+        return BuildReport(
+            sum(len(n.passages) for n in add), embedded, seconds, embed_seconds, self.model_id, str(directory),
+            tuple(n.source.doc_id for n in add), tuple(sorted(remove)),
+        )
+
+    def current_documents(self, directory: Path) -> dict[str, DocumentInfo]:
+        """The reports of the index already in ``directory`` when it was built the
+        same way (model, chunking, format); none otherwise, so all are rebuilt."""
         try:
-            stage = on_stage or (lambda _: None)
-            if not passages:
-                raise CorpusError(f"no passages in {', '.join(s.path for s in sources)}: "
-                                  "the corpus holds no report text")
-            embed_began = time.perf_counter()
-            texts = [index_text(p) for p in passages]
-            sentences, members = unique_sentences(passages)
-            stage(f"embedding {len(sentences)} sentences of {len(passages)} passages")
-            sentence_vectors = self._sentence_vectors(passages, sentences, members, progress)
-            # A passage's vector is the normalised mean of its sentences' vectors:
-            # each sentence is embedded once, and the build costs half what
-            # embedding whole passages as well would (eval figures in the README).
-            vectors = np.stack([sentence_vectors[ids].mean(axis=0) for ids in members])
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            embed_seconds = time.perf_counter() - embed_began
-            stage("indexing")
-            dense = FaissIndex.build(vectors, self.hnsw_threshold)
-            bm25 = BM25Index.build([self.tokenizer.tokenize(t) for t in texts])
-            names = {
-                "dense": f"dense-{build_id}.faiss",
-                "passages": f"passages-{build_id}.jsonl",
-                "bm25": f"bm25-{build_id}.npz",
-                "sentences": f"sentences-{build_id}.npy",
-            }
-            self._write(tmp, names, dense, passages, bm25, sentence_vectors)
-            seconds = time.perf_counter() - began
-            manifest = Manifest(
-                schema_version=SCHEMA_VERSION,
-                build_id=build_id,
-                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                embedding=EmbeddingInfo(model=self.model_id, dim=int(vectors.shape[1])),
-                chunking=dataclasses.asdict(self.chunking),
-                documents={s.doc_id: DocumentInfo(path=s.path, sha256=s.sha256) for s in sources},
-                passages=len(passages),
-                sentences=len(sentences),
-                dense_kind=dense.kind,
-                hnsw_threshold=self.hnsw_threshold,
-                aliases=mine_aliases((p.text for p in passages), self.tokenizer).to_json(),
-                build_seconds=round(seconds, 3),
-                files=names,
-                checksums={names[k]: _sha256(tmp / names[k]) for k in FILES},
-            )
-            (tmp / MANIFEST).write_text(manifest.to_json(), "utf-8")
-            for key in FILES:
-                os.replace(tmp / names[key], directory / names[key])
-            os.replace(tmp / MANIFEST, directory / MANIFEST)
-            self._remove_old(directory, set(names.values()))
-            return BuildReport(
-                len(passages), len(sentences), seconds, embed_seconds, self.model_id, str(directory)
-            )
+            manifest = read_manifest(directory)
+        except IndexLoadError:
+            return {}
+        if (manifest.embedding.model != self.model_id or manifest.chunking != dataclasses.asdict(self.chunking)
+                or manifest.hnsw_threshold != self.hnsw_threshold):
+            return {}
+        return dict(manifest.documents)
+
+    def _manifest(self, documents: dict[str, DocumentInfo], seconds: float) -> Manifest:
+        passages = sum(d.passages for d in documents.values())
+        return Manifest(
+            schema_version=SCHEMA_VERSION,
+            build_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            embedding=EmbeddingInfo(model=self.model_id, dim=self.embedder.dim),
+            chunking=dataclasses.asdict(self.chunking),
+            documents=dict(sorted(documents.items())),
+            passages=passages,
+            sentences=sum(d.sentences for d in documents.values()),
+            dense_kind="hnsw" if passages > self.hnsw_threshold else "flat",
+            hnsw_threshold=self.hnsw_threshold,
+            build_seconds=round(seconds, 3),
+        )
+
+    def _write_segment(self, segments: Path, new: NewDocument, progress: bool) -> tuple[DocumentInfo, int]:
+        """Embed one report and write its segment folder; returns its manifest
+        entry and how many sentences were embedded."""
+        name = f"{new.source.doc_id}-{uuid.uuid4().hex[:10]}"
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=segments))
+        try:
+            sentences, members = unique_sentences(new.passages)
+            vectors, embedded = self._sentence_vectors(new.passages, sentences, members, progress)
+            tokens = [self.tokenizer.tokenize(index_text(p)) for p in new.passages]
+            aliases = mine_aliases((p.text for p in new.passages), self.tokenizer)
+            with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
+                for passage in new.passages:
+                    fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
+            with (tmp / "sentences.npy").open("wb") as fh:
+                np.save(fh, vectors.astype(np.float32))
+            (tmp / "tokens.json").write_text(json.dumps(tokens, ensure_ascii=False), "utf-8")
+            (tmp / "aliases.json").write_text(json.dumps(aliases.to_json(), ensure_ascii=False), "utf-8")
+            (tmp / "document.json").write_text(json.dumps(document_to_json(new.document), ensure_ascii=False),
+                                               "utf-8")
+            checksums = {f: _sha256(tmp / f) for f in FILES}
+            os.rename(tmp, segments / name)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-
-    @staticmethod
-    def _write(tmp: Path, names: dict[str, str], dense: FaissIndex, passages: list[Passage], bm25: BM25Index,
-               sentence_vectors: np.ndarray) -> None:
-        """Write the index files into the temporary build folder."""
-        dense.save(str(tmp / names["dense"]))
-        with (tmp / names["passages"]).open("w", encoding="utf-8") as fh:
-            for passage in passages:
-                fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
-        with (tmp / names["bm25"]).open("wb") as fh:
-            np.savez(fh, **bm25.to_arrays())  # type: ignore[arg-type]
-        with (tmp / names["sentences"]).open("wb") as fh:
-            np.save(fh, sentence_vectors.astype(np.float32))
+        info = DocumentInfo(
+            path=new.source.path, sha256=new.source.sha256, title=new.title, pages=len(new.document.pages),
+            passages=len(new.passages), sentences=len(sentences),
+            added_at=datetime.now(UTC).isoformat(timespec="seconds"), segment=name, checksums=checksums,
+        )
+        return info, embedded
 
     def _sentence_vectors(
         self, passages: list[Passage], sentences: list[Sentence], members: list[list[int]], progress: bool
-    ) -> np.ndarray:
-        """Embed every sentence once. A whole table, one long "sentence", gets
-        the mean of its rows' vectors instead: its rows are embedded anyway, and
-        a long sequence costs the model more than all its rows together."""
+    ) -> tuple[np.ndarray, int]:
+        """Embed every sentence once (and say how many were embedded). A whole
+        table, one long "sentence", gets the mean of its rows' vectors instead:
+        its rows are embedded anyway, and a long sequence costs the model more
+        than all its rows together."""
         tables: dict[int, list[int]] = {}
         current: tuple[int, Passage] | None = None
         for k, passage in enumerate(passages):  # a table's rows follow it (chunk order)
@@ -287,13 +324,18 @@ class IndexBuilder:
         for s in derived:
             mean = out[tables[s]].mean(axis=0)
             out[s] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-        return out
+        return out, len(embed)
 
     @staticmethod
-    def _remove_old(directory: Path, keep: set[str]) -> None:
+    def _remove_unused(directory: Path, keep: set[str]) -> None:
+        """Delete segments the manifest no longer names, leftovers of killed
+        changes, and the files of the one-file-set index format before segments."""
+        for path in (directory / SEGMENTS).iterdir():
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
         for path in directory.iterdir():
-            old_build = path.name.startswith(tuple(f"{k}-" for k in FILES)) and path.name not in keep
-            if old_build or (path.name.startswith(".build-") and path.is_dir()):
+            old_format = path.name.startswith(("dense-", "passages-", "bm25-", "sentences-", ".build-"))
+            if old_format or (path.name.startswith(f".{MANIFEST}.")):
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
@@ -319,13 +361,20 @@ def check_current(manifest: Manifest, identity: IndexIdentity) -> None:
         raise IndexStaleError(f"index is stale: run `reportqa index` ({'; '.join(reasons)})")
 
 
-def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
-    """Load the index in ``directory`` after checking it is current and whole."""
-    manifest = read_manifest(directory)
-    check_current(manifest, identity)
-    paths = {}
-    for key in FILES:
-        path = directory / manifest.files.get(key, f"<{key} missing from manifest>")
+@dataclass(frozen=True)
+class _Segment:
+    passages: list[Passage]
+    vectors: np.ndarray
+    tokens: list[list[str]]
+    aliases: Aliases
+    document: Document
+
+
+def _read_segment(directory: Path, info: DocumentInfo) -> _Segment:
+    """One report's segment, its files checked against the manifest's checksums."""
+    folder = directory / SEGMENTS / info.segment
+    for name in FILES:
+        path = folder / name
         if not path.is_file():
             raise IndexLoadError(f"index file {path} is missing: run `reportqa index`")
         try:
@@ -333,31 +382,51 @@ def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
         except OSError as exc:
             raise IndexLoadError(f"index file {path} cannot be read ({exc.strerror or exc}): "
                                  "run `reportqa index`") from None
-        if digest != manifest.checksums.get(path.name):
+        if digest != info.checksums.get(name):
             raise IndexLoadError(f"index file {path} is corrupted: run `reportqa index`")
-        paths[key] = path
     try:
-        dense = FaissIndex.load(str(paths["dense"]))
-        with paths["passages"].open(encoding="utf-8") as fh:
+        with (folder / "passages.jsonl").open(encoding="utf-8") as fh:
             passages = [passage_from_dict(json.loads(line)) for line in fh if line.strip()]
-        with np.load(paths["bm25"], allow_pickle=False) as arrays:
-            bm25 = BM25Index.from_arrays(dict(arrays))
-        sentence_vectors = np.load(paths["sentences"], allow_pickle=False)
+        vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        tokens = json.loads((folder / "tokens.json").read_text("utf-8"))
+        aliases = Aliases.from_json(json.loads((folder / "aliases.json").read_text("utf-8")))
+        document = document_from_json(json.loads((folder / "document.json").read_text("utf-8")))
     except Exception as exc:  # a file that passed its checksum but cannot be read
-        raise IndexLoadError(f"index in {directory} cannot be read ({exc}): run `reportqa index`") from None
+        raise IndexLoadError(f"index in {folder} cannot be read ({exc}): run `reportqa index`") from None
+    if len(passages) != info.passages or len(tokens) != len(passages) or len(vectors) != info.sentences:
+        raise IndexLoadError(f"index in {folder} is inconsistent: run `reportqa index`")
+    return _Segment(passages, vectors, tokens, aliases, document)
+
+
+def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
+    """Load the index in ``directory`` after checking it is current and whole."""
+    manifest = read_manifest(directory)
+    check_current(manifest, identity)
+    segments = {doc_id: _read_segment(directory, info) for doc_id, info in manifest.documents.items()}
+    passages = [p for seg in segments.values() for p in seg.passages]
+    ranges, at = {}, 0
+    for doc_id, seg in segments.items():
+        ranges[doc_id] = (at, at + len(seg.passages))
+        at += len(seg.passages)
     sentences, members = unique_sentences(passages)
-    if dense.index.ntotal != len(passages) or len(sentence_vectors) != len(sentences):
+    sentence_vectors = np.concatenate([seg.vectors for seg in segments.values()]).astype(np.float32)
+    if len(sentence_vectors) != len(sentences):
         raise IndexLoadError(f"index in {directory} is inconsistent: run `reportqa index`")
-    passage_vectors = dense.index.reconstruct_n(0, dense.index.ntotal)
+    # a passage's vector is the normalised mean of its sentences' vectors: each
+    # sentence is embedded once (eval figures in the README)
+    passage_vectors = np.stack([sentence_vectors[ids].mean(axis=0) for ids in members]).astype(np.float32)
+    passage_vectors /= np.maximum(np.linalg.norm(passage_vectors, axis=1, keepdims=True), 1e-12)
     owners: list[list[int]] = [[] for _ in sentences]
     for p, ids in enumerate(members):
         for s in ids:
             owners[s].append(p)
-    sentence_dense = FaissIndex.build(sentence_vectors, manifest.hnsw_threshold)
     return LoadedIndex(
-        manifest=manifest, passages=passages, dense=dense, bm25=bm25, sentences=sentences,
+        manifest=manifest, passages=passages, dense=FaissIndex.build(passage_vectors, manifest.hnsw_threshold),
+        bm25=BM25Index.build([t for seg in segments.values() for t in seg.tokens]), sentences=sentences,
         sentence_vectors=sentence_vectors, members=members, passage_vectors=passage_vectors,
-        sentence_dense=sentence_dense, sentence_passages=owners, aliases=Aliases.from_json(manifest.aliases),
+        sentence_dense=FaissIndex.build(sentence_vectors, manifest.hnsw_threshold), sentence_passages=owners,
+        aliases=Aliases.merge([seg.aliases for seg in segments.values()]),
+        documents={doc_id: seg.document for doc_id, seg in segments.items()}, ranges=ranges,
     )
 
 
@@ -365,8 +434,3 @@ def document_identity(sources: list[SourceFile]) -> dict[str, str]:
     """``doc_id -> sha256`` of the current corpus."""
     return {s.doc_id: s.sha256 for s in sources}
 
-
-def parse_documents(sources: list[SourceFile]) -> dict[str, Document]:
-    """Rebuilt documents by id (cheap; used by the viewer)."""
-    parser = ReportParser()
-    return {s.doc_id: parser.parse(s) for s in sources}

@@ -10,7 +10,9 @@ Pages are the report's printed page numbers.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 Span = tuple[int, int]
 
@@ -134,3 +136,33 @@ def page_at(pages: tuple[Page, ...], offset: int) -> int:
     """Printed number of the page holding character ``offset`` (pages in order)."""
     k = bisect.bisect_right([p.start for p in pages], offset) - 1
     return pages[max(k, 0)].number
+
+
+def _tuples(value: object) -> object:
+    """JSON lists back to the tuples the records hold (recursively)."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def document_to_json(document: Document) -> dict[str, object]:
+    """The JSON form of a document, stored with its index segment."""
+    return dataclasses.asdict(document)
+
+
+def document_from_json(data: dict[str, Any]) -> Document:
+    """Inverse of :func:`document_to_json`."""
+    def units(cls: type[Any], key: str) -> tuple[Any, ...]:
+        return tuple(cls(**{k: _tuples(v) for k, v in item.items()}) for item in data[key])
+
+    def table(item: dict[str, Any]) -> Table:
+        fields: dict[str, Any] = {k: _tuples(v) for k, v in item.items() if k != "rows"}
+        rows = tuple(TableRow(tuple(r["cells"]), r["start"], r["end"]) for r in item["rows"])
+        return Table(**fields, rows=rows)
+
+    tables = tuple(table(t) for t in data["tables"])
+    return Document(
+        doc_id=data["doc_id"], path=data["path"], sha256=data["sha256"], text=data["text"],
+        pages=units(Page, "pages"), sections=units(Section, "sections"), paragraphs=units(Paragraph, "paragraphs"),
+        tables=tables, captions=units(Caption, "captions"), footnotes=units(Footnote, "footnotes"),
+    )
