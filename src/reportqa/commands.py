@@ -1,4 +1,5 @@
-"""CLI commands that need the loaded service: ask, eval, bench, serve."""
+"""CLI commands that need the loaded service: ask, eval, bench, serve, and the
+commands that change the corpus: add, remove, documents."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any, get_args
 
 from reportqa.errors import UsageError
 from reportqa.ingest.normalize import strip_control
-from reportqa.rendering import answer_json
+from reportqa.rendering import ReportOut, answer_json
 from reportqa.settings import Mode
 from reportqa.shell import components, flag_environment, settings_from
 
@@ -129,6 +130,45 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add report files to the corpus and the index (embedding only them)."""
+    from reportqa.index.embedder import build_embedder
+    from reportqa.segment import Tokenizer
+    from reportqa.service import add_reports
+
+    settings = settings_from(args)
+    report = add_reports(settings, build_embedder(settings), Tokenizer(), [Path(f) for f in args.files],
+                         on_stage=lambda s: print(f"… {s}", file=sys.stderr))
+    print(f"added {', '.join(report.added)}: {report.passages} passages, {report.sentences} sentences "
+          f"embedded in {report.seconds:.1f} s")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove a report from the index and the corpus."""
+    from reportqa.index.embedder import build_embedder
+    from reportqa.segment import Tokenizer
+    from reportqa.service import remove_report
+
+    settings = settings_from(args)
+    remove_report(settings, build_embedder(settings), Tokenizer(), args.doc_id)
+    print(f"removed {args.doc_id}")
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    """List the reports of the index."""
+    from reportqa.index.manifest import read_manifest
+
+    reports = ReportOut.list_of(read_manifest(settings_from(args).index_dir))
+    if args.json:
+        print(json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1))
+        return 0
+    for r in reports:
+        print(f"{r.id}\t{r.title}\t{r.pages} pages\t{r.passages} passages\tadded {r.added_at}")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the commands to the CLI's sub-parsers."""
     p = sub.add_parser("ask", help="answer a question with citations")
@@ -153,6 +193,15 @@ def register(sub: Any) -> None:
     p.add_argument("--no-reference", action="store_true", help="skip the LangChain reference")
     p.add_argument("--no-cold", action="store_true", help="skip the cold (fresh process) build")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("add", help="add report files (.txt) to the corpus and the index")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_add)
+    p = sub.add_parser("remove", help="remove a report from the index and the corpus")
+    p.add_argument("doc_id")
+    p.set_defaults(func=cmd_remove)
+    p = sub.add_parser("documents", help="list the reports of the index")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_documents)
     p = sub.add_parser("serve", help="start the HTTP service and the web page")
     p.add_argument("--host", default=None, help="REPORTQA_HOST by default (127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="REPORTQA_PORT by default (8000)")

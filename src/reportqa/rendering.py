@@ -128,3 +128,20 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The JSON form of an answer (CLI ``ask --json`` and HTTP ``/ask`` alike)."""
     return AskResponse.of(answer).model_dump()
+
+
+class ReportOut(BaseModel):
+    """A report in the index: ``GET /documents`` and ``reportqa documents --json``."""
+
+    id: str
+    title: str
+    pages: int
+    passages: int
+    added_at: str
+    file: str
+
+    @classmethod
+    def list_of(cls, manifest: Any) -> list[ReportOut]:
+        """The reports a :class:`~reportqa.index.manifest.Manifest` names, by id."""
+        return [cls(id=doc_id, title=d.title, pages=d.pages, passages=d.passages, added_at=d.added_at,
+                    file=d.path.rsplit("/", 1)[-1]) for doc_id, d in manifest.documents.items()]

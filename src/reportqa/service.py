@@ -7,8 +7,12 @@ HTTP app call it once at start-up.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from reportqa.answer import Answerer, ComposerConfig
 from reportqa.answer.generators import Generator, OpenAIGenerator, TransformersGenerator
@@ -27,7 +31,7 @@ from reportqa.index.store import (
     document_identity,
     load_index,
 )
-from reportqa.ingest import CorpusReader, Document, ReportParser, SourceFile
+from reportqa.ingest import CorpusError, CorpusReader, Document, ReportParser, SourceFile
 from reportqa.retrieval import Retriever
 from reportqa.segment import Tokenizer
 from reportqa.settings import Settings
@@ -92,6 +96,99 @@ def sync_index(
     gone = set(indexed) - {s.doc_id for s in sources}
     ready = [prepare(settings, s) for s in changed]
     return builder.update(settings.index_dir, ready, gone, progress=progress, on_stage=on_stage)
+
+
+DOC_ID = re.compile(r"^[\w][\w.\-]{0,99}$")
+SUFFIXES = (".txt",)
+
+
+class UnsupportedReportError(CorpusError):
+    """A file of a type the corpus does not take."""
+
+
+class DuplicateReportError(CorpusError):
+    """A report already in the corpus (same id or same content)."""
+
+
+class UnknownReportError(CorpusError):
+    """No report of that id."""
+
+
+class LastReportError(CorpusError):
+    """Removing the only report would leave an empty index."""
+
+
+def report_files(folder: Path) -> list[Path]:
+    """The report files of a corpus folder."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES) if folder.is_dir() else []
+
+
+def check_new_report(settings: Settings, path: Path, sources: list[SourceFile]) -> SourceFile:
+    """Read a file to add, refusing an unsupported type, a bad name, or a
+    report already in the corpus (same id or same content)."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise UnsupportedReportError(f"{path}: unsupported file type {path.suffix or '(none)'!r}: "
+                          f"add {' or '.join(SUFFIXES)} files")
+    if not DOC_ID.fullmatch(path.stem):
+        raise CorpusError(f"{path}: the file name {path.stem!r} cannot be a document id: "
+                          "use letters, digits, '.', '-' and '_'")
+    source = CorpusReader().read_file(path)
+    for known in sources:
+        if known.doc_id == source.doc_id:
+            raise DuplicateReportError(f"{path}: a report {source.doc_id!r} is already in the corpus: remove it first")
+        if known.sha256 == source.sha256:
+            raise DuplicateReportError(f"{path}: the same file is already in the corpus as {known.doc_id!r}")
+    return source
+
+
+def add_reports(
+    settings: Settings,
+    embedder: Embedder,
+    tokenizer: Tokenizer,
+    paths: list[Path],
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Add report files to the corpus and the index, embedding only them.
+
+    Every file is read, checked and rebuilt before anything is written; the
+    files are then copied into the corpus folder and the index is changed in
+    one step. When the index change fails the copies are removed again, so
+    the corpus and the index stay as they were."""
+    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+    sources = read_corpus(settings) if report_files(settings.corpus_dir) else []
+    checked: list[SourceFile] = []
+    for path in paths:
+        source = check_new_report(settings, path, sources + checked)
+        checked.append(source)
+    ready = [prepare(settings, s) for s in checked]
+    copies: list[Path] = []
+    try:
+        for path, new in zip(paths, ready, strict=True):
+            target = settings.corpus_dir / f"{new.source.doc_id}{path.suffix.lower()}"
+            tmp = settings.corpus_dir / f".{target.name}.part"
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+            copies.append(target)
+        moved = [replace(n, source=replace(n.source, path=str(c))) for n, c in zip(ready, copies, strict=True)]
+        return _builder(settings, embedder, tokenizer).update(settings.index_dir, moved, on_stage=on_stage)
+    except BaseException:
+        for copy in copies:
+            copy.unlink(missing_ok=True)
+        raise
+
+
+def remove_report(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, doc_id: str) -> BuildReport:
+    """Drop a report from the index, then its file from the corpus."""
+    every = report_files(settings.corpus_dir)
+    files = [p for p in every if p.stem == doc_id]
+    if not files:
+        raise UnknownReportError(f"no report {doc_id!r} in {settings.corpus_dir}")
+    if len(every) == len(files):
+        raise LastReportError(f"{doc_id!r} is the only report: the index cannot be empty")
+    report = _builder(settings, embedder, tokenizer).update(settings.index_dir, [], {doc_id})
+    for path in files:
+        path.unlink()
+    return report
 
 
 @dataclass

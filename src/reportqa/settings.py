@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     api_key: str | None = None
+    max_upload_mb: int = Field(default=64, ge=1, le=1024, description="largest report upload (POST /documents)")
     cors_origins: list[str] = Field(default_factory=list)
 
     def resolved_model(self) -> str:

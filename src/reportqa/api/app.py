@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -19,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from reportqa.api import errors
 from reportqa.api.guards import Admission, BearerAuth, BodyLimit, SecurityHeaders
-from reportqa.api.routes import pages, qa, report, service
+from reportqa.api.routes import documents, pages, qa, report, service
 from reportqa.service import Components, load_components
 from reportqa.settings import Settings
 
@@ -62,12 +63,13 @@ def add_guards(app: FastAPI, settings: Settings) -> None:
     queued = settings.max_queued_asks if settings.max_queued_asks is not None else 16 * cores
     app.add_middleware(Admission, paths=frozenset({"/ask", "/search"}),
                        running=settings.max_running_asks or 2 * cores, queued=queued)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY, limits={"/documents": settings.max_upload_mb * 2**20})
     app.add_middleware(BearerAuth, key=settings.api_key, open_paths=frozenset({"/", "/health"}),
                        open_prefixes=("/static/", "/docs", "/openapi.json"))
     app.add_middleware(SecurityHeaders, page_paths=frozenset({"/"}))
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
 
 
@@ -89,7 +91,8 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.settings, app.state.components, app.state.error = settings, components, None
     add_guards(app, settings)
     errors.install(app)
-    for router in (service.router, qa.router, report.router, pages.router):
+    app.state.changes = threading.Lock()  # one change of the corpus at a time
+    for router in (service.router, qa.router, report.router, documents.router, pages.router):
         app.include_router(router)
     for path, files in pages.static_files().items():
         app.mount(path, files, name=path.strip("/"))

@@ -42,17 +42,23 @@ async def send_json(send: Send, status: int, body: dict[str, Any],
     await send({"type": "http.response.body", "body": data})
 
 
+def _size(n: int) -> str:
+    return f"{n // 2**20} MB" if n >= 2**20 else f"{n // 1024} KB"
+
+
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` (413) while they stream in.
 
     Args:
         app: the wrapped ASGI app.
         max_bytes: the largest body accepted.
+        limits: other limits for some paths (report uploads).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.limits = limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,12 +66,13 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        detail = f"request body over {self.max_bytes // 1024} KB"
+        limit = self.limits.get(scope.get("path", ""), self.max_bytes)
+        detail = f"request body over {_size(limit)}"
         if length is not None:
             if not length.isdigit():
                 await send_json(send, 400, {"detail": "invalid Content-Length"})
                 return
-            if int(length) > self.max_bytes:
+            if int(length) > limit:
                 log.warning("rejected %s %s: %s", scope.get("method"), scope.get("path"), detail)
                 await send_json(send, 413, {"detail": detail})
                 return
@@ -81,7 +88,7 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             seen += len(chunk)
-            if seen > self.max_bytes:
+            if seen > limit:
                 log.warning("rejected %s %s: %s (streamed)", scope.get("method"), scope.get("path"), detail)
                 await send_json(send, 413, {"detail": detail}, [(b"connection", b"close")])
                 return

@@ -248,16 +248,16 @@ def _caption_block(caption: Caption) -> _Block:
     )
 
 
-def _table_block(table: Table, page: Page, pages: Sequence[Page]) -> _Block | None:
+def _table_block(table: Table, page: Page, pages: tuple[Page, ...]) -> _Block | None:
     """The part of ``table`` set on ``page``; ``None`` when no part lies there.
 
     Rows go to the page their text is on; a continuation repeats the header
     row, as the printed report does. The title and unit go with the first
     part, the source line with the part holding the last row.
     """
-    title_page = page_at(tuple(pages), table.start)
-    rows = [r for r in table.rows if page_at(tuple(pages), r.start) == page.number]
-    last_page = page_at(tuple(pages), table.rows[-1].start) if table.rows else title_page
+    title_page = page_at(pages, table.start)
+    rows = [r for r in table.rows if page_at(pages, r.start) == page.number]
+    last_page = page_at(pages, table.rows[-1].start) if table.rows else title_page
     if page.number != title_page and not rows:
         return None
     parts: list[str] = []
