@@ -11,25 +11,17 @@ case studies (``专栏 1：…``) are set in longer lines.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
+from reportqa.ingest.assemble import FIGURE, TABLE, Collected, DocumentBuilder, HeadingMark, OpenParagraph
 from reportqa.ingest.lines import Line
-from reportqa.ingest.normalize import clean_heading, clean_pieces, display_width, spans_of
+from reportqa.ingest.normalize import clean_heading, display_width
 from reportqa.ingest.reader import CorpusError, SourceFile
 from reportqa.ingest.records import (
-    Caption,
     Document,
-    Footnote,
     Page,
-    Paragraph,
-    Section,
-    Table,
-    page_at,
 )
-from reportqa.ingest.tables import TableReader
 
 FOOTER = re.compile(r"^-\s*(\d+)\s*-$")
 PART = re.compile(r"^\S{1,8}篇\s*——")
@@ -37,8 +29,6 @@ LEVEL2 = re.compile(r"^[一二三四五六七八九十]+、")
 LEVEL3 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 LEVEL4 = re.compile(r"^\d{1,2}\s*[.．](?!\d)")
 BOX = re.compile(r"^专栏\s*\d+\s*[：:]")
-TABLE = re.compile(r"^表\s*(\d+)(?:\s|$)")
-FIGURE = re.compile(r"^图\s*(\d+)(?:\s|$)")
 SOURCE = re.compile(r"^(数据来源|资料来源)\s*[：:]")
 UNIT = re.compile(r"^[（(]\s*单位\s*[：:].*[）)]$")
 SENTENCE_END = ("。", "！", "？", "。”", "！”", "？”")  # a paragraph may close after these
@@ -48,44 +38,12 @@ UNIT_CHARS = "年月日个家亿万元项件倍次名位条号期届人岁种款
 
 
 @dataclass
-class _Open:
-    """A paragraph being collected."""
-
-    lines: list[Line]
-    path: tuple[str, ...]
-    in_box: bool
-
-
-class _Heading(NamedTuple):
-    """A heading as the walk finds it."""
-
-    title: str
-    level: int
-    path: tuple[str, ...]
-    start: int
-    is_box: bool
-
-
-@dataclass
-class _Collected:
-    """What the walk over the lines gathers, by kind."""
-
-    paragraphs: list[_Open] = field(default_factory=list)
-    tables: list[tuple[Line, Line | None, list[Line], Line, tuple[str, ...]]] = field(
-        default_factory=list
-    )
-    captions: list[tuple[Line, Line | None, tuple[str, ...]]] = field(default_factory=list)
-    footnotes: list[tuple[int, list[Line], int, tuple[str, ...]]] = field(default_factory=list)
-    headings: list[_Heading] = field(default_factory=list)
-
-
-@dataclass
 class _State:
     """What the walk carries from one line to the next."""
 
-    out: _Collected
+    out: Collected
     stack: list[tuple[int, str]] = field(default_factory=list)  # (level, title) of the open sections
-    para: _Open | None = None
+    para: OpenParagraph | None = None
     in_box: bool = False
     page_prose: list[Line] = field(default_factory=list)  # this page's prose lines, for footnote markers
     footnote: tuple[int, list[Line], int, tuple[str, ...]] | None = None
@@ -144,7 +102,7 @@ class ReportParser:
             Page(i + 1 + offset, start, page_starts[i + 1] if i + 1 < len(page_starts) else len(text))
             for i, start in enumerate(page_starts)
         )
-        builder = _DocumentBuilder(source, text, pages)
+        builder = DocumentBuilder(source, text, pages)
         return builder.build(collected)
 
     # -- pass 1: lines and pages ------------------------------------------------
@@ -180,10 +138,10 @@ class ReportParser:
         return lines, page_starts, footers
 
     # -- pass 2: units ------------------------------------------------------------
-    def _collect(self, lines: list[Line], text: str) -> _Collected:
+    def _collect(self, lines: list[Line], text: str) -> Collected:
         """Walk the lines once; each line goes to the first step that takes it
         (each ``_take_<kind>`` returns the index of the next line, or ``None``)."""
-        state = _State(_Collected())
+        state = _State(Collected())
         steps = (self._take_footnote_line, self._take_table_at, self._take_source, self._take_caption,
                  self._take_footnote_start, self._take_heading, self._take_box, self._take_paragraph,
                  self._take_continuation)
@@ -263,7 +221,7 @@ class ReportParser:
             state.stack.pop()
         title = clean_heading(lines[i].text)
         state.stack.append((level, title))
-        state.out.headings.append(_Heading(title, level, state.path(), lines[i].start, False))
+        state.out.headings.append(HeadingMark(title, level, state.path(), lines[i].start, False))
         return i + 1
 
     @staticmethod
@@ -276,7 +234,7 @@ class ReportParser:
             state.stack.pop()
         title = clean_heading(lines[i].text)
         state.stack.append((99, title))
-        state.out.headings.append(_Heading(title, 99, state.path(), lines[i].start, True))
+        state.out.headings.append(HeadingMark(title, 99, state.path(), lines[i].start, True))
         state.in_box = True
         return i + 1
 
@@ -292,7 +250,7 @@ class ReportParser:
         if state.in_box and width <= self.box_exit_width:
             state.stack.pop()
             state.in_box = False
-        state.para = _Open([lines[i]], state.path(), state.in_box)
+        state.para = OpenParagraph([lines[i]], state.path(), state.in_box)
         state.page_prose.append(lines[i])
         return i + 1
 
@@ -335,7 +293,7 @@ class ReportParser:
                 return line.start + hits[-1].start()
         return None
 
-    def _take_table(self, lines: list[Line], i: int, out: _Collected, path: tuple[str, ...]) -> int:
+    def _take_table(self, lines: list[Line], i: int, out: Collected, path: tuple[str, ...]) -> int:
         title = lines[i]
         i += 1
         unit: Line | None = None
@@ -347,139 +305,7 @@ class ReportParser:
             body.append(lines[i])
             i += 1
         if i < len(lines):
-            out.tables.append((title, unit, body, lines[i], path))
+            out.tables.append((title, unit, body, lines[i], path, None))
             return i + 1
-        out.tables.append((title, unit, body, body[-1] if body else title, path))
+        out.tables.append((title, unit, body, body[-1] if body else title, path, None))
         return i
-
-
-class _DocumentBuilder:
-    """Turns collected line groups into frozen records with offsets and pages."""
-
-    def __init__(self, source: SourceFile, text: str, pages: tuple[Page, ...]) -> None:
-        self.source = source
-        self.text = text
-        self.pages = pages
-
-    def _id(self, kind: str, start: int, end: int) -> str:
-        digest = hashlib.sha1(f"{self.source.doc_id}:{kind}:{start}:{end}".encode()).hexdigest()
-        return f"{kind}-{digest[:10]}"
-
-    def _page(self, offset: int) -> int:
-        return page_at(self.pages, offset)
-
-    def build(self, c: _Collected) -> Document:
-        markers = frozenset(marker for _, _, marker, _ in c.footnotes)
-        paragraphs = tuple(self._paragraph(p, markers) for p in c.paragraphs)
-        tables = tuple(self._table(*t) for t in c.tables)
-        captions = tuple(self._caption(*cap) for cap in c.captions)
-        footnotes = tuple(
-            self._footnote(number, lines, marker, self._path_at(c.headings, marker, path))
-            for number, lines, marker, path in c.footnotes
-        )
-        ends = [p.end for p in paragraphs] + [t.end for t in tables] + [f.end for f in captions]
-        sections = []
-        heads = c.headings
-        for k, (title, level, path, start, is_box) in enumerate(heads):
-            nxt = next(
-                (h.start for h in heads[k + 1 :] if (h.level <= level) or is_box),
-                len(self.text),
-            )
-            if is_box:
-                ends_here = [p.end for p in paragraphs if p.in_box and p.section_path[-1:] == (title,)
-                             and p.start >= start]
-                end = max(ends_here, default=start + len(title))
-            else:
-                end = max((e for e in ends if start < e <= nxt), default=start + len(title))
-            sections.append(
-                Section(self._id("sec", start, end), title, min(level, 5), path, start, end, is_box)
-            )
-        return Document(
-            self.source.doc_id,
-            self.source.path,
-            self.source.sha256,
-            self.text,
-            self.pages,
-            tuple(sections),
-            paragraphs,
-            tables,
-            captions,
-            footnotes,
-        )
-
-    @staticmethod
-    def _path_at(
-        headings: list[_Heading], offset: int, default: tuple[str, ...]
-    ) -> tuple[str, ...]:
-        """Section path in force at ``offset``: a footnote belongs where its marker is."""
-        path = default
-        for heading in headings:
-            if heading.start > offset:
-                break
-            path = heading.path
-        return path
-
-    def _paragraph(self, p: _Open, markers: frozenset[int]) -> Paragraph:
-        text, offsets = clean_pieces(((ln.text, ln.start) for ln in p.lines), markers)
-        start, end = offsets[0], offsets[-1] + 1
-        return Paragraph(
-            self._id("par", start, end),
-            text,
-            p.path,
-            self._page(start),
-            self._page(end - 1),
-            start,
-            end,
-            spans_of(offsets, self.text),
-            offsets,
-            p.in_box,
-        )
-
-    def _caption(self, line: Line, source: Line | None, path: tuple[str, ...]) -> Caption:
-        match = FIGURE.match(line.text)
-        number = match.group(1) if match else ""
-        text = _numbered_title("图", number, line.text)
-        source_text = clean_pieces([(source.text, source.start)])[0] if source else ""
-        start = min(line.start, source.start) if source else line.start
-        end = max(line.end, source.end) if source else line.end
-        return Caption(
-            self._id("fig", start, end), number, text, source_text, path,
-            self._page(start), self._page(end - 1), start, end,
-        )
-
-    def _footnote(self, number: int, lines: list[Line], marker: int, path: tuple[str, ...]) -> Footnote:
-        first = lines[0]
-        body = first.text[len(str(number)) :].lstrip()
-        pieces = [(body, first.end - len(body))] + [(ln.text, ln.start) for ln in lines[1:]]
-        text = clean_pieces(pieces)[0]
-        start, end = first.start, lines[-1].end
-        return Footnote(
-            self._id("fn", start, end), number, text, marker, path,
-            self._page(start), self._page(end - 1), start, end,
-        )
-
-    def _table(
-        self,
-        title: Line,
-        unit: Line | None,
-        body: list[Line],
-        source: Line,
-        path: tuple[str, ...],
-    ) -> Table:
-        match = TABLE.match(title.text)
-        number = match.group(1) if match else ""
-        title_text = _numbered_title("表", number, title.text)
-        unit_text = clean_pieces([(unit.text, unit.start)])[0] if unit else ""
-        source_text = clean_pieces([(source.text, source.start)])[0] if source is not title else ""
-        header, rows = TableReader().read(body)
-        start, end = title.start, source.end
-        return Table(
-            self._id("tab", start, end), number, title_text, unit_text, header, rows,
-            source_text, path, self._page(start), self._page(end - 1), start, end,
-        )
-
-
-def _numbered_title(prefix: str, number: str, line: str) -> str:
-    """``表 5 部分…`` -> ``表5 部分…``: the number stays apart from the title."""
-    rest = re.sub(rf"^{prefix}\s*{number}", "", line)
-    return f"{prefix}{number} {clean_pieces([(rest, 0)])[0]}".rstrip()
