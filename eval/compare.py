@@ -56,7 +56,7 @@ def main() -> None:
                 build_s = time.perf_counter() - began
                 answerer = comps.answerer  # the fitted reader (eval/fit_reader.py) for every configuration
                 threshold = answerer.threshold
-                result = Evaluator(answerer, {s.doc_id: s.text for s in comps.sources}).run(
+                result = Evaluator(answerer, {d.doc_id: d.text for d in comps.documents.values()}).run(
                     questions, "hybrid")
                 row = {**config, **fusion, "threshold": round(threshold, 4), "build_s": round(build_s, 1),
                        "recall@1": result.retrieval["recall@1"],

@@ -39,7 +39,7 @@ def main() -> int:
         m3e = load_components(Settings(embedding_backend="sentence-transformers", index_dir=Path(tmp)),
                               build_if_needed=True)
         position = {p.id: k for k, p in enumerate(e5.retriever.passages)}
-        evaluator = Evaluator(e5.answerer, {s.doc_id: s.text for s in e5.sources})
+        evaluator = Evaluator(e5.answerer, {d.doc_id: d.text for d in e5.documents.values()})
         for name in args.questions:
             questions = [q for q in load_questions(Path(name)) if q.answerable]
             figures: dict[str, list[float]] = {"two": [], "three": [], "r5_two": [], "r5_three": []}

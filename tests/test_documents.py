@@ -181,7 +181,7 @@ def test_upload_list_and_delete_over_http(library_server: tuple[str, Settings], 
 
 @pytest.mark.parametrize(("name", "body", "headers", "status", "detail"), [
     ("copy.txt", CORPUS_FILE.read_bytes(), KEY, 409, f"copy.txt: the same file is already in the corpus as '{DOC_ID}'"),
-    ("report.exe", b"MZ\x90\x00", KEY, 415, "report.exe: unsupported file type '.exe': add .txt files"),
+    ("report.exe", b"MZ\x90\x00", KEY, 415, "report.exe: unsupported file type '.exe': add .txt or .pdf files"),
     ("empty.txt", b"", KEY, 400, "empty.txt: corpus file is empty"),
     ("big.txt", "数".encode() * 400_000, KEY, 413, "request body over 1 MB"),
     ("new.txt", "正文。".encode(), {}, 401, None),

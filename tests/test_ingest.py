@@ -299,7 +299,7 @@ def test_reader_folder_errors(tmp_path: Path) -> None:
         CorpusReader().read(tmp_path / "nowhere")
     with pytest.raises(CorpusError) as info:
         CorpusReader().read(tmp_path)
-    assert str(info.value) == f"{tmp_path}: no *.txt corpus files in folder"
+    assert str(info.value) == f"{tmp_path}: no *.txt or *.pdf corpus files in folder"
     good = tmp_path / "a.txt"
     good.write_text("数字贸易。", encoding="utf-8")
     bad = tmp_path / "b.txt"
@@ -307,6 +307,16 @@ def test_reader_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(CorpusError) as info:
         CorpusReader().read(tmp_path)
     assert str(info.value).startswith(f"{bad}: corpus file is not valid UTF-8")
+    bad.unlink()
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7\n")
+    with pytest.raises(CorpusError) as info:
+        CorpusReader().read(tmp_path)
+    assert str(info.value) == f"{tmp_path}: two files for report 'a': keep one"
+    (tmp_path / "a.txt").unlink()
+    (tmp_path / "b.pdf").write_bytes(b"<html>not a pdf</html>")
+    with pytest.raises(CorpusError) as info:
+        CorpusReader().read(tmp_path)
+    assert str(info.value) == f"{tmp_path / 'b.pdf'}: not a PDF (no %PDF- header)"
 
 
 def test_reader_identity(corpus_path: Path, document: Document) -> None:

@@ -57,7 +57,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     _, questions = _questions(args)
     loaded = components(args)
-    evaluator = Evaluator(loaded.answerer, {s.doc_id: s.text for s in loaded.sources})
+    evaluator = Evaluator(loaded.answerer, {d.doc_id: d.text for d in loaded.documents.values()})
     modes = ["hybrid", "dense", "bm25"] if args.eval_mode == "all" else [args.eval_mode]
     results = {}
     for mode in modes:
@@ -193,7 +193,7 @@ def register(sub: Any) -> None:
     p.add_argument("--no-reference", action="store_true", help="skip the LangChain reference")
     p.add_argument("--no-cold", action="store_true", help="skip the cold (fresh process) build")
     p.set_defaults(func=cmd_bench)
-    p = sub.add_parser("add", help="add report files (.txt) to the corpus and the index")
+    p = sub.add_parser("add", help="add report files (.pdf, .txt) to the corpus and the index")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_add)
     p = sub.add_parser("remove", help="remove a report from the index and the corpus")

@@ -34,6 +34,7 @@ class CitationOut(BaseModel):
     n: int
     passage_id: str
     doc_id: str
+    title: str
     section_path: list[str]
     page_start: int
     page_end: int
@@ -82,7 +83,7 @@ class AskResponse(BaseModel):
         return cls(
             question=answer.question, answer=answer.text, abstained=answer.abstained,
             abstain_reason=answer.abstain_reason,
-            citations=[CitationOut(n=c.n, passage_id=c.passage.id, doc_id=c.passage.doc_id,
+            citations=[CitationOut(n=c.n, passage_id=c.passage.id, doc_id=c.passage.doc_id, title=c.title,
                                    section_path=list(c.passage.section_path), page_start=c.passage.page_start,
                                    page_end=c.passage.page_end, start=c.passage.start, end=c.passage.end,
                                    quote=c.quote, quote_start=c.quote_start, quote_end=c.quote_end)

@@ -32,6 +32,8 @@ from reportqa.index.store import (
     load_index,
 )
 from reportqa.ingest import CorpusError, CorpusReader, Document, ReportParser, SourceFile
+from reportqa.ingest.pdf import PdfReader
+from reportqa.ingest.reader import SUFFIXES
 from reportqa.retrieval import Retriever
 from reportqa.segment import Tokenizer
 from reportqa.settings import Settings
@@ -49,11 +51,18 @@ def read_corpus(settings: Settings) -> list[SourceFile]:
     return CorpusReader().read(settings.corpus_dir)
 
 
+def parse_report(source: SourceFile) -> Document:
+    """Rebuild one report: a PDF from its layout, a text extraction from its lines."""
+    if source.kind == "pdf":
+        return PdfReader().read(Path(source.path))[1]
+    return ReportParser().parse(source)
+
+
 def prepare(settings: Settings, source: SourceFile) -> NewDocument:
     """Rebuild one report and cut it into passages, ready to index."""
-    document = ReportParser().parse(source)
+    document = parse_report(source)
     passages = Chunker(chunking_config(settings)).chunk(document)
-    return NewDocument(source, document, passages, source.doc_id)
+    return NewDocument(source, document, passages, document.title or source.doc_id)
 
 
 def _builder(settings: Settings, embedder: Embedder, tokenizer: Tokenizer) -> IndexBuilder:
@@ -99,7 +108,6 @@ def sync_index(
 
 
 DOC_ID = re.compile(r"^[\w][\w.\-]{0,99}$")
-SUFFIXES = (".txt",)
 
 
 class UnsupportedReportError(CorpusError):
@@ -121,6 +129,7 @@ class LastReportError(CorpusError):
 def report_files(folder: Path) -> list[Path]:
     """The report files of a corpus folder."""
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES) if folder.is_dir() else []
+
 
 
 def check_new_report(settings: Settings, path: Path, sources: list[SourceFile]) -> SourceFile:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -69,6 +70,7 @@ class Citation:
     quote: str
     quote_start: int
     quote_end: int
+    title: str = ""  # of the report the passage is from
 
 
 @dataclass(frozen=True)
@@ -480,12 +482,20 @@ class Answerer:
         return "the retrieved passages do not answer the question closely enough"
 
     # -- the whole path --------------------------------------------------------
-    def answer(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
-        """Analyse, retrieve, read, compose and decide an answer to ``question``."""
+    def title_of(self, doc_id: str) -> str:
+        """The title of a report of the index."""
+        info = self.retriever.index.manifest.documents.get(doc_id)
+        return info.title if info is not None else doc_id
+
+    def answer(self, question: str, k: int | None = None, mode: str | None = None,
+               doc_ids: Collection[str] | None = None) -> Answer:
+        """Analyse, retrieve, read, compose and decide an answer to ``question``
+        from the reports ``doc_ids`` (all by default)."""
         t0 = time.perf_counter()
         q = self.analyze(question)
+        self.retriever.scope(doc_ids)  # an unknown report is an error before the model runs
         vector = self.retriever.encode(q.text)
-        hits = self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode)
+        hits = self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
         t1 = time.perf_counter()
         ranked = self.candidates(q, vector, hits)
         result = self._compose(q, hits, ranked)
@@ -516,7 +526,8 @@ class Answerer:
                 if passage.id not in numbers:
                     numbers[passage.id] = len(numbers) + 1
                     quote = piece.sentence if passage is piece.passages[0] else passage.sentences[0]
-                    citations.append(Citation(numbers[passage.id], passage, quote.text, quote.start, quote.end))
+                    citations.append(Citation(numbers[passage.id], passage, quote.text, quote.start, quote.end,
+                                              self.title_of(passage.doc_id)))
                 marks.append(f"[{numbers[passage.id]}]")
             # list items of one passage share the marker at the end of the list
             same_list = (piece.text.endswith("；") and k + 1 < len(pieces)
@@ -556,7 +567,8 @@ class Answerer:
         citations = []
         for old, passage in zip(order, cited, strict=True):
             quote = _best_quote(passage, text)
-            citations.append(Citation(renumber[old], passage, quote.text, quote.start, quote.end))
+            citations.append(Citation(renumber[old], passage, quote.text, quote.start, quote.end,
+                                      self.title_of(passage.doc_id)))
         return Answer(question, text, False, tuple(citations), support)
 
 

@@ -274,7 +274,7 @@ def run_bench(settings: Settings, config: BenchConfig) -> BenchResult:
         comps = load_components(bench, embedder=embedder)
         in_process = _in_process(comps, embedder, questions)
         served = _over_http(env, questions, config)
-        reference = _reference(embedder, [s.text for s in comps.sources], questions) if config.reference else None
+        reference = _reference(embedder, [d.text for d in comps.documents.values()], questions) if config.reference else None
         return BenchResult(questions=len(questions), docs=config.docs, build=build, in_process=in_process,
                            served=served, cores=os.cpu_count(), reference=reference)
     finally:

@@ -1,4 +1,4 @@
-"""Reads corpus files: every ``*.txt`` in a folder is one document."""
+"""Reads corpus files: every ``*.txt`` (a text extraction) and ``*.pdf`` in a folder is one report."""
 
 from __future__ import annotations
 
@@ -15,20 +15,28 @@ class CorpusError(ReportqaError):
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One corpus file's text and identity."""
+    """One corpus file's identity and, for a text extraction, its text (a PDF's
+    text is what :class:`~reportqa.ingest.pdf.PdfReader` reads from it)."""
 
     doc_id: str
     path: str
     text: str
     sha256: str
+    kind: str = "text"  # or "pdf"
+
+
+SUFFIXES = {".txt": "text", ".pdf": "pdf"}
 
 
 class CorpusReader:
-    """Loads the ``*.txt`` files of a corpus folder as UTF-8 text."""
+    """Loads the report files of a corpus folder: text extractions as UTF-8
+    text, PDFs by their identity only (reading a PDF's layout is a parse)."""
 
     def read_file(self, path: Path) -> SourceFile:
         """Read one file; raise :class:`CorpusError` when it is missing, empty,
-        binary or not UTF-8."""
+        binary or not UTF-8 (a text file), or has no PDF header (a PDF)."""
+        if path.suffix.lower() == ".pdf":
+            return self._read_pdf(path)
         if not path.is_file():
             raise CorpusError(f"{path}: corpus file not found")
         try:
@@ -45,11 +53,27 @@ class CorpusReader:
             raise CorpusError(f"{path}: corpus file is not valid UTF-8 (byte {exc.start})") from None
         return SourceFile(path.stem, str(path), text, hashlib.sha256(data).hexdigest())
 
+    @staticmethod
+    def _read_pdf(path: Path) -> SourceFile:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CorpusError(f"{path}: corpus file cannot be read ({exc.strerror or exc})") from None
+        if not data:
+            raise CorpusError(f"{path}: corpus file is empty")
+        if data.lstrip()[:5] != b"%PDF-":
+            raise CorpusError(f"{path}: not a PDF (no %PDF- header)")
+        return SourceFile(path.stem, str(path), "", hashlib.sha256(data).hexdigest(), "pdf")
+
     def read(self, folder: Path) -> list[SourceFile]:
-        """Read every ``*.txt`` file of ``folder``, sorted by name."""
+        """Read every report file (``*.txt``, ``*.pdf``) of ``folder``, sorted by name."""
         if not folder.is_dir():
             raise CorpusError(f"{folder}: corpus folder not found")
-        files = sorted(folder.glob("*.txt"))
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
         if not files:
-            raise CorpusError(f"{folder}: no *.txt corpus files in folder")
+            raise CorpusError(f"{folder}: no *.txt or *.pdf corpus files in folder")
+        stems = [p.stem for p in files]
+        twice = sorted({s for s in stems if stems.count(s) > 1})
+        if twice:
+            raise CorpusError(f"{folder}: two files for report {twice[0]!r}: keep one")
         return [self.read_file(path) for path in files]

@@ -19,11 +19,29 @@ Span = tuple[int, int]
 
 @dataclass(frozen=True)
 class Page:
-    """One page of text: its printed number and its offsets in the file."""
+    """One page of text: its printed number and its offsets in the file; for a
+    PDF also its page in the file (from 1) and its size in points."""
 
     number: int
     start: int
     end: int
+    pdf_page: int = 0
+    width: float = 0.0
+    height: float = 0.0
+
+
+@dataclass(frozen=True)
+class LineBox:
+    """Where one line of a PDF's document text lies on its page: the line's
+    offsets, the PDF page (from 1), its top and bottom, and the left edge of
+    each character then the right edge of the last (points, from the top left)."""
+
+    start: int
+    end: int
+    page: int
+    top: float
+    bottom: float
+    xs: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -126,6 +144,8 @@ class Document:
     tables: tuple[Table, ...]
     captions: tuple[Caption, ...]
     footnotes: tuple[Footnote, ...]
+    layout: tuple[LineBox, ...] = ()  # a PDF's lines on their pages; empty for a text extraction
+    title: str = ""
 
     def page_of(self, offset: int) -> int:
         """Printed page number holding character ``offset``."""
@@ -165,4 +185,5 @@ def document_from_json(data: dict[str, Any]) -> Document:
         doc_id=data["doc_id"], path=data["path"], sha256=data["sha256"], text=data["text"],
         pages=units(Page, "pages"), sections=units(Section, "sections"), paragraphs=units(Paragraph, "paragraphs"),
         tables=tables, captions=units(Caption, "captions"), footnotes=units(Footnote, "footnotes"),
+        layout=units(LineBox, "layout"), title=data.get("title", ""),
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import get_args
 
 import numpy as np
 
 from reportqa.chunking import Passage
+from reportqa.errors import ReportqaError
 from reportqa.index.dense import top_k
 from reportqa.index.embedder import Embedder
 from reportqa.index.store import LoadedIndex
@@ -16,6 +18,10 @@ from reportqa.segment import Tokenizer
 from reportqa.settings import Mode
 
 MODES: tuple[str, ...] = get_args(Mode)
+
+
+class UnknownDocumentError(ReportqaError, ValueError):
+    """A scope names a report the index does not hold."""
 
 
 def diversify(ranked: list[tuple[int, float]], passages: list[Passage], cap: int) -> list[tuple[int, float]]:
@@ -121,12 +127,25 @@ class Retriever:
         """The query's vector: the one model forward of a question."""
         return self.embedder.embed_queries([query])[0]
 
-    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
-        """Top-``k`` passages for ``query``; safe to call from several threads."""
+    def search(self, query: str, k: int | None = None, mode: str | None = None,
+               doc_ids: Collection[str] | None = None) -> list[Hit]:
+        """Top-``k`` passages for ``query`` (of the reports ``doc_ids`` only, when
+        given); safe to call from several threads."""
         mode = mode or self.mode
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
-        return self.search_vector(query, self.encode(query) if mode != "bm25" else None, k, mode)
+        return self.search_vector(query, self.encode(query) if mode != "bm25" else None, k, mode, doc_ids)
+
+    def scope(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
+        """Positions of the passages of ``doc_ids`` (``None``: every report);
+        :class:`UnknownDocumentError` for an id the index does not hold."""
+        if doc_ids is None:
+            return None
+        unknown = sorted(set(doc_ids) - set(self.index.ranges))
+        if unknown:
+            raise UnknownDocumentError(f"unknown document id {unknown[0]!r}: see `reportqa documents`")
+        spans = [np.arange(*self.index.ranges[d]) for d in sorted(set(doc_ids))]
+        return np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
 
     def dense_score(self, vector: np.ndarray, position: int) -> float:
         """One passage's dense score for a query vector: the mean of its own
@@ -135,17 +154,22 @@ class Retriever:
         best = float((self.index.sentence_vectors[self.index.members[position]] @ vector).max())
         return (own + best) / 2
 
-    def dense_candidates(self, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def dense_candidates(self, vector: np.ndarray, depth: int,
+                         scope: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Dense scores, best first: the mean of the passage's own similarity and
         its best sentence's similarity. Candidates come from the passage and the
-        sentence FAISS indexes; only candidates are rescored."""
-        _, pids = self.index.dense.search(vector[None, :], depth)
-        _, sids = self.index.sentence_dense.search(vector[None, :], depth * 2)
-        owners = self.index.sentence_passages
-        cands = set(pids[0][pids[0] >= 0].tolist())
-        for s in sids[0][sids[0] >= 0].tolist():
-            cands.update(owners[s])
-        ids = np.array(sorted(cands), dtype=np.int64)
+        sentence FAISS indexes (only candidates are rescored); within a scope
+        every passage of it is a candidate."""
+        if scope is None:
+            _, pids = self.index.dense.search(vector[None, :], depth)
+            _, sids = self.index.sentence_dense.search(vector[None, :], depth * 2)
+            owners = self.index.sentence_passages
+            cands = set(pids[0][pids[0] >= 0].tolist())
+            for s in sids[0][sids[0] >= 0].tolist():
+                cands.update(owners[s])
+            ids = np.array(sorted(cands), dtype=np.int64)
+        else:
+            ids = scope
         if not len(ids):
             return np.zeros(0, dtype=np.float32), ids
         own = self.index.passage_vectors[ids] @ vector
@@ -158,7 +182,8 @@ class Retriever:
         return scores[order].astype(np.float32), ids[order]
 
     def search_vector(
-        self, query: str, vector: np.ndarray | None, k: int | None = None, mode: str | None = None
+        self, query: str, vector: np.ndarray | None, k: int | None = None, mode: str | None = None,
+        doc_ids: Collection[str] | None = None,
     ) -> list[Hit]:
         """:meth:`search` with the query vector already computed."""
         k = self.top_k if k is None else k
@@ -167,9 +192,14 @@ class Retriever:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         if k < 1:
             raise ValueError("k must be at least 1")
-        n = len(self.index.passages)
+        scope = self.scope(doc_ids)
+        n = len(self.index.passages) if scope is None else len(scope)
         depth = min(max(self.candidates, k), n)
         bm25_scores = self.index.bm25.scores(self.tokenizer.tokenize(query))
+        if scope is not None:
+            kept = np.zeros_like(bm25_scores)
+            kept[scope] = bm25_scores[scope]
+            bm25_scores = kept
         bm25_best, bm25_ids = top_k(bm25_scores, depth)
         bm25_ids, bm25_best = bm25_ids[0], bm25_best[0]
         keep = bm25_best > 0
@@ -178,7 +208,7 @@ class Retriever:
         dense_ids = np.zeros(0, dtype=np.int64)
         dense_best = np.zeros(0, dtype=np.float32)
         if mode != "bm25" and vector is not None:
-            dense_best, dense_ids = self.dense_candidates(vector, depth)
+            dense_best, dense_ids = self.dense_candidates(vector, depth, scope)
             dense_map = dict(zip(dense_ids.tolist(), dense_best.tolist(), strict=True))
         if mode == "dense":
             fused = dense_map

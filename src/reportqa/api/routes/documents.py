@@ -57,7 +57,7 @@ def list_documents(loaded: Loaded) -> Any:
 @router.post("/documents", response_model=ReportOut, status_code=201,
              responses={409: {"model": ERRORS[404]["model"]}, 415: {"model": ERRORS[404]["model"]}})
 def upload_document(request: Request, settings: Conf, loaded: Loaded,
-                    file: Annotated[UploadFile, File(description="a report (.txt)")]) -> Any:
+                    file: Annotated[UploadFile, File(description="a report: a PDF or a text extraction (.txt)")]) -> Any:
     """Add a report: checked and rebuilt before anything is written, then only it is embedded."""
     name = Path(file.filename or "").name
     if not name:
