@@ -100,6 +100,17 @@ def document(corpus_path: Path) -> Document:
 
 
 @pytest.fixture(scope="session")
+def report_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled report laid out and printed to PDF by the real Chromium
+    (``bench/pdfgen.py``), once per session; named as a report of its own."""
+    from reportqa.bench.pdfgen import CHROMIUM, make_report_pdf
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    return make_report_pdf(CORPUS_FILE, tmp_path_factory.mktemp("pdf") / "report-2022-pdf.pdf")
+
+
+@pytest.fixture(scope="session")
 def passages(document: Document) -> list[Passage]:
     """The real report's passages with the default chunking."""
     return Chunker().chunk(document)

@@ -149,7 +149,7 @@ def test_table_row_citation_is_highlighted(page: Page, server: str) -> None:
 
     head = page.locator("#answer .citation-head").first
     expect(head.locator(".citation-page")).to_have_text("第35页")
-    expect(head.locator(".citation-path")).to_have_text(" › ".join(cite["section_path"]))
+    expect(head.locator(".citation-path")).to_have_text(" › ".join([cite["title"], *cite["section_path"]]))
     expect(page.locator("#answer .quote").first).to_have_text(cite["quote"])
 
     OUTPUT.mkdir(exist_ok=True)

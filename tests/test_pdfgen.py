@@ -16,7 +16,7 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from reportqa.bench.pdfgen import CHROMIUM, RUNNING_HEADER, make_report_pdf, report_html
+from reportqa.bench.pdfgen import RUNNING_HEADER, make_report_pdf, report_html
 from reportqa.ingest import CorpusReader, Document, ReportParser
 from reportqa.ingest.records import page_at
 
@@ -33,12 +33,9 @@ def report() -> Document:
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The generated PDF, open in pdfplumber."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
-    out = make_report_pdf(CORPUS_FILE, tmp_path_factory.mktemp("pdfgen") / "report.pdf")
-    with pdfplumber.open(out) as opened:
+def pdf(report_pdf: Path) -> Iterator[Any]:
+    """The generated PDF (conftest's ``report_pdf``), open in pdfplumber."""
+    with pdfplumber.open(report_pdf) as opened:
         yield opened
 
 

@@ -82,7 +82,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     loaded = load_components(settings)
-    hits = loaded.retriever.search(args.query, settings.top_k, settings.mode)
+    hits = loaded.retriever.search(args.query, settings.top_k, settings.mode, args.doc or None)
     if args.json:
         print(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=1))
     else:
@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="hits (REPORTQA_TOP_K by default)")
     p.add_argument("--mode", choices=list(get_args(Mode)), default=None)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--doc", action="append", metavar="DOC_ID", help="search this report only (repeatable)")
     p.set_defaults(func=cmd_search)
     from reportqa import commands  # ask, eval, bench, serve
 

@@ -24,7 +24,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not question or len(question) > 500:
         raise UsageError("the question must be 1-500 characters")
     loaded = components(args)
-    answer = loaded.answerer.answer(question, args.k, args.mode)
+    answer = loaded.answerer.answer(question, args.k, args.mode, args.doc or None)
     if args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=1))
         return 0
@@ -176,6 +176,7 @@ def register(sub: Any) -> None:
     p.add_argument("--k", type=int, default=None, help="passages to retrieve")
     p.add_argument("--mode", choices=list(get_args(Mode)), default=None)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--doc", action="append", metavar="DOC_ID", help="answer from this report only (repeatable)")
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("eval", help="evaluate retrieval and answers on question files")
     p.add_argument("--questions", nargs="+", help="JSON Lines question files")

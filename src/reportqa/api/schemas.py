@@ -22,6 +22,8 @@ class AskRequest(BaseModel):
     top_k: StrictInt | None = Field(default=None, ge=1, le=MAX_TOP_K,
                                     description=f"passages to retrieve (1-{MAX_TOP_K})")
     mode: Mode | None = None
+    doc_ids: list[StrictStr] | None = Field(default=None, min_length=1, max_length=100,
+                                            description="answer from these reports only (all by default)")
 
     @field_validator("question", mode="before")
     @classmethod
@@ -108,6 +110,8 @@ class DocumentOut(BaseModel):
     """The rebuilt report for the viewer, every unit with its offsets."""
 
     doc_id: str
+    title: str
+    pdf_pages: int  # pages of its PDF with images (GET /documents/{id}/pages/{n}.png); 0 for a text extraction
     pages: int
     first_page: int
     last_page: int
@@ -115,6 +119,21 @@ class DocumentOut(BaseModel):
     paragraphs: list[ParagraphOut]
     tables: list[TableOut]
     notes: list[NoteOut]
+
+
+class PageBoxesOut(BaseModel):
+    """A PDF page's size (points) and the boxes ``[x0, top, x1, bottom]`` of a quote on it."""
+
+    page: int
+    width: float
+    height: float
+    boxes: list[list[float]]
+
+
+class BoxesOut(BaseModel):
+    """Where a quote lies on a PDF report's pages."""
+
+    pages: list[PageBoxesOut]
 
 
 class HealthOut(BaseModel):

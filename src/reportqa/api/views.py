@@ -28,7 +28,9 @@ def document_view(doc: Document) -> DocumentOut:
                       section_path=list(f.section_path), page_start=f.page_start,
                       page_end=f.page_end, start=f.start, end=f.end) for f in doc.footnotes]
     return DocumentOut(
-        doc_id=doc.doc_id, pages=len(doc.pages), first_page=doc.pages[0].number, last_page=doc.pages[-1].number,
+        doc_id=doc.doc_id, title=doc.title or doc.doc_id,
+        pdf_pages=max((p.pdf_page for p in doc.pages), default=0) if doc.layout else 0,
+        pages=len(doc.pages), first_page=doc.pages[0].number, last_page=doc.pages[-1].number,
         sections=[SectionOut(id=s.id, title=s.title, level=s.level, path=list(s.path),
                              start=s.start, end=s.end, is_box=s.is_box) for s in doc.sections],
         paragraphs=[ParagraphOut(id=p.id, text=p.text, section_path=list(p.section_path),

@@ -256,12 +256,13 @@ class PdfReader:
                 if not pdf.pages:
                     raise CorpusError(f"{path}: the PDF has no pages")
                 return [_read_page(p, k) for k, p in enumerate(pdf.pages, start=1)], dict(pdf.metadata), data
-        except (PDFPasswordIncorrect, PDFEncryptionError):
-            raise CorpusError(f"{path}: the PDF is encrypted: add a copy without a password") from None
         except CorpusError:
             raise
-        except Exception as exc:  # pdfminer raises many kinds for a broken file
-            raise CorpusError(f"{path}: not a readable PDF ({type(exc).__name__})") from None
+        except Exception as exc:  # pdfminer raises many kinds for a broken file; pdfplumber wraps them
+            cause = next((a for a in exc.args if isinstance(a, Exception)), exc)
+            if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+                raise CorpusError(f"{path}: the PDF is encrypted: add a copy without a password") from None
+            raise CorpusError(f"{path}: not a readable PDF ({type(cause).__name__})") from None
 
     def _running(self, pages: list[_Page]) -> tuple[set[tuple[int, float]], dict[int, int]]:
         """Lines to drop (page, top) as running headers/footers, and the folio of each page."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
 
-from reportqa.api.deps import Loaded
+from reportqa.api.deps import Conf, Loaded
 from reportqa.api.errors import ERRORS
-from reportqa.api.schemas import DocumentOut, PassageOut
+from reportqa.api.schemas import BoxesOut, DocumentOut, PageBoxesOut, PassageOut
 from reportqa.api.views import document_view, passage_view
+from reportqa.ingest.pages import PageImages, quote_boxes
+from reportqa.ingest.records import Document
 
 router = APIRouter(tags=["report"], responses=ERRORS)
 
@@ -30,3 +34,41 @@ def document(doc_id: str, loaded: Loaded) -> Any:
     if doc is None:
         raise HTTPException(404, f"unknown document id {doc_id!r}")
     return document_view(doc)
+
+
+def _pdf_document(loaded: Loaded, doc_id: str) -> Document:
+    doc = loaded.documents.get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"unknown document id {doc_id!r}")
+    if not doc.layout:
+        raise HTTPException(404, f"document {doc_id!r} is a text extraction: it has no page images")
+    return doc
+
+
+@router.get("/documents/{doc_id}/pages/{page}.png", response_class=FileResponse,
+            responses={200: {"content": {"image/png": {}}}})
+def page_image(doc_id: str, page: int, loaded: Loaded, conf: Conf) -> Any:
+    """PDF page ``page`` (from 1) of a report, rendered once and cached."""
+    doc = _pdf_document(loaded, doc_id)
+    if not 1 <= page <= max(p.pdf_page for p in doc.pages):
+        raise HTTPException(404, f"document {doc_id!r} has no page {page}")
+    info = loaded.index.manifest.documents[doc_id]
+    path = PageImages(conf.index_dir / "page-images").png(Path(info.path), info.sha256, page)
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/documents/{doc_id}/boxes", response_model=BoxesOut)
+def boxes(doc_id: str, loaded: Loaded,
+          start: Annotated[int, Query(ge=0, description="document text offset where the quote starts")],
+          end: Annotated[int, Query(ge=1, description="offset just after the quote")]) -> Any:
+    """Where document text ``[start, end)`` lies on the PDF pages: one box per line piece,
+    with each page's size, so a page image can be marked."""
+    doc = _pdf_document(loaded, doc_id)
+    if end <= start:
+        raise HTTPException(422, "end: must be greater than start")
+    found = quote_boxes(doc, start, end)
+    sizes = {p.pdf_page: (p.width, p.height) for p in doc.pages}
+    pages = sorted({b.page for b in found})
+    return BoxesOut(pages=[PageBoxesOut(page=n, width=sizes[n][0], height=sizes[n][1],
+                                        boxes=[[b.x0, b.top, b.x1, b.bottom] for b in found if b.page == n])
+                           for n in pages])

@@ -21,6 +21,17 @@
     settingsToggle: $('#settings-toggle'),
     apiKey: $('#api-key'),
     apiKeyClear: $('#api-key-clear'),
+    libraryList: $('#library-list'),
+    uploadForm: $('#upload-form'),
+    uploadFile: $('#upload-file'),
+    upload: $('#upload'),
+    uploadProgress: $('#upload-progress'),
+    uploadStatus: $('#upload-status'),
+    pageView: $('#page-view'),
+    pageLabel: $('#page-label'),
+    pageFrame: $('#page-frame'),
+    pageImg: $('#page-img'),
+    pageClose: $('#page-close'),
   };
 
   const state = {
@@ -30,6 +41,10 @@
     documentIds: [],
     askSeq: 0,
     citations: new Map(),
+    reports: [],          // GET /documents
+    docs: new Map(),      // doc_id -> GET /documents/{id} (title, pdf_pages, units)
+    pageSeq: 0,
+    pageUrl: null,
   };
 
   /** Build an element: el('p', {class: 'x', 'data-n': 1}, 'text', child). */
@@ -161,6 +176,158 @@
     setStatus('ok', `已就绪 · ${body ? body.passages : '?'} 段`);
     if (body && body.model) ui.status.title = `模型：${body.model}\n索引：${body.index_built_at || ''}`;
     loadDocuments();
+    loadLibrary();
+  }
+
+  // ---- the reports: list, scope, upload, remove ------------------------------------
+
+  async function loadLibrary() {
+    try {
+      state.reports = await api('/documents');
+    } catch (err) {
+      ui.libraryList.replaceChildren(el('li', { class: 'error' }, `报告列表载入失败：${describeError(err)}`));
+      return;
+    }
+    const checked = new Set(selectedIds() || state.reports.map((r) => r.id));
+    ui.libraryList.replaceChildren(...state.reports.map((r) => {
+      const box = el('input', { type: 'checkbox', class: 'library-scope', value: r.id,
+        checked: checked.has(r.id) || !state.libraryShown });
+      const remove = el('button', { type: 'button', class: 'link-button library-remove', 'data-id': r.id,
+        'aria-label': `删除 ${r.title}` }, '删除');
+      remove.addEventListener('click', () => removeReport(r, remove));
+      return el('li', { class: 'library-item', 'data-id': r.id },
+        el('label', {}, box, el('span', { class: 'library-name' }, r.title),
+          el('span', { class: 'library-meta' }, `${r.pages}页 · ${r.passages}段`)), remove);
+    }));
+    state.libraryShown = true;
+  }
+
+  /** The ids of the checked reports, or null when every report is checked (no scope). */
+  function selectedIds() {
+    const boxes = Array.from(ui.libraryList.querySelectorAll('input.library-scope'));
+    if (!boxes.length) return null;
+    const ids = boxes.filter((b) => b.checked).map((b) => b.value);
+    return ids.length === boxes.length ? null : ids;
+  }
+
+  /** After the reports changed: reload the list, the health figures and the report texts. */
+  function reloadReports() {
+    state.documentsLoaded = false;
+    state.libraryShown = false;
+    checkHealth();
+  }
+
+  async function removeReport(report, button) {
+    if (button.dataset.armed !== 'yes') {  // a second click confirms
+      button.dataset.armed = 'yes';
+      button.textContent = '确认删除';
+      return;
+    }
+    button.disabled = true;
+    try {
+      await api(`/documents/${encodeURIComponent(report.id)}`, { method: 'DELETE' });
+      ui.uploadStatus.className = 'upload-status';
+      ui.uploadStatus.textContent = `已删除：${report.title}`;
+      reloadReports();
+    } catch (err) {
+      ui.uploadStatus.className = 'upload-status error';
+      ui.uploadStatus.textContent = describeError(err);
+      button.disabled = false;
+    }
+  }
+
+  /** Upload with XMLHttpRequest, the browser API that reports upload progress. */
+  function uploadReport(file) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', '/documents');
+      const key = storedKey();
+      if (key) xhr.setRequestHeader('Authorization', `Bearer ${key}`);
+      xhr.upload.addEventListener('progress', (event) => {
+        if (event.lengthComputable) ui.uploadProgress.value = Math.round((100 * event.loaded) / event.total);
+      });
+      xhr.addEventListener('load', () => {
+        let body = null;
+        try { body = JSON.parse(xhr.responseText); } catch (_) { body = null; }
+        if (xhr.status === 201) resolve(body);
+        else reject(new ApiError(xhr.status, (body && body.detail) || xhr.statusText || '上传失败'));
+      });
+      xhr.addEventListener('error', () => reject(new ApiError(0, '无法连接服务')));
+      const form = new FormData();
+      form.append('file', file);
+      xhr.send(form);
+    });
+  }
+
+  async function upload() {
+    const file = ui.uploadFile.files && ui.uploadFile.files[0];
+    if (!file) {
+      ui.uploadStatus.className = 'upload-status error';
+      ui.uploadStatus.textContent = '请先选择一个 PDF 或 .txt 文件。';
+      return;
+    }
+    ui.upload.disabled = true;
+    ui.uploadProgress.hidden = false;
+    ui.uploadProgress.value = 0;
+    ui.uploadStatus.className = 'upload-status';
+    ui.uploadStatus.textContent = `正在上传并建立索引：${file.name}…`;
+    try {
+      const added = await uploadReport(file);
+      ui.uploadStatus.textContent = `已添加：${added.title}（${added.pages}页，${added.passages}段）`;
+      ui.uploadFile.value = '';
+      reloadReports();
+    } catch (err) {
+      ui.uploadStatus.className = 'upload-status error';
+      ui.uploadStatus.textContent = describeError(err);
+    } finally {
+      ui.upload.disabled = false;
+      ui.uploadProgress.hidden = true;
+    }
+  }
+
+  // ---- the cited PDF page -----------------------------------------------------------
+
+  /** Show the PDF page holding [start, end) of a PDF report, the quote's boxes marked. */
+  async function showPage(docId, start, end) {
+    const doc = state.docs.get(docId);
+    if (!doc || !doc.pdf_pages) {
+      ui.pageView.hidden = true;
+      return;
+    }
+    const seq = ++state.pageSeq;
+    try {
+      const found = await api(`/documents/${encodeURIComponent(docId)}/boxes?start=${start}&end=${end}`);
+      if (!found.pages.length || seq !== state.pageSeq) return;
+      const page = found.pages[0];
+      const headers = {};
+      const key = storedKey();
+      if (key) headers.Authorization = `Bearer ${key}`;
+      const response = await fetch(`/documents/${encodeURIComponent(docId)}/pages/${page.page}.png`, { headers });
+      if (!response.ok) throw new ApiError(response.status, '页面图载入失败');
+      const url = URL.createObjectURL(await response.blob());
+      if (seq !== state.pageSeq) return;
+      if (state.pageUrl) URL.revokeObjectURL(state.pageUrl);
+      state.pageUrl = url;
+      ui.pageFrame.querySelectorAll('.quote-box').forEach((b) => b.remove());
+      ui.pageImg.alt = `${doc.title} PDF 第 ${page.page} 页`;
+      ui.pageImg.src = url;
+      for (const [x0, top, x1, bottom] of page.boxes) {
+        const mark = el('div', { class: 'quote-box' });
+        // positions in % of the page, so the marks follow the image's size
+        mark.style.left = `${(100 * x0) / page.width}%`;
+        mark.style.top = `${(100 * top) / page.height}%`;
+        mark.style.width = `${(100 * (x1 - x0)) / page.width}%`;
+        mark.style.height = `${(100 * (bottom - top)) / page.height}%`;
+        ui.pageFrame.append(mark);
+      }
+      ui.pageLabel.textContent = `${doc.title} · PDF 第 ${page.page} 页`;
+      ui.pageView.hidden = false;
+      const first = ui.pageFrame.querySelector('.quote-box');
+      if (first) first.scrollIntoView({ block: 'center', inline: 'nearest' });
+    } catch (err) {
+      ui.pageLabel.textContent = describeError(err);
+      ui.pageView.hidden = false;
+    }
   }
 
   // ---- the report viewer -----------------------------------------------------------
@@ -174,9 +341,10 @@
       for (const id of state.documentIds) {
         docs.push(await api(`/documents/${encodeURIComponent(id)}`));
       }
+      state.docs = new Map(docs.map((d) => [d.doc_id, d]));
       ui.report.replaceChildren(...docs.map(renderDocument));
       if (!docs.length) ui.report.replaceChildren(el('p', { class: 'placeholder' }, '索引中没有文档。'));
-      ui.reportMeta.textContent = docs.map((d) => `${d.doc_id} · 第${d.first_page}–${d.last_page}页`).join('；');
+      ui.reportMeta.textContent = docs.map((d) => `${d.title} · 第${d.first_page}–${d.last_page}页`).join('；');
       state.documentsLoaded = true;
     } catch (err) {
       ui.report.replaceChildren(el('p', { class: 'error', role: 'alert' }, `报告载入失败：${describeError(err)}`));
@@ -381,6 +549,7 @@
     if (!highlight(docId, start, end, quote)) {
       ui.reportMeta.textContent = `未能在原文中定位（偏移 ${start}–${end}）`;
     }
+    showPage(docId, start, end);
   }
 
   function selectCitation(n) {
@@ -419,7 +588,7 @@
     return el('ol', { class: 'citations' }, ...citations.map((c) => el('li', { class: 'citation', 'data-n': c.n },
       el('button', { type: 'button', class: 'citation-head', 'data-n': c.n },
         el('span', { class: 'citation-n' }, c.n),
-        el('span', { class: 'citation-path' }, sectionPath(c.section_path)),
+        el('span', { class: 'citation-path' }, [c.title, ...c.section_path].join(' › ')),
         el('span', { class: 'citation-page' }, pages(c.page_start, c.page_end))),
       el('blockquote', { class: 'quote' }, c.quote))));
   }
@@ -470,6 +639,11 @@
       showError('索引加载中…，请稍候再问。');
       return;
     }
+    const scope = selectedIds();
+    if (scope && !scope.length) {
+      showError('请至少勾选一份报告。');
+      return;
+    }
     const seq = ++state.askSeq;
     ui.ask.disabled = true;
     ui.ask.textContent = '回答中…';
@@ -479,7 +653,7 @@
       const res = await api('/ask', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ question }),
+        body: JSON.stringify(scope ? { question, doc_ids: scope } : { question }),
       });
       if (seq === state.askSeq) renderAnswer(res);
     } catch (err) {
@@ -515,6 +689,11 @@
     const target = event.target.closest('.cite, .citation-head');
     if (target) selectCitation(Number(target.dataset.n));
   });
+  ui.uploadForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    upload();
+  });
+  ui.pageClose.addEventListener('click', () => { ui.pageView.hidden = true; });
   ui.settingsToggle.addEventListener('click', () => showSettings(ui.settings.hidden));
   ui.settings.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -1,0 +1,76 @@
+"""A PDF report's pages as images, and where a quote lies on them.
+
+Pages are rendered with pypdfium2 (BSD/Apache, the renderer pdfplumber ships
+with) once per page and scale, and cached as PNG files; a quote's boxes come
+from the document's line layout, one box per line piece it covers.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportqa.ingest.reader import CorpusError
+from reportqa.ingest.records import Document
+
+
+@dataclass(frozen=True)
+class QuoteBox:
+    """A piece of a quote on a PDF page, in points from the page's top left."""
+
+    page: int  # the PDF page, from 1
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+def quote_boxes(document: Document, start: int, end: int) -> list[QuoteBox]:
+    """The boxes of document text ``[start, end)``: per line it touches, from its
+    first to its last character in the range."""
+    out = []
+    for line in document.layout:
+        if line.end <= start or line.start >= end or line.end == line.start:
+            continue
+        first = max(start, line.start) - line.start
+        last = min(end, line.end) - line.start  # xs holds one more edge than characters
+        out.append(QuoteBox(line.page, line.xs[first], line.top, line.xs[last], line.bottom))
+    return out
+
+
+class PageImages:
+    """Rendered pages of PDF reports, cached in ``folder``.
+
+    Args:
+        folder: where the PNG files are kept (created when needed).
+        scale: pixels per point (1.5 is 108 dpi).
+    """
+
+    def __init__(self, folder: Path, scale: float = 1.5) -> None:
+        self.folder = folder
+        self.scale = scale
+
+    def png(self, pdf: Path, sha256: str, page: int) -> Path:
+        """The PNG file of PDF page ``page`` (from 1), rendered on first use."""
+        path = self.folder / f"{sha256[:20]}-{page}-{self.scale:g}.png"
+        if path.is_file():
+            return path
+        import pypdfium2
+
+        try:
+            document = pypdfium2.PdfDocument(str(pdf))
+        except (OSError, pypdfium2.PdfiumError) as exc:
+            raise CorpusError(f"{pdf}: cannot be rendered ({exc})") from None
+        try:
+            if not 1 <= page <= len(document):
+                raise CorpusError(f"{pdf}: no page {page} (it has {len(document)})")
+            image = document[page - 1].render(scale=self.scale).to_pil()
+        finally:
+            document.close()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+        image.save(tmp, format="PNG", optimize=True)
+        os.replace(tmp, path)
+        return path
