@@ -5,6 +5,7 @@ is embedded, bad files change nothing, and the previous index answers during a c
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import threading
@@ -238,3 +239,71 @@ def test_the_previous_index_answers_throughout_an_add(hash_copy: Settings, tmp_p
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+# -- PDF reports over HTTP ------------------------------------------------------------------------
+
+PDF_ID = "report-2022-pdf"
+
+
+def test_a_pdf_report_is_uploaded_shown_by_page_and_scoped(library_server: tuple[str, Settings],
+                                                            report_pdf: Path) -> None:
+    from PIL import Image
+
+    from reportqa.ingest.pages import quote_boxes
+    from reportqa.ingest.pdf import PdfReader
+
+    url, _ = library_server
+    with report_pdf.open("rb") as fh:
+        response = httpx.post(f"{url}/documents", files={"file": (report_pdf.name, fh, "application/pdf")},
+                              headers=KEY, timeout=120)
+    assert response.status_code == 201, response.text
+    assert {k: v for k, v in response.json().items() if k != "added_at"} == {
+        "id": PDF_ID, "title": "中国数字贸易发展报告（2022）", "pages": 53, "passages": 177, "file": f"{PDF_ID}.pdf"}
+    view = httpx.get(f"{url}/documents/{PDF_ID}", headers=KEY).json()
+    assert (view["title"], view["pdf_pages"], view["first_page"], view["last_page"]) == (
+        "中国数字贸易发展报告（2022）", 53, 2, 54)
+    image = httpx.get(f"{url}/documents/{PDF_ID}/pages/5.png", headers=KEY)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(image.content)) as png:
+        assert png.size == (893, 1263)
+    assert httpx.get(f"{url}/documents/{PDF_ID}/pages/54.png", headers=KEY).status_code == 404
+    text_page = httpx.get(f"{url}/documents/{DOC_ID}/pages/1.png", headers=KEY)
+    assert text_page.status_code == 404 and "is a text extraction" in text_page.json()["detail"]
+    # the boxes of a paragraph are the reader's, page by page
+    doc = PdfReader().read(report_pdf)[1]
+    para = next(p for p in doc.paragraphs if p.page_start != p.page_end)  # one over a page break
+    found = httpx.get(f"{url}/documents/{PDF_ID}/boxes", params={"start": para.start, "end": para.end},
+                      headers=KEY).json()
+    expected = quote_boxes(doc, para.start, para.end)
+    assert [p["page"] for p in found["pages"]] == sorted({b.page for b in expected}) and len(found["pages"]) == 2
+    assert [b for p in found["pages"] for b in p["boxes"]] == [[b.x0, b.top, b.x1, b.bottom] for b in expected]
+    # scope: the same words in both reports, searched in one
+    both = httpx.get(f"{url}/search", params={"q": "四川省可数字化交付服务出口额", "k": 10}, headers=KEY).json()
+    assert {h["doc_id"] for h in both} == {DOC_ID, PDF_ID}
+    scoped = httpx.get(f"{url}/search", params={"q": "四川省可数字化交付服务出口额", "k": 10, "doc_ids": PDF_ID},
+                       headers=KEY).json()
+    assert len(scoped) == 10 and {h["doc_id"] for h in scoped} == {PDF_ID}
+    asked = httpx.post(f"{url}/ask", json={"question": "四川省出口额", "doc_ids": ["nothing"]}, headers=KEY)
+    assert asked.status_code == 422
+    assert asked.json() == {"detail": "doc_ids: unknown document id 'nothing': see `reportqa documents`"}
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("encrypted", "the PDF is encrypted: add a copy without a password"),
+    ("blank", "the PDF has no text layer (a scan?): add a PDF with text"),
+    ("fake", "not a PDF (no %PDF- header)"),
+])
+def test_a_bad_pdf_upload_is_refused_before_anything_is_written(library_server: tuple[str, Settings],
+                                                                tmp_path: Path, kind: str, message: str) -> None:
+    from test_pdf import _blank_pdf, _encrypted_pdf
+
+    url, settings = library_server
+    path = tmp_path / f"{kind}.pdf"
+    {"encrypted": _encrypted_pdf, "blank": _blank_pdf,
+     "fake": lambda p: p.write_bytes(b"<html></html>")}[kind](path)
+    before = index_state(settings), sorted(os.listdir(settings.corpus_dir))
+    response = httpx.post(f"{url}/documents", files={"file": (path.name, path.read_bytes(), "application/pdf")},
+                          headers=KEY, timeout=60)
+    assert (response.status_code, response.json()) == (400, {"detail": f"{kind}.pdf: {message}"})
+    assert (index_state(settings), sorted(os.listdir(settings.corpus_dir))) == before

@@ -10,11 +10,16 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from conftest import CORPUS_FILE
+from conftest import CORPUS_FILE, ROOT
+from reportqa.evaluation.results import EvalResult
+from reportqa.evaluation.runner import Evaluator, load_questions
 from reportqa.ingest import CorpusError, CorpusReader, Document, ReportParser
 from reportqa.ingest.pages import PageImages, QuoteBox, quote_boxes
 from reportqa.ingest.pdf import PdfReader
 from reportqa.ingest.records import LineBox, Page
+from reportqa.segment import Tokenizer
+from reportqa.service import Components, add_reports, load_components
+from reportqa.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +139,43 @@ def test_a_truncated_pdf_is_not_readable(report_pdf: Path, tmp_path: Path) -> No
     path.write_bytes(report_pdf.read_bytes()[:3000])
     with pytest.raises(CorpusError, match=r"cut.pdf: not a readable PDF \("):
         PdfReader().read(path)
+
+
+# -- the real model ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_pdf_answers_as_the_text_and_cites_the_pages_holding_its_quotes(
+        real_components: Components, report_pdf: Path, tmp_path: Path) -> None:
+    """``eval/questions.jsonl`` over an index of the PDF alone: accuracy and table
+    accuracy as on the text corpus, and every cited quote on the cited PDF page."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    add_reports(settings, real_components.embedder, Tokenizer(), [report_pdf])
+    pdf = load_components(settings, embedder=real_components.embedder, models=real_components.answerer.models)
+    questions = load_questions(ROOT / "eval" / "questions.jsonl")
+
+    def run(c: Components) -> EvalResult:
+        return Evaluator(c.answerer, {d.doc_id: d.text for d in c.documents.values()}).run(questions, "hybrid")
+
+    on_pdf, on_text = run(pdf), run(real_components)
+    assert abs(on_pdf.accuracy - on_text.accuracy) <= 0.03, (on_pdf.accuracy, on_text.accuracy)
+    assert abs(on_pdf.by_type["table"].accuracy - on_text.by_type["table"].accuracy) <= 0.05
+    doc = pdf.documents["report-2022-pdf"]
+    folio = {p.pdf_page: p.number for p in doc.pages}
+    checked = 0
+    with pdfplumber.open(report_pdf) as opened:
+        for q in questions:
+            for c in pdf.answerer.answer(q.question).citations:
+                boxes = quote_boxes(doc, c.quote_start, c.quote_end)
+                assert boxes, (q.id, c.quote)
+                first = boxes[0]
+                assert c.passage.page_start <= folio[first.page] <= c.passage.page_end, (q.id, c.quote)
+                # the PDF prints the quote's first characters inside its first box (a table
+                # cell may wrap them over lines, so each character is looked for)
+                crop = opened.pages[first.page - 1].crop((first.x0 - 1, first.top - 1, first.x1 + 1, first.bottom + 1))
+                printed = "".join((crop.extract_text() or "").split())
+                head = doc.text[c.quote_start : c.quote_end].split()[0][:6]
+                assert all(ch in printed for ch in head), (q.id, head, first.page, printed[:40])
+                checked += 1
+    assert checked >= 100

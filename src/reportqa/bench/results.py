@@ -93,6 +93,19 @@ class ReferenceFigures:
 
 
 @dataclass(frozen=True)
+class AddFigures:
+    """Adding one report to an index of ``docs`` reports, beside indexing it alone."""
+
+    add_one_s: float
+    index_one_alone_s: float
+    embedded_sentences: int  # by the add: the new report's only
+
+    @property
+    def ratio(self) -> float:
+        return round(self.add_one_s / max(self.index_one_alone_s, 1e-9), 3)
+
+
+@dataclass(frozen=True)
 class BenchResult:
     """Every figure of one bench run."""
 
@@ -103,6 +116,7 @@ class BenchResult:
     served: Served
     cores: int | None
     reference: ReferenceFigures | None
+    adding: AddFigures | None = None  # with --docs above 1
 
     @property
     def ask_vs_reference(self) -> float | None:
@@ -131,4 +145,5 @@ class BenchResult:
             "cores": self.cores,
             "reference": dataclasses.asdict(self.reference) if self.reference else None,
             "ask_vs_reference": self.ask_vs_reference, "build_vs_reference": self.build_vs_reference,
+            "add_one": {**dataclasses.asdict(self.adding), "ratio": self.adding.ratio} if self.adding else None,
         }

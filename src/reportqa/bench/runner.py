@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reportqa.bench.results import (
+    AddFigures,
     BenchResult,
     BuildFigures,
     Burst,
@@ -271,14 +272,38 @@ def run_bench(settings: Settings, config: BenchConfig) -> BenchResult:
             passages=report.passages, passages_per_s=round(report.passages / report.seconds, 1),
             index_mb=round(sum(p.stat().st_size for p in bench.index_dir.iterdir()) / 2**20, 2),
         )
+        adding = _add_one(bench, embedder, work) if config.docs > 1 else None
         comps = load_components(bench, embedder=embedder)
         in_process = _in_process(comps, embedder, questions)
         served = _over_http(env, questions, config)
         reference = _reference(embedder, [d.text for d in comps.documents.values()], questions) if config.reference else None
         return BenchResult(questions=len(questions), docs=config.docs, build=build, in_process=in_process,
-                           served=served, cores=os.cpu_count(), reference=reference)
+                           served=served, cores=os.cpu_count(), reference=reference, adding=adding)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _add_one(settings: Settings, embedder: Any, work: Path) -> AddFigures:
+    """Add one more report to the built index, and index that report alone: the
+    add should cost about the report's own indexing, whatever the index holds."""
+    from reportqa.segment import Tokenizer
+    from reportqa.service import add_reports, build_index, read_corpus, remove_report
+
+    text = read_corpus(settings)[-1].text
+    extra = synthetic_corpus(text, 2, work / "extra", seed=99)[1].rename(work / "one-more-report.txt")
+    tokenizer = Tokenizer()
+    began = time.perf_counter()
+    added = add_reports(settings, embedder, tokenizer, [extra])
+    add_s = time.perf_counter() - began
+    remove_report(settings, embedder, tokenizer, "one-more-report")
+    alone = settings.model_copy(update={"corpus_dir": work / "alone", "index_dir": work / "alone-index"})
+    alone.corpus_dir.mkdir()
+    shutil.copyfile(extra, alone.corpus_dir / extra.name)
+    began = time.perf_counter()
+    build_index(alone, embedder, tokenizer)
+    alone_s = time.perf_counter() - began
+    return AddFigures(add_one_s=round(add_s, 2), index_one_alone_s=round(alone_s, 2),
+                      embedded_sentences=added.sentences)
 
 
 def _reference(embedder: Any, texts: list[str], questions: list[str]) -> ReferenceFigures | None:
@@ -333,6 +358,11 @@ def write_bench_report(bench: BenchResult, folder: Path, command: str) -> Path:
         *[f"| answer step, 500-character {k} question (ms) | {v} |"
           for k, v in result["odd_answer_step_ms"].items()],
         f"| server peak RSS (MB) | {result['rss_mb']} |",
+        *([f"| add one report to the {result['docs']} (s) / index it alone (s) / ratio | "
+           f"{result['add_one']['add_one_s']} / {result['add_one']['index_one_alone_s']} / "
+           f"{result['add_one']['ratio']} |",
+           f"| sentences embedded by the add | {result['add_one']['embedded_sentences']} |"]
+          if result.get("add_one") else []),
         "", "| HTTP | rps | p50 ms | p99 ms | errors |", "|---|---|---|---|---|",
         *[f"| {k} | {v['rps']} | {v['p50_ms']} | {v['p99_ms']} | {v['errors']} |"
           for k, v in result["http"].items()],
