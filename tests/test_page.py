@@ -7,7 +7,9 @@ Chromium. Screenshots go to ``test-output/`` for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
 
-from conftest import running_server
+from conftest import copy_corpus, running_server
+from reportqa.service import Components
 
 pytestmark = pytest.mark.slow
 
@@ -63,6 +66,14 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, server: str) -> Iterator[Page]:
     """A fresh page at 1400x900; fails the test if anything left the loopback host."""
+    with checked_tab(browser) as tab:
+        yield tab
+
+
+@contextlib.contextmanager
+def checked_tab(browser: Browser) -> Iterator[Page]:
+    """A page at 1400x900 that fails the test on a request off the loopback host,
+    a JavaScript error or anything the page's CSP blocks."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     context.set_default_timeout(30_000)
     tab = context.new_page()
@@ -247,3 +258,67 @@ def test_errors_show_the_detail_and_key_is_sent(page: Page, server: str) -> None
         page.click("#ask")
     assert sent.value.headers.get("authorization") == "Bearer secret-key"
 
+
+
+# -- reports: upload a PDF, ask it alone, see the cited spot on its page ------------------------
+
+PDF_ID = "report-2022-pdf"
+TEXT_ID = "china-digital-trade-report-2022"
+
+
+@pytest.fixture
+def library_server(real_components: Components, tmp_path: Path) -> Iterator[str]:
+    """The real app over a writable copy of the corpus and of the real index."""
+    index = tmp_path / "index"
+    shutil.copytree(real_components.settings.index_dir, index)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
+    env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", REPORTQA_INDEX_DIR=str(index),
+               REPORTQA_CORPUS_DIR=str(copy_corpus(tmp_path / "corpus")))
+    with running_server(env, tmp_path / "server.log", START_TIMEOUT_S) as url:
+        yield url
+
+
+def test_upload_a_pdf_ask_it_alone_and_see_the_quote_on_its_page(browser: Browser, library_server: str,
+                                                                 report_pdf: Path) -> None:
+    with checked_tab(browser) as page:
+        page.goto(library_server)
+        expect(page.locator("#status")).to_have_class("status status-ok")
+        expect(page.locator("#library-list li")).to_have_count(1)
+        page.set_input_files("#upload-file", str(report_pdf))
+        page.click("#upload")
+        expect(page.locator("#upload-status")).to_have_text("已添加：中国数字贸易发展报告（2022）（53页，177段）",
+                                                           timeout=180_000)
+        expect(page.locator("#library-list li")).to_have_count(2)
+        expect(page.locator(f'#library-list li[data-id="{PDF_ID}"] .library-name')).to_have_text(
+            "中国数字贸易发展报告（2022）")
+        page.uncheck(f'#library-list li[data-id="{TEXT_ID}"] input')
+        with page.expect_request(lambda r: urlparse(r.url).path == "/ask") as sent:
+            body = _ask(page, SICHUAN)
+        assert sent.value.post_data_json == {"question": SICHUAN, "doc_ids": [PDF_ID]}
+        assert not body["abstained"] and {c["doc_id"] for c in body["citations"]} == {PDF_ID}
+        assert "52.23" in body["answer"]
+        page.locator(".citation-head").first.click()
+        expect(page.locator("#page-view")).to_be_visible()
+        image = page.locator("#page-img")
+        expect(image).to_have_attribute("alt", f"中国数字贸易发展报告（2022） PDF 第 {_pdf_page(body)} 页")
+        page.wait_for_function("() => document.querySelector('#page-img').naturalWidth === 893")
+        marks = page.locator("#page-frame .quote-box")
+        assert marks.count() >= 1
+        expect(marks.first).to_be_in_viewport()  # scrolled to, inside the page view
+        img, mark = image.bounding_box(), marks.first.bounding_box()
+        assert img is not None and mark is not None and mark["width"] > 5 and mark["height"] > 5
+        assert img["x"] <= mark["x"] and mark["x"] + mark["width"] <= img["x"] + img["width"] + 1
+        assert img["y"] <= mark["y"] and mark["y"] + mark["height"] <= img["y"] + img["height"] + 1
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "pdf-citation.png"))
+        remove = page.locator(f'#library-list li[data-id="{PDF_ID}"] .library-remove')
+        remove.click()
+        expect(remove).to_have_text("确认删除")
+        remove.click()
+        expect(page.locator("#upload-status")).to_have_text("已删除：中国数字贸易发展报告（2022）")
+        expect(page.locator("#library-list li")).to_have_count(1)
+
+
+def _pdf_page(body: dict[str, Any]) -> int:
+    """The PDF page of the first citation: its printed page less the report's first folio (2), plus 1."""
+    return int(body["citations"][0]["page_start"]) - 1

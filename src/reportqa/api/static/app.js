@@ -322,8 +322,11 @@
       }
       ui.pageLabel.textContent = `${doc.title} · PDF 第 ${page.page} 页`;
       ui.pageView.hidden = false;
+      await ui.pageImg.decode().catch(() => null);  // the marks have their place once the image has its size
       const first = ui.pageFrame.querySelector('.quote-box');
-      if (first) first.scrollIntoView({ block: 'center', inline: 'nearest' });
+      if (first && seq === state.pageSeq) {
+        ui.pageView.scrollTop = ui.pageFrame.offsetTop + first.offsetTop - (ui.pageView.clientHeight - first.offsetHeight) / 2;
+      }
     } catch (err) {
       ui.pageLabel.textContent = describeError(err);
       ui.pageView.hidden = false;
