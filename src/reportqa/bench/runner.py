@@ -324,6 +324,15 @@ def _reference(embedder: Any, texts: list[str], questions: list[str]) -> Referen
     return ReferenceFigures(build_s=round(build_s, 2), ask_p50_ms=stats.p50_ms, ask_p95_ms=stats.p95_ms)
 
 
+def _adding_rows(result: dict[str, Any]) -> list[str]:
+    add = result.get("add_one")
+    if not add:
+        return []
+    return [f"| add one report to the {result['docs']} (s) / index it alone (s) / ratio | "
+            f"{add['add_one_s']} / {add['index_one_alone_s']} / {add['ratio']} |",
+            f"| sentences embedded by the add | {add['embedded_sentences']} |"]
+
+
 def write_bench_report(bench: BenchResult, folder: Path, command: str) -> Path:
     """Markdown table and a latency plot, written from the figures as ``--json`` prints them."""
     result = bench.to_json()
@@ -358,11 +367,7 @@ def write_bench_report(bench: BenchResult, folder: Path, command: str) -> Path:
         *[f"| answer step, 500-character {k} question (ms) | {v} |"
           for k, v in result["odd_answer_step_ms"].items()],
         f"| server peak RSS (MB) | {result['rss_mb']} |",
-        *([f"| add one report to the {result['docs']} (s) / index it alone (s) / ratio | "
-           f"{result['add_one']['add_one_s']} / {result['add_one']['index_one_alone_s']} / "
-           f"{result['add_one']['ratio']} |",
-           f"| sentences embedded by the add | {result['add_one']['embedded_sentences']} |"]
-          if result.get("add_one") else []),
+        *_adding_rows(result),
         "", "| HTTP | rps | p50 ms | p99 ms | errors |", "|---|---|---|---|---|",
         *[f"| {k} | {v['rps']} | {v['p50_ms']} | {v['p99_ms']} | {v['errors']} |"
           for k, v in result["http"].items()],
