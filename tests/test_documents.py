@@ -139,6 +139,13 @@ def test_the_cli_adds_lists_and_removes(hash_copy: Settings, tmp_path: Path, run
     assert again.returncode == 2  # type: ignore[attr-defined]
     assert again.stderr.strip().splitlines() == [  # type: ignore[attr-defined]
         f"reportqa: error: {tmp_path / OTHER}.txt: a report '{OTHER}' is already in the corpus: remove it first"]
+    scoped = run_cli("search", "2023年全球电子商务零售额", "--doc", OTHER, "--k", "4", "--mode", "bm25", "--json",
+                     env=env)
+    assert [h["doc_id"] for h in json.loads(scoped.stdout)] == [OTHER] * 4  # type: ignore[attr-defined]
+    unknown_doc = run_cli("search", "电子商务", "--doc", "nothing", env=env)
+    assert unknown_doc.returncode == 2  # type: ignore[attr-defined]
+    assert unknown_doc.stderr.strip() == (  # type: ignore[attr-defined]
+        "reportqa: error: unknown document id 'nothing': see `reportqa documents`")
     removed = run_cli("remove", OTHER, env=env)
     assert (removed.returncode, removed.stdout) == (0, f"removed {OTHER}\n")  # type: ignore[attr-defined]
     unknown = run_cli("remove", OTHER, env=env)

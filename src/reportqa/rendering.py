@@ -73,16 +73,18 @@ class AskResponse(BaseModel):
     answer: str
     abstained: bool
     abstain_reason: str | None = None
+    resolved_question: str | None = None  # the question answered, when a follow-up was resolved
     citations: list[CitationOut]
     see_also: list[SeeAlsoOut]
     timings_ms: Timings
 
     @classmethod
-    def of(cls, answer: Answer) -> AskResponse:
-        """The response for an answer."""
+    def of(cls, answer: Answer, asked: str | None = None) -> AskResponse:
+        """The response for an answer (to ``asked``, resolved into ``answer.question``)."""
+        resolved = answer.question if asked is not None and asked.strip() != answer.question else None
         return cls(
-            question=answer.question, answer=answer.text, abstained=answer.abstained,
-            abstain_reason=answer.abstain_reason,
+            question=asked.strip() if asked is not None else answer.question, answer=answer.text,
+            abstained=answer.abstained, abstain_reason=answer.abstain_reason, resolved_question=resolved,
             citations=[CitationOut(n=c.n, passage_id=c.passage.id, doc_id=c.passage.doc_id, title=c.title,
                                    section_path=list(c.passage.section_path), page_start=c.passage.page_start,
                                    page_end=c.passage.page_end, start=c.passage.start, end=c.passage.end,
@@ -126,9 +128,10 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     return HitOut.of(hit).model_dump()
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The JSON form of an answer (CLI ``ask --json`` and HTTP ``/ask`` alike)."""
-    return AskResponse.of(answer).model_dump()
+def answer_json(answer: Answer, asked: str | None = None) -> dict[str, Any]:
+    """The JSON form of an answer (CLI ``ask --json`` and HTTP ``/ask`` alike); with
+    ``asked``, the turn as asked, and the resolved question when it differs."""
+    return AskResponse.of(answer, asked).model_dump()
 
 
 class ReportOut(BaseModel):

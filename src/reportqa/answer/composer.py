@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from reportqa.answer.followup import FollowUpResolver, Resolution
 from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, Question, QuestionAnalyzer
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
@@ -169,6 +170,7 @@ class Answerer:
         self.models = models or load_models()
         bm25 = retriever.index.bm25
         self.analyzer = QuestionAnalyzer(retriever.tokenizer, bm25.vocab, bm25.idf, retriever.index.aliases)
+        self.followups = FollowUpResolver(self.analyzer)
         rows = {(p.doc_id, p.start): p for p in retriever.passages if p.kind == "table_row"}
         paired: list[tuple[Table, list[Passage]]] = []
         self._table_of: dict[str, tuple[str, int]] = {}
@@ -482,6 +484,13 @@ class Answerer:
         return "the retrieved passages do not answer the question closely enough"
 
     # -- the whole path --------------------------------------------------------
+    def answer_turn(self, history: list[str], question: str, k: int | None = None, mode: str | None = None,
+                    doc_ids: Collection[str] | None = None) -> tuple[Resolution, Answer]:
+        """Answer the last turn of a conversation: ``question`` resolved against the
+        earlier user turns ``history`` (oldest first) when it leans on them."""
+        resolution = self.followups.resolve([*history, question])
+        return resolution, self.answer(resolution.resolved, k, mode, doc_ids)
+
     def title_of(self, doc_id: str) -> str:
         """The title of a report of the index."""
         info = self.retriever.index.manifest.documents.get(doc_id)

@@ -20,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from reportqa.api import errors
 from reportqa.api.guards import Admission, BearerAuth, BodyLimit, SecurityHeaders
-from reportqa.api.routes import documents, pages, qa, report, service
+from reportqa.api.routes import chat, documents, pages, qa, report, service
 from reportqa.service import Components, load_components
 from reportqa.settings import Settings
 
@@ -61,9 +61,10 @@ def add_guards(app: FastAPI, settings: Settings) -> None:
     """The guards, innermost first: admission, body limit, key, headers, then CORS."""
     cores = os.cpu_count() or 1
     queued = settings.max_queued_asks if settings.max_queued_asks is not None else 16 * cores
-    app.add_middleware(Admission, paths=frozenset({"/ask", "/search"}),
+    app.add_middleware(Admission, paths=frozenset({"/ask", "/search", "/v1/chat/completions"}),
                        running=settings.max_running_asks or 2 * cores, queued=queued)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY, limits={"/documents": settings.max_upload_mb * 2**20})
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY, limits={"/documents": settings.max_upload_mb * 2**20,
+                                                              "/v1/chat/completions": 256 * 1024})
     app.add_middleware(BearerAuth, key=settings.api_key, open_paths=frozenset({"/", "/health"}),
                        open_prefixes=("/static/", "/docs", "/openapi.json"))
     app.add_middleware(SecurityHeaders, page_paths=frozenset({"/"}))
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     add_guards(app, settings)
     errors.install(app)
     app.state.changes = threading.Lock()  # one change of the corpus at a time
-    for router in (service.router, qa.router, report.router, documents.router, pages.router):
+    for router in (service.router, qa.router, chat.router, report.router, documents.router, pages.router):
         app.include_router(router)
     for path, files in pages.static_files().items():
         app.mount(path, files, name=path.strip("/"))

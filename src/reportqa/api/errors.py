@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reportqa.api.guards import OPENAI_PREFIX, error_body
 from reportqa.api.schemas import ErrorOut
 
 log = logging.getLogger("reportqa.api")
@@ -18,8 +20,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    """422 with one message per bad field: ``top_k: Input should be …``."""
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with one message per bad field: ``top_k: Input should be …`` (on the
+    OpenAI-compatible routes 400 in the OpenAI error shape, as OpenAI answers)."""
     messages = []
     for error in exc.errors():
         if error.get("type") == "json_invalid":
@@ -28,7 +31,15 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
         field = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
         messages.append(f"{field or 'body'}: {message}")
+    if request.url.path.startswith(OPENAI_PREFIX):
+        return JSONResponse(error_body(request.url.path, 400, "; ".join(messages)), status_code=400)
     return JSONResponse({"detail": "; ".join(messages)}, status_code=422)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """An error a route raised, in the shape of its API."""
+    return JSONResponse(error_body(request.url.path, exc.status_code, str(exc.detail)), status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
 
 
 async def bug(request: Request, exc: Exception) -> JSONResponse:
@@ -40,4 +51,5 @@ async def bug(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, bug)

@@ -32,6 +32,20 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
+OPENAI_PREFIX = "/v1/"  # the OpenAI-compatible routes answer errors in the OpenAI shape
+OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+                413: "invalid_request_error", 422: "invalid_request_error", 503: "server_error"}
+
+
+def error_body(path: str, status: int, message: str) -> dict[str, Any]:
+    """An error as this API writes it, ``{"detail": …}``, or on the OpenAI-compatible
+    routes as OpenAI does, ``{"error": {"message", "type", "code"}}``."""
+    if path.startswith(OPENAI_PREFIX):
+        return {"error": {"message": message, "type": OPENAI_TYPES.get(status, "api_error"), "param": None,
+                          "code": None}}
+    return {"detail": message}
+
+
 async def send_json(send: Send, status: int, body: dict[str, Any],
                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """Send a whole JSON response."""
@@ -70,11 +84,11 @@ class BodyLimit:
         detail = f"request body over {_size(limit)}"
         if length is not None:
             if not length.isdigit():
-                await send_json(send, 400, {"detail": "invalid Content-Length"})
+                await send_json(send, 400, error_body(scope.get("path", ""), 400, "invalid Content-Length"))
                 return
             if int(length) > limit:
                 log.warning("rejected %s %s: %s", scope.get("method"), scope.get("path"), detail)
-                await send_json(send, 413, {"detail": detail})
+                await send_json(send, 413, error_body(scope.get("path", ""), 413, detail))
                 return
         if scope.get("method") not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
@@ -90,7 +104,7 @@ class BodyLimit:
             seen += len(chunk)
             if seen > limit:
                 log.warning("rejected %s %s: %s (streamed)", scope.get("method"), scope.get("path"), detail)
-                await send_json(send, 413, {"detail": detail}, [(b"connection", b"close")])
+                await send_json(send, 413, error_body(scope.get("path", ""), 413, detail), [(b"connection", b"close")])
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -146,7 +160,7 @@ class Admission:
             self.rejected += 1
             if self.rejected == 1 or self.rejected % 100 == 0:
                 log.warning("overloaded: %d requests in flight; %d turned away so far", self._inside, self.rejected)
-            await send_json(send, 503, {"detail": "the service is busy: retry shortly"},
+            await send_json(send, 503, error_body(scope.get("path", ""), 503, "the service is busy: retry shortly"),
                             [(b"retry-after", str(self.retry_after).encode())])
             return
         self._inside += 1
@@ -184,7 +198,7 @@ class BearerAuth:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), self.key):
             log.warning("rejected %s %s: missing or wrong API key", scope.get("method"), path)
-            await send_json(send, 401, {"detail": "missing or wrong API key: send Authorization: Bearer <key>"},
+            await send_json(send, 401, error_body(path, 401, "missing or wrong API key: send Authorization: Bearer <key>"),
                             [(b"www-authenticate", b"Bearer")])
             return
         await self.app(scope, receive, send)

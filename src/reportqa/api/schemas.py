@@ -24,6 +24,9 @@ class AskRequest(BaseModel):
     mode: Mode | None = None
     doc_ids: list[StrictStr] | None = Field(default=None, min_length=1, max_length=100,
                                             description="answer from these reports only (all by default)")
+    history: list[StrictStr] = Field(default_factory=list, max_length=20,
+                                     description="the earlier questions of the conversation, oldest first: "
+                                                 "a follow-up (那进口呢, 2021年呢) is resolved against them")
 
     @field_validator("question", mode="before")
     @classmethod

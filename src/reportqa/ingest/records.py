@@ -185,5 +185,5 @@ def document_from_json(data: dict[str, Any]) -> Document:
         doc_id=data["doc_id"], path=data["path"], sha256=data["sha256"], text=data["text"],
         pages=units(Page, "pages"), sections=units(Section, "sections"), paragraphs=units(Paragraph, "paragraphs"),
         tables=tables, captions=units(Caption, "captions"), footnotes=units(Footnote, "footnotes"),
-        layout=units(LineBox, "layout"), title=data.get("title", ""),
+        layout=units(LineBox, "layout") if "layout" in data else (), title=data.get("title", ""),
     )

@@ -21,6 +21,10 @@ router = APIRouter(tags=["qa"], responses=ERRORS)
 def ask(body: AskRequest, loaded: Loaded) -> Any:
     """Answer a question with citations (the same object as ``reportqa ask --json``)."""
     try:
+        if body.history:
+            resolution, answer = loaded.answerer.answer_turn(body.history, body.question, body.top_k, body.mode,
+                                                             body.doc_ids)
+            return answer_json(answer, resolution.asked)
         return answer_json(loaded.answerer.answer(body.question, body.top_k, body.mode, body.doc_ids))
     except UnknownDocumentError as exc:
         raise HTTPException(422, f"doc_ids: {exc}") from None
