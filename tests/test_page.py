@@ -322,3 +322,23 @@ def test_upload_a_pdf_ask_it_alone_and_see_the_quote_on_its_page(browser: Browse
 def _pdf_page(body: dict[str, Any]) -> int:
     """The PDF page of the first citation: its printed page less the report's first folio (2), plus 1."""
     return int(body["citations"][0]["page_start"]) - 1
+
+
+def test_follow_ups_stay_in_one_conversation_until_a_new_one(page: Page, server: str) -> None:
+    _open(page, server)
+    _ask(page, SICHUAN)
+    with page.expect_request(lambda r: urlparse(r.url).path == "/ask") as sent:
+        body = _ask(page, "那进口呢")
+    assert sent.value.post_data_json == {"question": "那进口呢", "history": [SICHUAN]}
+    assert body["resolved_question"] == "四川省2022年可数字化交付服务进口额是多少?" and "16.60" in body["answer"]
+    turns = page.locator("#answer .turn")
+    expect(turns).to_have_count(2)
+    expect(turns.nth(1).locator(".turn-question")).to_have_text("那进口呢")
+    expect(turns.nth(1).locator(".resolved")).to_have_text("理解为：四川省2022年可数字化交付服务进口额是多少?")
+    turns.nth(1).locator(".citation-head").first.click()  # the second turn's own citation
+    expect(page.locator("#report tr.hl")).to_have_count(1)
+    page.click("#new-chat")
+    expect(turns).to_have_count(0)
+    with page.expect_request(lambda r: urlparse(r.url).path == "/ask") as fresh:
+        _ask(page, "那进口呢")
+    assert fresh.value.post_data_json == {"question": "那进口呢"}

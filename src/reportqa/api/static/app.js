@@ -32,6 +32,7 @@
     pageFrame: $('#page-frame'),
     pageImg: $('#page-img'),
     pageClose: $('#page-close'),
+    newChat: $('#new-chat'),
   };
 
   const state = {
@@ -40,7 +41,7 @@
     documentsLoading: false,
     documentIds: [],
     askSeq: 0,
-    citations: new Map(),
+    turns: [],            // the conversation: per answered turn its question and citations by n
     reports: [],          // GET /documents
     docs: new Map(),      // doc_id -> GET /documents/{id} (title, pdf_pages, units)
     pageSeq: 0,
@@ -555,11 +556,11 @@
     showPage(docId, start, end);
   }
 
-  function selectCitation(n) {
-    const c = state.citations.get(n);
+  function selectCitation(turn, n) {
+    const c = state.turns[turn] && state.turns[turn].citations.get(n);
     if (!c) return;
     ui.answer.querySelectorAll('.active').forEach((node) => node.classList.remove('active'));
-    ui.answer.querySelectorAll(`[data-n="${n}"]`).forEach((node) => node.classList.add('active'));
+    ui.answer.querySelectorAll(`.turn[data-turn="${turn}"] [data-n="${n}"]`).forEach((node) => node.classList.add('active'));
     showLocation(c.doc_id, c.quote_start, c.quote_end, c.quote);
   }
 
@@ -596,9 +597,13 @@
       el('blockquote', { class: 'quote' }, c.quote))));
   }
 
+  /** One turn of the conversation: the question, the question as understood when a
+   *  follow-up was resolved against the earlier ones, and the answer. */
   function renderAnswer(res) {
-    state.citations = new Map(res.citations.map((c) => [c.n, c]));
-    const parts = [];
+    const turn = state.turns.length;
+    state.turns.push({ question: res.question, citations: new Map(res.citations.map((c) => [c.n, c])) });
+    const parts = [el('p', { class: 'turn-question' }, res.question)];
+    if (res.resolved_question) parts.push(el('p', { class: 'resolved' }, `理解为：${res.resolved_question}`));
     if (res.abstained) {
       parts.push(el('div', { class: 'abstain', role: 'status' },
         el('div', { class: 'abstain-title' }, '报告中没有找到相关信息'),
@@ -624,11 +629,28 @@
       }
     }
     if (res.timings_ms) parts.push(el('p', { class: 'timings' }, `用时 ${Math.round(res.timings_ms.total)} 毫秒`));
-    ui.answer.replaceChildren(...parts);
+    clearTransient();
+    const node = el('div', { class: 'turn', 'data-turn': turn }, ...parts);
+    ui.answer.append(node);
+    node.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** Remove the placeholder, a loading line or an error left by the previous ask. */
+  function clearTransient() {
+    ui.answer.querySelectorAll(':scope > .placeholder, :scope > .loading, :scope > .error').forEach((n) => n.remove());
   }
 
   function showError(message) {
-    ui.answer.replaceChildren(el('div', { class: 'error', role: 'alert' }, message));
+    clearTransient();
+    ui.answer.append(el('div', { class: 'error', role: 'alert' }, message));
+  }
+
+  /** Start a new conversation: later questions are not read as follow-ups of earlier ones. */
+  function newConversation() {
+    state.turns = [];
+    state.askSeq += 1;
+    ui.answer.replaceChildren(el('p', { class: 'placeholder' }, '新对话：输入问题。追问（如“那进口呢？”）会按本对话前面的问题理解。'));
+    ui.question.focus();
   }
 
   async function ask() {
@@ -651,12 +673,17 @@
     ui.ask.disabled = true;
     ui.ask.textContent = '回答中…';
     ui.answer.setAttribute('aria-busy', 'true');
-    ui.answer.replaceChildren(el('p', { class: 'loading' }, '正在检索报告并组织回答…'));
+    clearTransient();
+    ui.answer.append(el('p', { class: 'loading' }, '正在检索报告并组织回答…'));
+    const history = state.turns.map((t) => t.question).slice(-20);
+    const request = { question };
+    if (history.length) request.history = history;
+    if (scope) request.doc_ids = scope;
     try {
       const res = await api('/ask', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(scope ? { question, doc_ids: scope } : { question }),
+        body: JSON.stringify(request),
       });
       if (seq === state.askSeq) renderAnswer(res);
     } catch (err) {
@@ -690,13 +717,15 @@
   }));
   ui.answer.addEventListener('click', (event) => {
     const target = event.target.closest('.cite, .citation-head');
-    if (target) selectCitation(Number(target.dataset.n));
+    const turn = target && target.closest('.turn');
+    if (turn) selectCitation(Number(turn.dataset.turn), Number(target.dataset.n));
   });
   ui.uploadForm.addEventListener('submit', (event) => {
     event.preventDefault();
     upload();
   });
   ui.pageClose.addEventListener('click', () => { ui.pageView.hidden = true; });
+  ui.newChat.addEventListener('click', newConversation);
   ui.settingsToggle.addEventListener('click', () => showSettings(ui.settings.hidden));
   ui.settings.addEventListener('submit', (event) => {
     event.preventDefault();
