@@ -209,7 +209,8 @@ def test_one_model_forward_per_question(real_components: Components,
 
 # -- reportqa ask --json --------------------------------------------------------------------
 
-ASK_KEYS = {"question", "answer", "abstained", "abstain_reason", "citations", "see_also", "timings_ms"}
+ASK_KEYS = {"question", "answer", "abstained", "abstain_reason", "resolved_question", "citations", "see_also",
+            "timings_ms"}
 CITATION_KEYS = {"n", "passage_id", "doc_id", "title", "section_path", "page_start", "page_end", "start", "end", "quote",
                  "quote_start", "quote_end"}
 

@@ -27,9 +27,10 @@ from reportqa.settings import Settings
 
 SICHUAN = "四川省2022年可数字化交付服务出口额是多少？"
 KEY = "s3cret-key"
-ASK_KEYS = {"question", "answer", "abstained", "abstain_reason", "citations", "see_also", "timings_ms"}
+ASK_KEYS = {"question", "answer", "abstained", "abstain_reason", "resolved_question", "citations", "see_also",
+            "timings_ms"}
 PATHS = {"/health", "/ask", "/search", "/passages/{passage_id}", "/documents", "/documents/{doc_id}",
-         "/documents/{doc_id}/pages/{page}.png", "/documents/{doc_id}/boxes"}
+         "/documents/{doc_id}/pages/{page}.png", "/documents/{doc_id}/boxes", "/v1/models", "/v1/chat/completions"}
 
 
 def _no_server_error(response: httpx.Response) -> None:
@@ -109,7 +110,7 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert set(schema["paths"]) == PATHS
     assert set(schema["paths"]["/ask"]) == {"post"}
     ask = schema["components"]["schemas"]["AskRequest"]
-    assert set(ask["properties"]) == {"question", "top_k", "mode", "doc_ids"}
+    assert set(ask["properties"]) == {"question", "top_k", "mode", "doc_ids", "history"}
     assert ask["required"] == ["question"]
     for code in ("401", "404", "413", "422", "503"):
         assert code in schema["paths"]["/ask"]["post"]["responses"]
