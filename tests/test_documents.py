@@ -314,3 +314,12 @@ def test_a_bad_pdf_upload_is_refused_before_anything_is_written(library_server: 
                           headers=KEY, timeout=60)
     assert (response.status_code, response.json()) == (400, {"detail": f"{kind}.pdf: {message}"})
     assert (index_state(settings), sorted(os.listdir(settings.corpus_dir))) == before
+
+
+def test_an_add_to_a_corpus_without_an_index_indexes_the_corpus_too(hash_copy: Settings, tmp_path: Path) -> None:
+    fresh = hash_copy.model_copy(update={"index_dir": tmp_path / "no-index-yet"})
+    embedder = CountingEmbedder()
+    report = add_reports(fresh, embedder, Tokenizer(), [other_report(tmp_path)])
+    assert sorted(report.added) == [DOC_ID, OTHER] and embedder.embedded == 2 * 511
+    assert list(read_manifest(fresh.index_dir).documents) == [DOC_ID, OTHER]
+    assert len(load_components(fresh, embedder=HashEmbedder()).index.passages) == 2 * 177

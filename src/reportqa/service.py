@@ -100,11 +100,16 @@ def sync_index(
     chunking, format) is rebuilt whole."""
     sources = sources or read_corpus(settings)
     builder = _builder(settings, embedder, tokenizer)
-    indexed = {k: v.sha256 for k, v in builder.current_documents(settings.index_dir).items()}
-    changed = [s for s in sources if indexed.get(s.doc_id) != s.sha256]
-    gone = set(indexed) - {s.doc_id for s in sources}
+    changed, gone = _pending(builder, settings, sources)
     ready = [prepare(settings, s) for s in changed]
     return builder.update(settings.index_dir, ready, gone, progress=progress, on_stage=on_stage)
+
+
+def _pending(builder: IndexBuilder, settings: Settings, sources: list[SourceFile]) -> tuple[list[SourceFile], set[str]]:
+    """The corpus files the index lacks or holds in another version, and the
+    reports it holds that the corpus no longer has."""
+    indexed = {k: v.sha256 for k, v in builder.current_documents(settings.index_dir).items()}
+    return [s for s in sources if indexed.get(s.doc_id) != s.sha256], set(indexed) - {s.doc_id for s in sources}
 
 
 DOC_ID = re.compile(r"^[\w][\w.\-]{0,99}$")
@@ -157,7 +162,8 @@ def add_reports(
     paths: list[Path],
     on_stage: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Add report files to the corpus and the index, embedding only them.
+    """Add report files to the corpus and the index, embedding only them (and,
+    when the index is behind its corpus, the reports it lacks).
 
     Every file is read, checked and rebuilt before anything is written; the
     files are then copied into the corpus folder and the index is changed in
@@ -170,6 +176,10 @@ def add_reports(
         source = check_new_report(settings, path, sources + checked)
         checked.append(source)
     ready = [prepare(settings, s) for s in checked]
+    builder = _builder(settings, embedder, tokenizer)
+    # an index behind its corpus (none built yet, or a file changed by hand) catches up in the same step
+    behind, gone = _pending(builder, settings, sources)
+    catch_up = [prepare(settings, s) for s in behind]
     copies: list[Path] = []
     try:
         for path, new in zip(paths, ready, strict=True):
@@ -179,7 +189,7 @@ def add_reports(
             os.replace(tmp, target)
             copies.append(target)
         moved = [replace(n, source=replace(n.source, path=str(c))) for n, c in zip(ready, copies, strict=True)]
-        return _builder(settings, embedder, tokenizer).update(settings.index_dir, moved, on_stage=on_stage)
+        return builder.update(settings.index_dir, catch_up + moved, gone, on_stage=on_stage)
     except BaseException:
         for copy in copies:
             copy.unlink(missing_ok=True)
