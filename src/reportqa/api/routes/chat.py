@@ -26,7 +26,6 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from reportqa.answer import Answer
 from reportqa.api.deps import Loaded
 from reportqa.rendering import AskResponse, CitationOut
 from reportqa.service import Components
@@ -106,11 +105,11 @@ def _extra(response: AskResponse) -> dict[str, Any]:
             "abstained": response.abstained, "citations": [c.model_dump() for c in response.citations]}
 
 
-def _answer(body: ChatRequest, loaded: Components) -> tuple[AskResponse, Answer]:
+def _answer(body: ChatRequest, loaded: Components) -> AskResponse:
     scope = _scope(body.model, loaded)
     history, question = _turns(body.messages)
     resolution, answer = loaded.answerer.answer_turn(history, question, doc_ids=scope)
-    return AskResponse.of(answer, resolution.asked), answer
+    return AskResponse.of(answer, resolution.asked)
 
 
 @router.get("/models")
@@ -125,7 +124,7 @@ def models(loaded: Loaded) -> dict[str, Any]:
 @router.post("/chat/completions", response_model=None)
 def chat_completions(body: ChatRequest, loaded: Loaded) -> Any:
     """A chat completion, whole or streamed (``stream: true``) as server-sent events."""
-    response, _ = _answer(body, loaded)
+    response = _answer(body, loaded)
     content = response.answer + sources(response.citations)
     ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if body.stream:
