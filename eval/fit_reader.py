@@ -3,7 +3,7 @@
     .venv/bin/python eval/fit_reader.py            # fit on the training sets, write the weights
     .venv/bin/python eval/fit_reader.py --check    # cross-validated figures only, nothing written
 
-Training questions: the main set and the dev splits (never a test split).
+Training questions: the main set, the dev splits and eval/casual/train.jsonl (never a test split).
 
 1. Candidate model. Every candidate of every answerable training question
    (sentences, table rows, computed statements of the top passages) is
@@ -47,7 +47,7 @@ from reportqa.evaluation.runner import load_questions
 from reportqa.service import build_answerer, load_components
 from reportqa.settings import Settings
 
-TRAINING = ("eval/questions.jsonl", "eval/holdout/dev.jsonl", "eval/casual/dev.jsonl")
+TRAINING = ("eval/questions.jsonl", "eval/holdout/dev.jsonl", "eval/casual/dev.jsonl", "eval/casual/train.jsonl")
 FOLDS = 5
 C = 1.0  # the candidate model: thousands of candidates
 C_ABSTAIN = 0.03  # the abstention model: one row per question, so stronger regularisation (chosen by CV)
@@ -67,9 +67,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report cross-validated figures, write nothing")
     parser.add_argument("--dump", help="write the cross-validated verdict of every training question here")
+    parser.add_argument("--training", nargs="+", default=list(TRAINING), help="training question sets")
     args = parser.parse_args()
-    questions = [q for f in TRAINING for q in load_questions(Path(f))]
-    source_of = {q.id: f for f in TRAINING for q in load_questions(Path(f))}
+    training = tuple(args.training)
+    questions = [q for f in training for q in load_questions(Path(f))]
+    source_of = {q.id: f for f in training for q in load_questions(Path(f))}
     comps = load_components(Settings(), build_if_needed=True, models=neutral_models())
     base = comps.answerer
     # candidates and their features do not depend on the weights: compute them once
@@ -161,7 +163,7 @@ def main() -> int:
         return 0
     payload = {
         "fitted_by": "eval/fit_reader.py",
-        "training": list(TRAINING),
+        "training": list(training),
         "questions": len(questions),
         "candidates": len(x),
         "cv_top1": {"reader": round(top1 / max(n_ans, 1), 4), "similarity": round(top1_sim / max(n_ans, 1), 4)},

@@ -22,9 +22,10 @@ from reportqa.service import Components
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 180
-THREE = [
+ASKED = [
     ("四川省2022年可数字化交付服务出口额是多少？", "52.23"),
     ("2022年全球ICT服务出口额达到多少？", "9686亿美元"),
+    ("2022年中国可数字化交付服务进出口额是多少？", "3727.1亿美元"),
     ("全国有多少个城市拥有国际互联网数据专用通道？", "47个城市"),
 ]
 CYCLE = [
@@ -89,7 +90,7 @@ def test_page_over_http(http: httpx.Client) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("question", "figure"), THREE, ids=["sichuan-table", "global-ict", "cities"])
+@pytest.mark.parametrize(("question", "figure"), ASKED, ids=["sichuan-table", "global-ict", "china-total", "cities"])
 def test_ask_over_http(http: httpx.Client, real_components: Components, question: str, figure: str) -> None:
     response = http.post("/ask", json={"question": question})
     assert response.status_code == 200

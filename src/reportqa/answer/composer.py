@@ -28,6 +28,7 @@ from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, Question, QuestionAna
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
+    OWN_FEATURES,
     ReaderModels,
     coverage,
     load_models,
@@ -36,6 +37,7 @@ from reportqa.answer.reader import (
     side_found,
     type_verdicts,
     typed_share,
+    with_gaps,
     years_found,
 )
 from reportqa.answer.tables import Computed, TableReasoner
@@ -232,7 +234,9 @@ class Answerer:
                                            "row" if passage.kind == "table_row" else "sentence"))
         for computed in self.reasoner.compute(question, tables):
             out.append(self._computed(question, computed, vector, hits))
-        scored = [replace(c, score=self.models.candidate.probability(c.features)) for c in out]
+        features = with_gaps(np.array([c.features for c in out]))
+        scored = [replace(c, features=f, score=self.models.candidate.probability(f))
+                  for c, f in zip(out, features, strict=True)]
         scored.sort(key=lambda c: -c.score)
         return scored
 
@@ -254,7 +258,7 @@ class Answerer:
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS,
         }
-        features = np.array([values[f] for f in CANDIDATE_FEATURES], dtype=np.float64)
+        features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
 
     @staticmethod

@@ -31,10 +31,14 @@ from reportqa.answer.question import NUMBER, TRADE_SIDES, Question
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
 
-CANDIDATE_FEATURES = (
+OWN_FEATURES = (
     "sim", "passage_sim", "rank", "coverage", "context_coverage", "names", "context_names",
     "years", "context_years", "numbers", "typed", "side", "row", "computed", "row_named", "length",
 )
+# how far a candidate is behind the best candidate of the same question: the
+# pool's own scale, which an absolute similarity or coverage does not carry
+GAP_FEATURES = ("sim", "coverage", "names", "typed")
+CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 # what the abstention model reads: the best candidate's score, margin and own
 # features, then features of the composed answer as a whole
 ANSWER_FEATURES = (
@@ -57,6 +61,17 @@ COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.
 PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
 TAGGED_KINDS = {"person": PERSON_FLAGS, "place": frozenset({"ns"}),
                 "who": PERSON_FLAGS | {"nt", "ns", "nz"}}
+
+
+def with_gaps(own: np.ndarray) -> np.ndarray:
+    """The candidate features of a question's pool (one row of
+    :data:`OWN_FEATURES` per candidate) with each :data:`GAP_FEATURES`
+    column's distance to the pool's best appended."""
+    if not len(own):
+        return np.zeros((0, len(CANDIDATE_FEATURES)))
+    cols = [OWN_FEATURES.index(f) for f in GAP_FEATURES]
+    gaps = own[:, cols] - own[:, cols].max(axis=0)
+    return np.hstack([own, gaps])
 
 
 def sigmoid(x: float) -> float:
