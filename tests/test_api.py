@@ -81,7 +81,7 @@ def test_health(client: TestClient, real_components: Components) -> None:
     assert response.json() == {
         "status": "ok", "passages": manifest.passages, "model": manifest.embedding.model,
         "index_built_at": manifest.created_at, "documents": ["china-digital-trade-report-2022"],
-        "detail": None,
+        "store": "faiss", "detail": None,
     }
     assert response.json()["passages"] == len(real_components.index.passages)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -57,17 +58,29 @@ def cmd_chunks(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``I/N`` as ``(I, N)``, 1 <= I <= N; a :class:`UsageError` otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if m is None or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise UsageError(f"--shard {text!r}: use I/N with 1 <= I <= N, e.g. --shard 2/4")
+    return int(m.group(1)), int(m.group(2))
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     """Build the index (progress bar), print passages, seconds and model."""
     from reportqa.index.embedder import build_embedder
     from reportqa.segment import Tokenizer
-    from reportqa.service import build_index, read_corpus
+    from reportqa.service import build_index, build_shard, read_corpus
 
+    shard = parse_shard(args.shard) if args.shard else None
     settings = settings_from(args)
     sources = read_corpus(settings)
     embedder = build_embedder(settings)
-    report = build_index(settings, embedder, Tokenizer(), sources, progress=True,
-                         on_stage=lambda s: print(f"… {s}", file=sys.stderr))
+    stage = lambda s: print(f"… {s}", file=sys.stderr)  # noqa: E731
+    if shard is not None:
+        report = build_shard(settings, embedder, Tokenizer(), shard, sources, progress=True, on_stage=stage)
+    else:
+        report = build_index(settings, embedder, Tokenizer(), sources, progress=True, on_stage=stage)
     print(f"indexed {report.passages} passages ({report.sentences} sentences) in "
           f"{report.seconds:.1f} s (embedding {report.embed_seconds:.1f} s) with {report.model} "
           f"into {report.directory}")
@@ -100,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--corpus-dir", dest="corpus_dir", help="folder of *.txt corpus files")
     parser.add_argument("--index-dir", dest="index_dir", help="folder of the built index")
+    parser.add_argument("--store", choices=["faiss", "milvus"], help="where the index lives (REPORTQA_STORE)")
+    parser.add_argument("--milvus-uri", dest="milvus_uri", help="Milvus Lite file (.db) or http://host:port")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("summary", help="print what ingestion makes of the corpus")
@@ -108,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(func=cmd_chunks)
     p = sub.add_parser("index", help="build the index")
+    p.add_argument("--shard", metavar="I/N", help="embed only the reports of shard I of N (1-based), "
+                   "adding to the index; run N of them, on N machines, into one Milvus")
     p.set_defaults(func=cmd_index)
     p = sub.add_parser("search", help="search the index")
     p.add_argument("query")

@@ -158,9 +158,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_documents(args: argparse.Namespace) -> int:
     """List the reports of the index."""
-    from reportqa.index.manifest import read_manifest
+    from reportqa.service import open_store
 
-    reports = ReportOut.list_of(read_manifest(settings_from(args).index_dir))
+    reports = ReportOut.list_of(open_store(settings_from(args)).manifest())
     if args.json:
         print(json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=1))
         return 0

@@ -20,6 +20,7 @@ from reportqa.answer.reader import ReaderModels
 from reportqa.chunking import Chunker, ChunkingConfig
 from reportqa.errors import SettingsError
 from reportqa.index.embedder import Embedder, build_embedder, embedder_id
+from reportqa.index.files import FileStore
 from reportqa.index.store import (
     BuildReport,
     IndexBuilder,
@@ -28,6 +29,7 @@ from reportqa.index.store import (
     IndexStaleError,
     LoadedIndex,
     NewDocument,
+    Store,
     document_identity,
     load_index,
 )
@@ -65,6 +67,17 @@ def prepare(settings: Settings, source: SourceFile) -> NewDocument:
     return NewDocument(source, document, passages, document.title or source.doc_id)
 
 
+def open_store(settings: Settings, dim: int | None = None) -> Store:
+    """The store the settings name: index files (the default) or Milvus; ``dim``
+    is the embedding size, needed to create Milvus collections."""
+    if settings.store == "milvus":
+        from reportqa.index.milvus import MilvusStore
+
+        uri = settings.milvus_uri or str(settings.index_dir / "milvus.db")
+        return MilvusStore(uri, embedder_id(settings), chunking_config(settings), dim)
+    return FileStore(settings.index_dir)
+
+
 def _builder(settings: Settings, embedder: Embedder, tokenizer: Tokenizer) -> IndexBuilder:
     return IndexBuilder(embedder, tokenizer, chunking_config(settings), embedder_id(settings),
                         settings.hnsw_threshold)
@@ -78,12 +91,12 @@ def build_index(
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build the whole index for the corpus into ``settings.index_dir`` (every report embedded)."""
+    """Build the whole index for the corpus into the settings' store (every report embedded)."""
     sources = sources or read_corpus(settings)
     if on_stage:
         on_stage("chunking")
     ready = [prepare(settings, s) for s in sources]
-    return _builder(settings, embedder, tokenizer).update(settings.index_dir, ready, fresh=True,
+    return _builder(settings, embedder, tokenizer).update(open_store(settings, embedder.dim), ready, fresh=True,
                                                           progress=progress, on_stage=on_stage)
 
 
@@ -102,13 +115,35 @@ def sync_index(
     builder = _builder(settings, embedder, tokenizer)
     changed, gone = _pending(builder, settings, sources)
     ready = [prepare(settings, s) for s in changed]
-    return builder.update(settings.index_dir, ready, gone, progress=progress, on_stage=on_stage)
+    return builder.update(open_store(settings, embedder.dim), ready, gone, progress=progress, on_stage=on_stage)
+
+
+def build_shard(
+    settings: Settings,
+    embedder: Embedder,
+    tokenizer: Tokenizer,
+    shard: tuple[int, int],
+    sources: list[SourceFile] | None = None,
+    progress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Shard ``I`` of ``N``: embed the corpus reports whose place in doc-id order
+    is ``I - 1`` modulo ``N`` and that the index lacks or holds in another
+    version, and add them; other reports are left as they are. N shards, run
+    anywhere against one Milvus, build the index of the whole corpus."""
+    at, of = shard
+    sources = sorted(sources or read_corpus(settings), key=lambda s: s.doc_id)
+    mine = [s for k, s in enumerate(sources) if k % of == at - 1]
+    builder = _builder(settings, embedder, tokenizer)
+    changed, _ = _pending(builder, settings, mine)
+    ready = [prepare(settings, s) for s in changed]
+    return builder.update(open_store(settings, embedder.dim), ready, (), progress=progress, on_stage=on_stage)
 
 
 def _pending(builder: IndexBuilder, settings: Settings, sources: list[SourceFile]) -> tuple[list[SourceFile], set[str]]:
     """The corpus files the index lacks or holds in another version, and the
     reports it holds that the corpus no longer has."""
-    indexed = {k: v.sha256 for k, v in builder.current_documents(settings.index_dir).items()}
+    indexed = {k: v.sha256 for k, v in builder.current_documents(open_store(settings)).items()}
     return [s for s in sources if indexed.get(s.doc_id) != s.sha256], set(indexed) - {s.doc_id for s in sources}
 
 
@@ -189,7 +224,7 @@ def add_reports(
             os.replace(tmp, target)
             copies.append(target)
         moved = [replace(n, source=replace(n.source, path=str(c))) for n, c in zip(ready, copies, strict=True)]
-        return builder.update(settings.index_dir, catch_up + moved, gone, on_stage=on_stage)
+        return builder.update(open_store(settings, embedder.dim), catch_up + moved, gone, on_stage=on_stage)
     except BaseException:
         for copy in copies:
             copy.unlink(missing_ok=True)
@@ -204,7 +239,7 @@ def remove_report(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, 
         raise UnknownReportError(f"no report {doc_id!r} in {settings.corpus_dir}")
     if len(every) == len(files):
         raise LastReportError(f"{doc_id!r} is the only report: the index cannot be empty")
-    report = _builder(settings, embedder, tokenizer).update(settings.index_dir, [], {doc_id})
+    report = _builder(settings, embedder, tokenizer).update(open_store(settings, embedder.dim), [], {doc_id})
     for path in files:
         path.unlink()
     return report
@@ -242,19 +277,19 @@ def load_components(
     )
     rebuild = build_if_needed or settings.rebuild_stale
     try:
-        index = load_index(settings.index_dir, identity)
+        index = load_index(open_store(settings, embedder.dim), identity)
     except IndexStaleError as exc:
         if not rebuild:
             raise
-        log.warning("%s: updating the index in %s", exc, settings.index_dir)
+        log.warning("%s: updating the index in %s", exc, open_store(settings).location)
         sync_index(settings, embedder, tokenizer, sources, progress, on_stage)
-        index = load_index(settings.index_dir, identity)
+        index = load_index(open_store(settings, embedder.dim), identity)
     except IndexLoadError as exc:
         if not build_if_needed:
             raise
-        log.warning("%s: building the index in %s", exc, settings.index_dir)
+        log.warning("%s: building the index in %s", exc, open_store(settings).location)
         build_index(settings, embedder, tokenizer, sources, progress, on_stage)
-        index = load_index(settings.index_dir, identity)
+        index = load_index(open_store(settings, embedder.dim), identity)
     retriever = Retriever(
         index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
         settings.dense_weight, settings.rrf_k,

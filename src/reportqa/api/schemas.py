@@ -147,6 +147,7 @@ class HealthOut(BaseModel):
     model: str
     index_built_at: str | None
     documents: list[str]
+    store: Literal["faiss", "milvus"]  # where the index lives and is searched
     detail: str | None = None
 
 

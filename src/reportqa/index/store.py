@@ -1,34 +1,31 @@
-"""The persisted index: one segment per report, changed atomically, loaded only when current.
+"""The persisted index: one segment per report, in a store, loaded only when current.
 
-``index/`` holds ``manifest.json`` and ``segments/``: one folder per report
-with its passages, sentence vectors, BM25 tokens, mined aliases and rebuilt
-document. Adding a report embeds that report only; removing one drops its
-segment. A change writes new segments under new names, replaces the manifest
-last (``os.replace`` is atomic) and only then deletes the segments it no
-longer names, so a change killed at any point leaves the previous index
-loadable, and a process that loaded the previous index keeps serving it.
+A segment holds one report's passages, sentence vectors, BM25 tokens, mined
+aliases and rebuilt document. Adding a report embeds that report only;
+removing one drops its segment. A :class:`Store` keeps the segments and says
+which are live:
 
-Loading joins the segments: the FAISS indexes and the BM25 statistics are
-built over all reports at load (a second or two per hundred reports), so
-adding a report never rewrites the others.
+- :class:`~reportqa.index.files.FileStore` (the default): folders under
+  ``index/segments/`` and ``index/manifest.json``, searched with FAISS and our
+  BM25 built at load;
+- :class:`~reportqa.index.milvus.MilvusStore`: entities in Milvus (Milvus
+  Lite in a file, or a Milvus server), searched by Milvus.
+
+A change writes new segments under new names and makes them live last, so a
+change killed at any point leaves the previous index loadable, and a process
+that loaded the previous index keeps serving it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -36,13 +33,10 @@ from reportqa.chunking import ChunkingConfig, Passage, Sentence
 from reportqa.errors import ReportqaError
 from reportqa.index.aliases import Aliases, mine_aliases
 from reportqa.index.bm25 import BM25Index
-from reportqa.index.dense import FaissIndex
 from reportqa.index.embedder import Embedder
 from reportqa.index.manifest import (
-    FILES,
     MANIFEST,
     SCHEMA_VERSION,
-    SEGMENTS,
     DocumentInfo,
     EmbeddingInfo,
     IndexLoadError,
@@ -51,11 +45,10 @@ from reportqa.index.manifest import (
     read_manifest,
 )
 from reportqa.ingest import CorpusError, Document, SourceFile
-from reportqa.ingest.records import document_from_json, document_to_json
 from reportqa.segment import Tokenizer
 
-__all__ = ["IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "load_index", "read_manifest",
-           "MANIFEST"]
+__all__ = ["IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "Search", "Segment", "Store",
+           "load_index", "read_manifest", "MANIFEST"]
 
 
 class IndexWriteError(ReportqaError):
@@ -84,14 +77,6 @@ def unique_sentences(passages: list[Passage]) -> tuple[list[Sentence], list[list
             ids.append(seen[key])
         members.append(ids)
     return sentences, members
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def passage_to_dict(passage: Passage) -> dict[str, Any]:
@@ -130,22 +115,105 @@ class NewDocument:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """One report's part of the index: its passages (chunk order), the vector
+    of each of its distinct sentences, each passage's BM25 tokens, the aliases
+    mined from it and the rebuilt document."""
+
+    passages: list[Passage]
+    vectors: np.ndarray
+    tokens: list[list[str]]
+    aliases: Aliases
+    document: Document
+
+
+class Search(Protocol):
+    """Search over the passages of a loaded index; a position is a passage's
+    place in :attr:`LoadedIndex.passages`."""
+
+    kind: str
+
+    def dense(self, vector: np.ndarray, depth: int) -> list[int]:
+        """Candidates for a query vector: the ``depth`` passages nearest it and
+        the passages of its ``2 * depth`` nearest sentences (the retriever rescores them)."""
+        ...
+
+    def lexical(self, tokens: list[str], depth: int, doc_ids: Collection[str] | None) -> list[tuple[int, float]]:
+        """The ``depth`` best passages for the query's BM25 tokens (of ``doc_ids`` only,
+        when given), best first, each with its positive score."""
+        ...
+
+    def fetch(self, ids: Sequence[str]) -> list[Passage]:
+        """Passages by id, as the store holds them (unknown ids are left out)."""
+        ...
+
+
+class _NoSearch:
+    """The search of an index still being assembled."""
+
+    kind = "none"
+
+    def dense(self, vector: np.ndarray, depth: int) -> list[int]:
+        raise RuntimeError("the index is not assembled yet")
+
+    def lexical(self, tokens: list[str], depth: int, doc_ids: Collection[str] | None) -> list[tuple[int, float]]:
+        raise RuntimeError("the index is not assembled yet")
+
+    def fetch(self, ids: Sequence[str]) -> list[Passage]:
+        raise RuntimeError("the index is not assembled yet")
+
+
+@dataclass(frozen=True)
 class LoadedIndex:
     """Everything search and answering need, loaded once."""
 
     manifest: Manifest
     passages: list[Passage]
-    dense: FaissIndex
-    bm25: BM25Index
+    bm25: BM25Index  # term statistics (the question analyser's weights) and the file store's lexical search
     sentences: list[Sentence]
     sentence_vectors: np.ndarray
     members: list[list[int]]
     passage_vectors: np.ndarray
-    sentence_dense: FaissIndex
     sentence_passages: list[list[int]]
     aliases: Aliases = field(default_factory=Aliases)
     documents: dict[str, Document] = field(default_factory=dict)
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)  # doc_id -> its passage positions
+    segments: dict[str, str] = field(default_factory=dict)  # doc_id -> its live segment
+    search: Search = field(default_factory=_NoSearch)
+
+
+class Store(Protocol):
+    """Where the segments of an index live, and which of them are live."""
+
+    kind: str  # "faiss" or "milvus"
+    location: str  # for messages: a folder or a URI
+    publishes_each: bool  # whether each document goes live as soon as it is written
+
+    def manifest(self) -> Manifest:
+        """What the index holds; :class:`IndexLoadError` when there is none,
+        :class:`IndexStaleError` when it has another format."""
+        ...
+
+    def lock(self) -> AbstractContextManager[None]:
+        """Serialise changes where the store needs it."""
+        ...
+
+    def write_segment(self, name: str, doc_id: str, segment: Segment) -> dict[str, str]:
+        """Store a segment under ``name``, not yet live; returns its checksums, if any."""
+        ...
+
+    def publish(self, manifest: Manifest, changed: Collection[str], removed: Collection[str]) -> None:
+        """Make ``manifest`` the live index: the segments of ``changed`` reports
+        go live, ``removed`` reports go; then their unused segments are deleted."""
+        ...
+
+    def read_segment(self, info: DocumentInfo) -> Segment:
+        """A live report's segment, checked."""
+        ...
+
+    def searcher(self, index: LoadedIndex) -> Search:
+        """The search over an assembled index."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -163,7 +231,7 @@ class BuildReport:
 
 
 class IndexBuilder:
-    """Adds and removes reports of the index in a folder.
+    """Adds and removes reports of the index in a store.
 
     Args:
         embedder: the loaded embedding model.
@@ -189,7 +257,7 @@ class IndexBuilder:
 
     def update(
         self,
-        directory: Path,
+        store: Store,
         add: list[NewDocument],
         remove: Collection[str] = (),
         fresh: bool = False,
@@ -197,56 +265,47 @@ class IndexBuilder:
         on_stage: Callable[[str], None] | None = None,
     ) -> BuildReport:
         """Add (or replace) the reports of ``add`` and drop those of ``remove``;
-        with ``fresh`` the index starts empty (a whole build). Changes to one
-        folder are serialised by a lock; readers never see half a change."""
+        with ``fresh`` the index starts empty (a whole build). Readers never see
+        half a report: a segment goes live only once it is whole."""
         began = time.perf_counter()
+        stage = on_stage or (lambda _: None)
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            with (directory / ".lock").open("w") as lock:
-                # one change at a time per index folder: a second waits for the first
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                return self._update(directory, add, set(remove), fresh, progress, on_stage or (lambda _: None),
-                                    began)
+            with store.lock():
+                previous = self.current_documents(store)
+                documents = {} if fresh else dict(previous)
+                for doc_id in remove:
+                    documents.pop(doc_id, None)
+                embedded, embed_seconds = 0, 0.0
+                for new in add:
+                    if not new.passages:
+                        raise CorpusError(f"no passages in {new.source.path}: the corpus holds no report text")
+                    stage(f"embedding {new.source.doc_id}: {len(new.passages)} passages")
+                    t = time.perf_counter()
+                    info, sentences = self._write_segment(store, new, progress)
+                    embed_seconds += time.perf_counter() - t
+                    embedded += sentences
+                    documents[new.source.doc_id] = info
+                    if store.publishes_each:  # this report is whole: it goes live now
+                        store.publish(self._manifest(documents, time.perf_counter() - began),
+                                      [new.source.doc_id], ())
+                if not documents:
+                    raise CorpusError("no reports to index: the corpus is empty")
+                seconds = time.perf_counter() - began
+                store.publish(self._manifest(documents, seconds), [n.source.doc_id for n in add],
+                              sorted(set(previous) - set(documents)))
         except OSError as exc:
-            raise IndexWriteError(f"cannot write the index in {directory} ({exc.strerror or exc}): "
+            raise IndexWriteError(f"cannot write the index in {store.location} ({exc.strerror or exc}): "
                                   "check the folder's permissions and free space") from None
-
-    def _update(self, directory: Path, add: list[NewDocument], remove: set[str], fresh: bool, progress: bool,
-                stage: Callable[[str], None], began: float) -> BuildReport:
-        documents = {} if fresh else self.current_documents(directory)
-        for doc_id in remove:
-            documents.pop(doc_id, None)
-        segments = directory / SEGMENTS
-        segments.mkdir(exist_ok=True)
-        embedded = 0
-        embed_seconds = 0.0
-        for new in add:
-            if not new.passages:
-                raise CorpusError(f"no passages in {new.source.path}: the corpus holds no report text")
-            stage(f"embedding {new.source.doc_id}: {len(new.passages)} passages")
-            t = time.perf_counter()
-            info, sentences = self._write_segment(segments, new, progress)
-            embed_seconds += time.perf_counter() - t
-            embedded += sentences
-            documents[new.source.doc_id] = info
-        if not documents:
-            raise CorpusError("no reports to index: the corpus is empty")
-        seconds = time.perf_counter() - began
-        manifest = self._manifest(documents, seconds)
-        tmp = directory / f".{MANIFEST}.{uuid.uuid4().hex[:8]}"
-        tmp.write_text(manifest.to_json(), "utf-8")
-        os.replace(tmp, directory / MANIFEST)
-        self._remove_unused(directory, {info.segment for info in documents.values()})
         return BuildReport(
-            sum(len(n.passages) for n in add), embedded, seconds, embed_seconds, self.model_id, str(directory),
-            tuple(n.source.doc_id for n in add), tuple(sorted(remove)),
+            sum(len(n.passages) for n in add), embedded, seconds, embed_seconds, self.model_id, store.location,
+            tuple(n.source.doc_id for n in add), tuple(sorted(set(previous) - set(documents))),
         )
 
-    def current_documents(self, directory: Path) -> dict[str, DocumentInfo]:
-        """The reports of the index already in ``directory`` when it was built the
+    def current_documents(self, store: Store) -> dict[str, DocumentInfo]:
+        """The reports of the index already in ``store`` when it was built the
         same way (model, chunking, format); none otherwise, so all are rebuilt."""
         try:
-            manifest = read_manifest(directory)
+            manifest = store.manifest()
         except IndexLoadError:
             return {}
         if (manifest.embedding.model != self.model_id or manifest.chunking != dataclasses.asdict(self.chunking)
@@ -270,32 +329,23 @@ class IndexBuilder:
             build_seconds=round(seconds, 3),
         )
 
-    def _write_segment(self, segments: Path, new: NewDocument, progress: bool) -> tuple[DocumentInfo, int]:
-        """Embed one report and write its segment folder; returns its manifest
-        entry and how many sentences were embedded."""
+    def segment(self, new: NewDocument, progress: bool = False) -> tuple[Segment, int]:
+        """Embed one report into its segment; also says how many sentences were embedded."""
+        sentences, members = unique_sentences(new.passages)
+        vectors, embedded = self._sentence_vectors(new.passages, sentences, members, progress)
+        tokens = [self.tokenizer.tokenize(index_text(p)) for p in new.passages]
+        aliases = mine_aliases((p.text for p in new.passages), self.tokenizer)
+        return Segment(new.passages, vectors.astype(np.float32), tokens, aliases, new.document), embedded
+
+    def _write_segment(self, store: Store, new: NewDocument, progress: bool) -> tuple[DocumentInfo, int]:
+        """Embed one report and store its segment; returns its manifest entry
+        and how many sentences were embedded."""
         name = f"{new.source.doc_id}-{uuid.uuid4().hex[:10]}"
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=segments))
-        try:
-            sentences, members = unique_sentences(new.passages)
-            vectors, embedded = self._sentence_vectors(new.passages, sentences, members, progress)
-            tokens = [self.tokenizer.tokenize(index_text(p)) for p in new.passages]
-            aliases = mine_aliases((p.text for p in new.passages), self.tokenizer)
-            with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
-                for passage in new.passages:
-                    fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
-            with (tmp / "sentences.npy").open("wb") as fh:
-                np.save(fh, vectors.astype(np.float32))
-            (tmp / "tokens.json").write_text(json.dumps(tokens, ensure_ascii=False), "utf-8")
-            (tmp / "aliases.json").write_text(json.dumps(aliases.to_json(), ensure_ascii=False), "utf-8")
-            (tmp / "document.json").write_text(json.dumps(document_to_json(new.document), ensure_ascii=False),
-                                               "utf-8")
-            checksums = {f: _sha256(tmp / f) for f in FILES}
-            os.rename(tmp, segments / name)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        segment, embedded = self.segment(new, progress)
+        checksums = store.write_segment(name, new.source.doc_id, segment)
         info = DocumentInfo(
             path=new.source.path, sha256=new.source.sha256, title=new.title, pages=len(new.document.pages),
-            passages=len(new.passages), sentences=len(sentences),
+            passages=len(new.passages), sentences=len(segment.vectors),
             added_at=datetime.now(UTC).isoformat(timespec="seconds"), segment=name, checksums=checksums,
         )
         return info, embedded
@@ -326,21 +376,6 @@ class IndexBuilder:
             out[s] = mean / max(float(np.linalg.norm(mean)), 1e-12)
         return out, len(embed)
 
-    @staticmethod
-    def _remove_unused(directory: Path, keep: set[str]) -> None:
-        """Delete segments the manifest no longer names, leftovers of killed
-        changes, and the files of the one-file-set index format before segments."""
-        for path in (directory / SEGMENTS).iterdir():
-            if path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
-        for path in directory.iterdir():
-            old_format = path.name.startswith(("dense-", "passages-", "bm25-", "sentences-", ".build-"))
-            if old_format or (path.name.startswith(f".{MANIFEST}.")):
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-
 
 def check_current(manifest: Manifest, identity: IndexIdentity) -> None:
     """Raise :class:`IndexStaleError` when the index does not match ``identity``
@@ -361,76 +396,60 @@ def check_current(manifest: Manifest, identity: IndexIdentity) -> None:
         raise IndexStaleError(f"index is stale: run `reportqa index` ({'; '.join(reasons)})")
 
 
-@dataclass(frozen=True)
-class _Segment:
-    passages: list[Passage]
-    vectors: np.ndarray
-    tokens: list[list[str]]
-    aliases: Aliases
-    document: Document
 
 
-def _read_segment(directory: Path, info: DocumentInfo) -> _Segment:
-    """One report's segment, its files checked against the manifest's checksums."""
-    folder = directory / SEGMENTS / info.segment
-    for name in FILES:
-        path = folder / name
-        if not path.is_file():
-            raise IndexLoadError(f"index file {path} is missing: run `reportqa index`")
-        try:
-            digest = _sha256(path)
-        except OSError as exc:
-            raise IndexLoadError(f"index file {path} cannot be read ({exc.strerror or exc}): "
-                                 "run `reportqa index`") from None
-        if digest != info.checksums.get(name):
-            raise IndexLoadError(f"index file {path} is corrupted: run `reportqa index`")
-    try:
-        with (folder / "passages.jsonl").open(encoding="utf-8") as fh:
-            passages = [passage_from_dict(json.loads(line)) for line in fh if line.strip()]
-        vectors = np.load(folder / "sentences.npy", allow_pickle=False)
-        tokens = json.loads((folder / "tokens.json").read_text("utf-8"))
-        aliases = Aliases.from_json(json.loads((folder / "aliases.json").read_text("utf-8")))
-        document = document_from_json(json.loads((folder / "document.json").read_text("utf-8")))
-    except Exception as exc:  # a file that passed its checksum but cannot be read
-        raise IndexLoadError(f"index in {folder} cannot be read ({exc}): run `reportqa index`") from None
-    if len(passages) != info.passages or len(tokens) != len(passages) or len(vectors) != info.sentences:
-        raise IndexLoadError(f"index in {folder} is inconsistent: run `reportqa index`")
-    return _Segment(passages, vectors, tokens, aliases, document)
+def passage_vectors_of(sentence_vectors: np.ndarray, members: list[list[int]]) -> np.ndarray:
+    """Each passage's vector: the normalised mean of its sentences' vectors
+    (each sentence is embedded once; eval figures in the README)."""
+    if not members:
+        return np.zeros((0, sentence_vectors.shape[1] if sentence_vectors.ndim == 2 else 0), np.float32)
+    vectors = np.stack([sentence_vectors[ids].mean(axis=0) for ids in members]).astype(np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return vectors
 
 
-def load_index(directory: Path, identity: IndexIdentity) -> LoadedIndex:
-    """Load the index in ``directory`` after checking it is current and whole."""
-    manifest = read_manifest(directory)
+def load_index(store: Store, identity: IndexIdentity) -> LoadedIndex:
+    """Load the index in ``store`` after checking it is current and whole."""
+    manifest = store.manifest()
     check_current(manifest, identity)
-    segments = {doc_id: _read_segment(directory, info) for doc_id, info in manifest.documents.items()}
+    segments = {doc_id: store.read_segment(info) for doc_id, info in manifest.documents.items()}
     passages = [p for seg in segments.values() for p in seg.passages]
     ranges, at = {}, 0
     for doc_id, seg in segments.items():
         ranges[doc_id] = (at, at + len(seg.passages))
         at += len(seg.passages)
     sentences, members = unique_sentences(passages)
-    sentence_vectors = np.concatenate([seg.vectors for seg in segments.values()]).astype(np.float32)
+    sentence_vectors = (np.concatenate([seg.vectors for seg in segments.values()]).astype(np.float32)
+                        if segments else np.zeros((0, identity.dim), np.float32))
     if len(sentence_vectors) != len(sentences):
-        raise IndexLoadError(f"index in {directory} is inconsistent: run `reportqa index`")
-    # a passage's vector is the normalised mean of its sentences' vectors: each
-    # sentence is embedded once (eval figures in the README)
-    passage_vectors = np.stack([sentence_vectors[ids].mean(axis=0) for ids in members]).astype(np.float32)
-    passage_vectors /= np.maximum(np.linalg.norm(passage_vectors, axis=1, keepdims=True), 1e-12)
+        raise IndexLoadError(f"index in {store.location} is inconsistent: run `reportqa index`")
     owners: list[list[int]] = [[] for _ in sentences]
     for p, ids in enumerate(members):
         for s in ids:
             owners[s].append(p)
-    return LoadedIndex(
-        manifest=manifest, passages=passages, dense=FaissIndex.build(passage_vectors, manifest.hnsw_threshold),
+    index = LoadedIndex(
+        manifest=manifest, passages=passages,
         bm25=BM25Index.build([t for seg in segments.values() for t in seg.tokens]), sentences=sentences,
-        sentence_vectors=sentence_vectors, members=members, passage_vectors=passage_vectors,
-        sentence_dense=FaissIndex.build(sentence_vectors, manifest.hnsw_threshold), sentence_passages=owners,
+        sentence_vectors=sentence_vectors, members=members,
+        passage_vectors=passage_vectors_of(sentence_vectors, members), sentence_passages=owners,
         aliases=Aliases.merge([seg.aliases for seg in segments.values()]),
         documents={doc_id: seg.document for doc_id, seg in segments.items()}, ranges=ranges,
+        segments={doc_id: info.segment for doc_id, info in manifest.documents.items()},
     )
+    return replace(index, search=store.searcher(index))
+
+
+def copy_index(source: Store, target: Store) -> Manifest:
+    """Copy every live report of ``source`` into ``target`` as it is (no
+    embedding), e.g. an index built in files into Milvus; returns the manifest copied."""
+    manifest = source.manifest()
+    with target.lock():
+        for doc_id, info in manifest.documents.items():
+            target.write_segment(info.segment, doc_id, source.read_segment(info))
+        target.publish(manifest, list(manifest.documents), ())
+    return manifest
 
 
 def document_identity(sources: list[SourceFile]) -> dict[str, str]:
     """``doc_id -> sha256`` of the current corpus."""
     return {s.doc_id: s.sha256 for s in sources}
-

@@ -10,7 +10,6 @@ import numpy as np
 
 from reportqa.chunking import Passage
 from reportqa.errors import ReportqaError
-from reportqa.index.dense import top_k
 from reportqa.index.embedder import Embedder
 from reportqa.index.store import LoadedIndex
 from reportqa.retrieval.fusion import reciprocal_rank_fusion, weighted_fusion
@@ -160,16 +159,7 @@ class Retriever:
         its best sentence's similarity. Candidates come from the passage and the
         sentence FAISS indexes (only candidates are rescored); within a scope
         every passage of it is a candidate."""
-        if scope is None:
-            _, pids = self.index.dense.search(vector[None, :], depth)
-            _, sids = self.index.sentence_dense.search(vector[None, :], depth * 2)
-            owners = self.index.sentence_passages
-            cands = set(pids[0][pids[0] >= 0].tolist())
-            for s in sids[0][sids[0] >= 0].tolist():
-                cands.update(owners[s])
-            ids = np.array(sorted(cands), dtype=np.int64)
-        else:
-            ids = scope
+        ids = np.array(self.index.search.dense(vector, depth), dtype=np.int64) if scope is None else scope
         if not len(ids):
             return np.zeros(0, dtype=np.float32), ids
         own = self.index.passage_vectors[ids] @ vector
@@ -195,15 +185,11 @@ class Retriever:
         scope = self.scope(doc_ids)
         n = len(self.index.passages) if scope is None else len(scope)
         depth = min(max(self.candidates, k), n)
-        bm25_scores = self.index.bm25.scores(self.tokenizer.tokenize(query))
-        if scope is not None:
-            kept = np.zeros_like(bm25_scores)
-            kept[scope] = bm25_scores[scope]
-            bm25_scores = kept
-        bm25_best, bm25_ids = top_k(bm25_scores, depth)
-        bm25_ids, bm25_best = bm25_ids[0], bm25_best[0]
-        keep = bm25_best > 0
-        bm25_ids, bm25_best = bm25_ids[keep], bm25_best[keep]
+        lexical = self.index.search.lexical(self.tokenizer.tokenize(query), depth,
+                                            None if doc_ids is None else set(doc_ids))
+        bm25_map = dict(lexical)
+        bm25_ids = np.array([p for p, _ in lexical], dtype=np.int64)
+        bm25_best = np.array([v for _, v in lexical], dtype=np.float32)
         dense_map: dict[int, float] = {}
         dense_ids = np.zeros(0, dtype=np.int64)
         dense_best = np.zeros(0, dtype=np.float32)
@@ -226,7 +212,6 @@ class Retriever:
         order = diversify(sorted(fused.items(), key=lambda item: (-item[1], item[0])),
                           self.index.passages, self.rows_per_table)[:k]
         return [
-            Hit(self.index.passages[doc], float(score), rank, dense_map.get(doc, 0.0),
-                float(bm25_scores[doc]))
+            Hit(self.index.passages[doc], float(score), rank, dense_map.get(doc, 0.0), bm25_map.get(doc, 0.0))
             for rank, (doc, score) in enumerate(order, start=1)
         ]

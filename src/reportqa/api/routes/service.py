@@ -26,8 +26,9 @@ def health(request: Request) -> Any:
     if loaded is None:
         error = request.app.state.error
         body = HealthOut(status="error" if error else "loading", passages=0, model="",
-                         index_built_at=None, documents=[], detail=error)
+                         index_built_at=None, documents=[], store=request.app.state.settings.store, detail=error)
         return JSONResponse(body.model_dump(), status_code=503)
     manifest = loaded.index.manifest
     return HealthOut(status="ok", passages=len(loaded.index.passages), model=manifest.embedding.model,
-                     index_built_at=manifest.created_at, documents=sorted(loaded.documents))
+                     index_built_at=manifest.created_at, documents=sorted(loaded.documents),
+                     store=loaded.settings.store)

@@ -1,0 +1,387 @@
+"""The Milvus store: the index as Milvus entities, searched by Milvus.
+
+The same client (``pymilvus``) talks to an embedded Milvus Lite file (a path
+ending ``.db``) or to a Milvus server (``http://host:port``). One set of
+collections per index identity (model and chunking), named
+``rq_<hash>_<part>``:
+
+- ``passages``: one entity per passage of a segment: its doc id, segment,
+  place in the report, the passage and its BM25 tokens as JSON, its vector
+  (the normalised mean of its sentences'), and its BM25 term weights as a
+  sparse vector over our own jieba tokens (hashed), so that Milvus's inner
+  product with a query of idf weights is our BM25 score (the query's idf
+  comes from the term statistics the serving process loads; a passage's
+  length is normalised by its own report's average);
+- ``sentences``: one entity per distinct sentence of a segment, with its vector;
+- ``blobs``: the segment's rebuilt document and mined aliases, as JSON in parts;
+- ``documents``: one row per live report (its manifest entry) and a ``~meta``
+  row with the rest of the manifest, the schema version among it.
+
+A report is written under a new segment name and goes live when its row is
+written, after all its entities are flushed; searches filter on the live
+segments a process loaded. So a build killed halfway leaves no half report
+visible, and shards building different reports into one Milvus never touch
+each other's rows. The next change of a report deletes the entities of its
+segments that are not live.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reportqa.chunking import ChunkingConfig, Passage
+from reportqa.index.aliases import Aliases
+from reportqa.index.manifest import (
+    SCHEMA_VERSION,
+    DocumentInfo,
+    EmbeddingInfo,
+    IndexLoadError,
+    IndexStaleError,
+    Manifest,
+)
+from reportqa.index.store import IndexWriteError, LoadedIndex, Segment, passage_from_dict, passage_to_dict
+from reportqa.ingest.records import document_from_json, document_to_json
+
+# the entity layout; another value means the collections must be rebuilt
+MILVUS_SCHEMA = 1
+META = "~meta"  # no report id starts with ~
+TEXT_BYTES = 65535  # Milvus's largest VARCHAR
+BLOB_CHARS = 16000  # a blob part in characters: at most 4 bytes each in UTF-8
+PAGE = 4000  # entities per query or insert call
+PARTS = ("passages", "sentences", "blobs", "documents")
+BM25_K1, BM25_B = 1.5, 0.75  # as BM25Index
+
+
+def term_key(token: str) -> int:
+    """A jieba token's dimension in the sparse BM25 vectors (31 bits of its hash)."""
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest(), "big") >> 1
+
+
+def bm25_weights(tokens: list[list[str]], k1: float = BM25_K1, b: float = BM25_B) -> list[dict[int, float]]:
+    """Each passage's BM25 document side, ``tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``
+    per term, with the average length ``avgdl`` of these passages (as :class:`BM25Index`)."""
+    avgdl = max(sum(len(t) for t in tokens) / max(len(tokens), 1), 1e-9)
+    out = []
+    for passage in tokens:
+        norm = k1 * (1 - b + b * len(passage) / avgdl)
+        weights: dict[int, float] = {}
+        for term, tf in Counter(passage).items():
+            key = term_key(term)
+            weights[key] = weights.get(key, 0.0) + tf * (k1 + 1) / (tf + norm)
+        out.append(weights or {0: 0.0})
+    return out
+
+
+def _quoted(values: Collection[str]) -> str:
+    """A Milvus filter list of strings."""
+    return json.dumps(sorted(values), ensure_ascii=False)
+
+
+class MilvusStore:
+    """The index in Milvus at ``uri``.
+
+    Args:
+        uri: a path ending ``.db`` (Milvus Lite) or ``http://host:port``.
+        model_id: the embedding model the index is built with.
+        chunking: the chunking parameters.
+        dim: the embedding size, needed to create the collections (writing).
+    """
+
+    kind = "milvus"
+    publishes_each = True  # each report goes live as soon as it is whole
+
+    def __init__(self, uri: str, model_id: str, chunking: ChunkingConfig, dim: int | None = None) -> None:
+        # every Milvus error becomes one line of ours; pymilvus would also log each with its traceback
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+        try:
+            from pymilvus import MilvusClient
+        except ImportError:  # pragma: no cover - the [scale] extra is part of make setup
+            raise IndexLoadError("REPORTQA_STORE=milvus needs pymilvus: pip install 'reportqa[scale]'") from None
+        if not (uri.endswith(".db") or uri.startswith(("http://", "https://"))):
+            raise IndexLoadError(f"REPORTQA_MILVUS_URI {uri!r}: use a path ending .db (Milvus Lite) "
+                                 "or http://host:port (a Milvus server)")
+        self.uri = uri
+        self.location = uri
+        self.dim = dim
+        identity = json.dumps([model_id, dataclasses.asdict(chunking)], sort_keys=True)
+        self.prefix = "rq_" + hashlib.sha1(identity.encode()).hexdigest()[:12]
+        try:
+            if uri.endswith(".db"):
+                Path(uri).parent.mkdir(parents=True, exist_ok=True)
+            self.client = MilvusClient(uri)
+        except Exception as exc:
+            raise IndexLoadError(f"cannot reach Milvus at {uri} ({_message(exc)})") from None
+        self.name = {part: f"{self.prefix}_{part}" for part in PARTS}
+        self._loaded = False
+
+    # -- reading -------------------------------------------------------------------
+    def _exists(self) -> bool:
+        """Whether the collections are there; they are loaded (searchable) once they are."""
+        if self._loaded:
+            return True
+        if not all(self.client.has_collection(n) for n in self.name.values()):
+            return False
+        for name in self.name.values():
+            self.client.load_collection(name)
+        self._loaded = True
+        return True
+
+    def _rows(self, part: str, filter: str, fields: list[str], count: int | None = None) -> list[dict[str, Any]]:
+        """All entities of a collection that pass ``filter`` (paged by ``position``
+        when ``count`` is given, else one call)."""
+        if count is None:
+            return list(self.client.query(self.name[part], filter=filter, output_fields=fields, limit=16384))
+        out: list[dict[str, Any]] = []
+        for at in range(0, count, PAGE):
+            out += self.client.query(self.name[part], filter=f"{filter} and position >= {at} and position < "
+                                     f"{at + PAGE}", output_fields=fields, limit=PAGE)
+        return out
+
+    def manifest(self) -> Manifest:
+        """See :class:`~reportqa.index.store.Store`: built from the ``~meta`` row and the live rows."""
+        try:
+            if not self._exists():
+                raise IndexLoadError(f"index not found in Milvus at {self.uri}: run `reportqa index`")
+            rows = self._rows("documents", 'doc_id != ""', ["doc_id", "data"])
+        except IndexLoadError:
+            raise
+        except Exception as exc:
+            raise IndexLoadError(f"cannot read the index in Milvus at {self.uri} ({_message(exc)})") from None
+        meta = next((json.loads(r["data"]) for r in rows if r["doc_id"] == META), None)
+        if meta is None:
+            raise IndexLoadError(f"index not found in Milvus at {self.uri}: run `reportqa index`")
+        if meta.get("milvus_schema") != MILVUS_SCHEMA or meta.get("schema_version") != SCHEMA_VERSION:
+            raise IndexStaleError("index is stale: run `reportqa index` (index format changed)")
+        documents = {r["doc_id"]: DocumentInfo(**json.loads(r["data"])) for r in rows if r["doc_id"] != META}
+        return Manifest(
+            schema_version=SCHEMA_VERSION, build_id=meta["build_id"], created_at=meta["created_at"],
+            embedding=EmbeddingInfo(**meta["embedding"]), chunking=meta["chunking"],
+            documents=dict(sorted(documents.items())), passages=sum(d.passages for d in documents.values()),
+            sentences=sum(d.sentences for d in documents.values()), dense_kind="milvus",
+            hnsw_threshold=meta["hnsw_threshold"], build_seconds=meta["build_seconds"],
+        )
+
+    def read_segment(self, info: DocumentInfo) -> Segment:
+        """See :class:`~reportqa.index.store.Store`."""
+        where = f'segment == "{info.segment}"'
+        try:
+            prow = sorted(self._rows("passages", where, ["position", "data"], info.passages),
+                          key=lambda r: r["position"])
+            srow = sorted(self._rows("sentences", where, ["position", "dense"], info.sentences),
+                          key=lambda r: r["position"])
+            blobs = sorted(self._rows("blobs", where, ["name", "part", "data"]), key=lambda r: (r["name"], r["part"]))
+        except Exception as exc:
+            raise IndexLoadError(f"cannot read {info.segment} from Milvus at {self.uri} ({_message(exc)})") from None
+        if len(prow) != info.passages or len(srow) != info.sentences:
+            raise IndexLoadError(f"index in Milvus at {self.uri} is inconsistent ({info.segment}): "
+                                 "run `reportqa index`")
+        data = [json.loads(r["data"]) for r in prow]
+        text = {name: "".join(r["data"] for r in blobs if r["name"] == name) for name in ("document", "aliases")}
+        try:
+            document = document_from_json(json.loads(text["document"]))
+            aliases = Aliases.from_json(json.loads(text["aliases"]))
+        except ValueError:
+            raise IndexLoadError(f"index in Milvus at {self.uri} is inconsistent ({info.segment}): "
+                                 "run `reportqa index`") from None
+        vectors = np.array([r["dense"] for r in srow], dtype=np.float32).reshape(len(srow), -1)
+        return Segment([passage_from_dict(d["passage"]) for d in data], vectors, [d["tokens"] for d in data],
+                       aliases, document)
+
+    def searcher(self, index: LoadedIndex) -> MilvusSearch:
+        """See :class:`~reportqa.index.store.Store`."""
+        return MilvusSearch(self, index)
+
+    # -- writing -------------------------------------------------------------------
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """No lock: changes to different reports never touch the same rows, and
+        Milvus orders writes to one row."""
+        try:
+            self._create()
+            yield
+        except (IndexLoadError, IndexWriteError, OSError):
+            raise
+        except Exception as exc:
+            if type(exc).__module__.startswith("pymilvus"):
+                raise IndexWriteError(f"cannot write the index to Milvus at {self.uri} ({_message(exc)})") from None
+            raise
+
+    def _create(self) -> None:
+        """Create the collections when missing; drop those of another entity layout."""
+        from pymilvus import DataType
+
+        if self._exists():
+            meta = self._rows("documents", f'doc_id == "{META}"', ["data"])
+            if not meta or json.loads(meta[0]["data"]).get("milvus_schema") == MILVUS_SCHEMA:
+                return
+        for name in self.name.values():
+            if self.client.has_collection(name):
+                self.client.drop_collection(name)
+        self._loaded = False
+        if self.dim is None:
+            raise IndexWriteError("creating the Milvus collections needs the embedding size")
+        for part in PARTS:
+            schema = self.client.create_schema(auto_id=False)
+            schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=256)
+            params = self.client.prepare_index_params()
+            if part == "documents":
+                schema.add_field("doc_id", DataType.VARCHAR, max_length=128)
+            else:
+                schema.add_field("segment", DataType.VARCHAR, max_length=160)
+                schema.add_field("doc_id", DataType.VARCHAR, max_length=128)
+            if part in ("passages", "sentences"):
+                schema.add_field("position", DataType.INT64)
+                schema.add_field("dense", DataType.FLOAT_VECTOR, dim=self.dim)
+                params.add_index(field_name="dense", index_type="FLAT", metric_type="COSINE")
+            else:  # Milvus wants a vector field in every collection
+                schema.add_field("none", DataType.FLOAT_VECTOR, dim=2)
+                params.add_index(field_name="none", index_type="FLAT", metric_type="L2")
+            if part == "blobs":
+                schema.add_field("name", DataType.VARCHAR, max_length=32)
+                schema.add_field("part", DataType.INT64)
+            if part != "sentences":
+                schema.add_field("data", DataType.VARCHAR, max_length=TEXT_BYTES)
+            if part == "passages":
+                schema.add_field("pid", DataType.VARCHAR, max_length=128)
+                schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+                params.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+            self.client.create_collection(self.name[part], schema=schema, index_params=params,
+                                          consistency_level="Strong")
+            self.client.load_collection(self.name[part])
+        self._loaded = True
+
+    def write_segment(self, name: str, doc_id: str, segment: Segment) -> dict[str, str]:
+        """Insert the segment's entities (not live until :meth:`publish`); no checksums."""
+        from reportqa.index.store import unique_sentences
+
+        base = {"segment": name, "doc_id": doc_id}
+        rows = []
+        _, members = unique_sentences(segment.passages)
+        weights = bm25_weights(segment.tokens)
+        for k, (passage, tokens) in enumerate(zip(segment.passages, segment.tokens, strict=True)):
+            data = json.dumps({"passage": passage_to_dict(passage), "tokens": tokens}, ensure_ascii=False)
+            if len(data.encode("utf-8")) > TEXT_BYTES:
+                raise IndexWriteError(f"passage {passage.id} of {doc_id} is too long for Milvus "
+                                      f"({len(data.encode('utf-8'))} bytes of JSON; at most {TEXT_BYTES})")
+            mean = segment.vectors[members[k]].mean(axis=0)
+            rows.append({**base, "key": f"{name}/{k}", "position": k, "pid": passage.id, "data": data,
+                         "sparse": weights[k], "dense": (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist()})
+        self._insert("passages", rows)
+        self._insert("sentences", [{**base, "key": f"{name}/{k}", "position": k, "dense": v.tolist()}
+                                   for k, v in enumerate(segment.vectors)])
+        blobs = {"document": json.dumps(document_to_json(segment.document), ensure_ascii=False),
+                 "aliases": json.dumps(segment.aliases.to_json(), ensure_ascii=False)}
+        self._insert("blobs", [{**base, "key": f"{name}/{b}/{k}", "name": b, "part": k,
+                                "data": text[at: at + BLOB_CHARS], "none": [0.0, 0.0]}
+                               for b, text in blobs.items() for k, at in enumerate(range(0, len(text) or 1, BLOB_CHARS))])
+        for part in ("passages", "sentences", "blobs"):
+            self.client.flush(self.name[part])
+        return {}
+
+    def _insert(self, part: str, rows: list[dict[str, Any]]) -> None:
+        for at in range(0, len(rows), PAGE):
+            self.client.insert(self.name[part], rows[at: at + PAGE])
+
+    def publish(self, manifest: Manifest, changed: Collection[str], removed: Collection[str]) -> None:
+        """The ``~meta`` row, then each changed report's row (it goes live), then
+        removed reports' rows; then the entities of those reports' other segments go."""
+        meta = {"milvus_schema": MILVUS_SCHEMA, "schema_version": manifest.schema_version,
+                "build_id": manifest.build_id, "created_at": manifest.created_at,
+                "embedding": {"model": manifest.embedding.model, "dim": manifest.embedding.dim},
+                "chunking": manifest.chunking, "hnsw_threshold": manifest.hnsw_threshold,
+                "build_seconds": manifest.build_seconds}
+        rows = [{"key": META, "doc_id": META, "data": json.dumps(meta), "none": [0.0, 0.0]}]
+        for doc_id in changed:
+            info = manifest.documents[doc_id]
+            rows.append({"key": doc_id, "doc_id": doc_id, "data": json.dumps(dataclasses.asdict(info), ensure_ascii=False),
+                         "none": [0.0, 0.0]})
+        self.client.upsert(self.name["documents"], rows)
+        if removed:
+            self.client.delete(self.name["documents"], filter=f"doc_id in {_quoted(removed)}")
+        self.client.flush(self.name["documents"])
+        for doc_id in {*changed, *removed}:
+            live = manifest.documents.get(doc_id)
+            keep = f' and segment != "{live.segment}"' if live is not None else ""
+            for part in ("passages", "sentences", "blobs"):
+                self.client.delete(self.name[part], filter=f'doc_id == "{doc_id}"{keep}')
+
+
+class MilvusSearch:
+    """Dense and BM25 search in Milvus over the live segments an index loaded."""
+
+    kind = "milvus"
+
+    def __init__(self, store: MilvusStore, index: LoadedIndex) -> None:
+        self.store = store
+        self.segments = index.segments  # doc_id -> segment
+        self.live = f"segment in {_quoted(self.segments.values())}"
+        self.first = {self.segments[d]: a for d, (a, _) in index.ranges.items()}  # segment -> its first position
+        self.first_sentence: dict[str, int] = {}
+        at = 0
+        for doc_id in index.ranges:  # the index's sentences are its reports' in order
+            self.first_sentence[self.segments[doc_id]] = at
+            at += index.manifest.documents[doc_id].sentences
+        self.owners = index.sentence_passages
+        self.vocab, self.idf = index.bm25.vocab, index.bm25.idf  # the query side of BM25
+
+    def _search(self, part: str, data: list[Any], field: str, depth: int, filter: str,
+                params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        try:
+            hits = self.store.client.search(self.store.name[part], data=data, anns_field=field, limit=depth,
+                                            filter=filter, output_fields=["segment", "position"],
+                                            search_params=params or {})
+        except Exception as exc:
+            raise IndexLoadError(f"Milvus search failed at {self.store.uri} ({_message(exc)})") from None
+        return list(hits[0]) if hits else []
+
+    def dense(self, vector: np.ndarray, depth: int) -> list[int]:
+        """See :class:`~reportqa.index.store.Search`."""
+        if not self.segments or depth < 1:
+            return []
+        data = [vector.astype(np.float32).tolist()]
+        cands = {self.first[h["entity"]["segment"]] + h["entity"]["position"]
+                 for h in self._search("passages", data, "dense", depth, self.live)}
+        for h in self._search("sentences", data, "dense", depth * 2, self.live):
+            cands.update(self.owners[self.first_sentence[h["entity"]["segment"]] + h["entity"]["position"]])
+        return sorted(cands)
+
+    def lexical(self, tokens: list[str], depth: int, doc_ids: Collection[str] | None) -> list[tuple[int, float]]:
+        """See :class:`~reportqa.index.store.Search`: the query's terms weighted by
+        their idf (once per occurrence), against the passages' BM25 weights."""
+        query: dict[int, float] = {}
+        for token in tokens:
+            k = self.vocab.get(token)
+            if k is not None:
+                key = term_key(token)
+                query[key] = query.get(key, 0.0) + float(self.idf[k])
+        scope = self.live if doc_ids is None else f"segment in {_quoted([self.segments[d] for d in doc_ids])}"
+        if not query or not self.segments or depth < 1:
+            return []
+        hits = self._search("passages", [query], "sparse", depth, scope, {"metric_type": "IP"})
+        return [(self.first[h["entity"]["segment"]] + h["entity"]["position"], float(h["distance"]))
+                for h in hits if h["distance"] > 0]
+
+    def fetch(self, ids: Sequence[str]) -> list[Passage]:
+        """See :class:`~reportqa.index.store.Search`."""
+        if not ids:
+            return []
+        rows = self.store.client.query(self.store.name["passages"], filter=f"pid in {_quoted(ids)} and {self.live}",
+                                       output_fields=["pid", "data"], limit=len(ids))
+        found = {r["pid"]: passage_from_dict(json.loads(r["data"])["passage"]) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+
+def _message(exc: Exception) -> str:
+    """The first line of a Milvus error, without its code prefix."""
+    text = str(getattr(exc, "message", "") or exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
