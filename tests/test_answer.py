@@ -1,5 +1,5 @@
 """Tests of the answer composer: the number check on its own, then cited
-answers from the real model and index (``real_components``), and the JSON
+answers from the real model and index (``components``), and the JSON
 contract of ``reportqa ask --json``."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from conftest import STORES, on_both_stores
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
 from reportqa.answer.composer import numbers_in
 from reportqa.chunking import Passage, Sentence
@@ -18,6 +19,16 @@ from reportqa.evaluation.metrics import answer_length
 from reportqa.rendering import answer_json
 from reportqa.segment.tokenizer import normalize
 from reportqa.service import Components
+
+
+# -- one suite, both stores: every test here runs on the index files and on Milvus Lite
+@pytest.fixture(params=STORES)
+def components(request: pytest.FixtureRequest, real_components: Components) -> Components:
+    """The real index in the file store, then in Milvus."""
+    return on_both_stores(request, real_components, "real_milvus")  # type: ignore[return-value]
+
+
+
 
 MARKER = re.compile(r"\[(\d+)\]")
 SEGMENT = re.compile(r"(.*?)\[(\d+)\]", re.S)
@@ -110,8 +121,8 @@ def whole_number_in(number: str, text: str) -> bool:
 @pytest.mark.slow
 @pytest.mark.parametrize("question", [q for q, _ in WITH_FIGURES[:4]] + LIST_QUESTIONS,
                          ids=[*FIGURE_IDS[:4], "rules", "new-models"])
-def test_markers_match_the_citations(real_components: Components, question: str) -> None:
-    answer = real_components.answerer.answer(question)
+def test_markers_match_the_citations(components: Components, question: str) -> None:
+    answer = components.answerer.answer(question)
     assert not answer.abstained
     numbers = [c.n for c in answer.citations]
     assert numbers == list(range(1, len(numbers) + 1))
@@ -127,9 +138,9 @@ def test_markers_match_the_citations(real_components: Components, question: str)
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("question", "figure"), WITH_FIGURES, ids=FIGURE_IDS)
-def test_every_number_appears_in_a_cited_passage(real_components: Components, question: str,
+def test_every_number_appears_in_a_cited_passage(components: Components, question: str,
                                                  figure: str) -> None:
-    answer = real_components.answerer.answer(question)
+    answer = components.answerer.answer(question)
     assert not answer.abstained
     assert figure in answer.text
     body = MARKER.sub("", answer.text)
@@ -145,15 +156,15 @@ def test_every_number_appears_in_a_cited_passage(real_components: Components, qu
 @pytest.mark.slow
 @pytest.mark.parametrize("question", [q for q, _ in WITH_FIGURES] + LIST_QUESTIONS,
                          ids=[*FIGURE_IDS, "rules", "new-models"])
-def test_answers_are_at_most_200_characters(real_components: Components, question: str) -> None:
-    answer = real_components.answerer.answer(question)
+def test_answers_are_at_most_200_characters(components: Components, question: str) -> None:
+    answer = components.answerer.answer(question)
     assert 0 < answer_length(answer.text) <= 200
     assert len(MARKER.findall(answer.text)) <= 3  # 1-3 sentences, one marker each
 
 
 @pytest.mark.slow
-def test_unanswerable_question_abstains(real_components: Components) -> None:
-    answer = real_components.answerer.answer(UNANSWERABLE)
+def test_unanswerable_question_abstains(components: Components) -> None:
+    answer = components.answerer.answer(UNANSWERABLE)
     assert answer.abstained is True
     assert answer.text == ABSTAIN_TEXT == "报告中没有找到相关信息"
     assert answer.citations == ()
@@ -165,8 +176,8 @@ def test_unanswerable_question_abstains(real_components: Components) -> None:
 
 
 @pytest.mark.slow
-def test_sichuan_table_row_answer(real_components: Components) -> None:
-    answer = real_components.answerer.answer(SICHUAN)
+def test_sichuan_table_row_answer(components: Components) -> None:
+    answer = components.answerer.answer(SICHUAN)
     assert not answer.abstained
     assert "52.23" in answer.text
     assert len(answer.citations) == 1
@@ -178,15 +189,15 @@ def test_sichuan_table_row_answer(real_components: Components) -> None:
     assert cited.section_path == ("实践篇——国家数字服务出口基地发展实践", "一、基地所在省市数字贸易发展成效",
                                   "（一）基地及所在省市数字贸易发展情况", "1.可数字化交付服务进出口规模保持稳定增长")
     # the row's span in the corpus file is the source line of the 四川 row
-    corpus = {s.doc_id: s.text for s in real_components.sources}[cited.doc_id]
+    corpus = {s.doc_id: s.text for s in components.sources}[cited.doc_id]
     assert corpus[cited.start:cited.end].split() == ["四川", "68.83", "8.82", "52.23", "8.12", "16.60",
                                                       "11.06"]
 
 
 @pytest.mark.slow
-def test_one_model_forward_per_question(real_components: Components,
+def test_one_model_forward_per_question(components: Components,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    embedder = real_components.embedder
+    embedder = components.embedder
     calls: list[list[str]] = []
     original = embedder.embed_queries
 
@@ -201,7 +212,7 @@ def test_one_model_forward_per_question(real_components: Components,
     monkeypatch.setattr(embedder, "embed_passages", forbidden)
     for question in (SICHUAN, UNANSWERABLE, LIST_QUESTIONS[0]):
         before_calls, before_forwards = len(calls), embedder.forwards
-        real_components.answerer.answer(question)
+        components.answerer.answer(question)
         assert len(calls) == before_calls + 1
         assert calls[-1] == [question]
         assert embedder.forwards == before_forwards + 1
@@ -216,9 +227,9 @@ CITATION_KEYS = {"n", "passage_id", "doc_id", "title", "section_path", "page_sta
 
 
 @pytest.mark.slow
-def test_ask_json_contract(real_components: Components,
+def test_ask_json_contract(components: Components,
                            run_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
-    settings = real_components.settings
+    settings = components.settings
     result = run_cli("ask", f"  {SICHUAN}\x07 ", "--json",
                      env={"REPORTQA_INDEX_DIR": str(settings.index_dir),
                           "REPORTQA_CORPUS_DIR": str(settings.corpus_dir), "HF_HUB_OFFLINE": "1"})
@@ -233,7 +244,7 @@ def test_ask_json_contract(real_components: Components,
     assert all(isinstance(v, float) and v >= 0 for v in timings.values())
     assert timings["total"] == pytest.approx(timings["retrieve"] + timings["answer"], abs=0.02)
     assert all(set(c) == CITATION_KEYS for c in data["citations"])
-    expected = answer_json(real_components.answerer.answer(SICHUAN))
+    expected = answer_json(components.answerer.answer(SICHUAN))
     assert {k: v for k, v in data.items() if k != "timings_ms"} == \
         {k: v for k, v in expected.items() if k != "timings_ms"}
     citation = data["citations"][0]
@@ -243,9 +254,9 @@ def test_ask_json_contract(real_components: Components,
 
 
 @pytest.mark.slow
-def test_ask_json_abstains(real_components: Components,
+def test_ask_json_abstains(components: Components,
                            run_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
-    settings = real_components.settings
+    settings = components.settings
     result = run_cli("--index-dir", str(settings.index_dir), "--corpus-dir", str(settings.corpus_dir),
                      "ask", UNANSWERABLE, "--json", env={"HF_HUB_OFFLINE": "1"})
     assert result.returncode == 0, result.stderr
@@ -264,8 +275,8 @@ def test_ask_rejects_an_empty_question(run_cli: Callable[..., subprocess.Complet
 
 
 @pytest.mark.slow
-def test_list_answer_gives_the_heads_of_a_numbered_run(real_components: Components) -> None:
-    answer = real_components.answerer.answer("上海市在推进跨境数字基础设施方面采取了哪几项举措？")
+def test_list_answer_gives_the_heads_of_a_numbered_run(components: Components) -> None:
+    answer = components.answerer.answer("上海市在推进跨境数字基础设施方面采取了哪几项举措？")
     assert answer.text == (
         "上海市大力推进跨境数字基础设施。[1]一是提升国际海光缆容量；二是建设国际互联网专用通道；"
         "三是试点建设新型互联网交换中心；四是建设全球数据枢纽平台，扩容亚太互联网交换中心（APIX）。[1]"
@@ -276,10 +287,10 @@ def test_list_answer_gives_the_heads_of_a_numbered_run(real_components: Componen
 
 
 @pytest.mark.slow
-def test_list_answer_from_a_box_leaves_out_the_paragraph_before_it(real_components: Components) -> None:
+def test_list_answer_from_a_box_leaves_out_the_paragraph_before_it(components: Components) -> None:
     # the composing stage alone: the abstention model fitted with eval/casual/train.jsonl
     # declines this question (support 0.30), and the main set's figures count that
-    answerer = real_components.answerer
+    answerer = components.answerer
     question = answerer.analyze("中关村软件园在完善新型基础设施、建设智慧园区方面有哪些具体举措？")
     vector = answerer.retriever.encode(question.text)
     hits = answerer.retriever.search_vector(question.search_text, vector, answerer.config.top_k)
@@ -289,9 +300,9 @@ def test_list_answer_from_a_box_leaves_out_the_paragraph_before_it(real_componen
 
 
 @pytest.mark.slow
-def test_a_list_nearby_does_not_replace_a_better_answer(real_components: Components) -> None:
+def test_a_list_nearby_does_not_replace_a_better_answer(components: Components) -> None:
     # the 一是/二是 run on WTO talks sits two sentences away; the RCEP sentence answers
-    answer = real_components.answerer.answer("RCEP于2022年1月正式生效时，除中国外哪些非东盟成员国正式开始实施协定？")
+    answer = components.answerer.answer("RCEP于2022年1月正式生效时，除中国外哪些非东盟成员国正式开始实施协定？")
     assert "日本、新西兰、澳大利亚等4个非东盟成员国" in answer.text
     assert "一是" not in answer.text
 
@@ -302,17 +313,17 @@ def test_a_list_nearby_does_not_replace_a_better_answer(real_components: Compone
 
 
 @pytest.mark.slow
-def test_an_abstention_names_its_reason(real_components: Components) -> None:
-    answer = real_components.answerer.answer(UNANSWERABLE)
+def test_an_abstention_names_its_reason(components: Components) -> None:
+    answer = components.answerer.answer(UNANSWERABLE)
     assert answer.abstained
     assert answer.abstain_reason == "the retrieved passages do not name 韩国"
     assert answer_json(answer)["abstain_reason"] == "the retrieved passages do not name 韩国"
-    assert real_components.answerer.answer(SICHUAN).abstain_reason is None
+    assert components.answerer.answer(SICHUAN).abstain_reason is None
 
 
 @pytest.mark.slow
-def test_a_comparison_of_two_table_rows_is_computed(real_components: Components) -> None:
-    answer = real_components.answerer.answer("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高")
+def test_a_comparison_of_two_table_rows_is_computed(components: Components) -> None:
+    answer = components.answerer.answer("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高")
     assert answer.text == "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元）。[1][2]"
     rows = [c.passage for c in answer.citations]
     assert [p.kind for p in rows] == ["table_row", "table_row"]
@@ -321,26 +332,26 @@ def test_a_comparison_of_two_table_rows_is_computed(real_components: Components)
 
 
 @pytest.mark.slow
-def test_a_rank_in_a_table_column_is_computed(real_components: Components) -> None:
-    answer = real_components.answerer.answer("中国数字服务出口在主要经济体里排第几")
+def test_a_rank_in_a_table_column_is_computed(components: Components) -> None:
+    answer = components.answerer.answer("中国数字服务出口在主要经济体里排第几")
     assert answer.text == "中国出口2105.37亿美元，在表中10个中排第6位（第一为美国，6560.54亿美元）。[1][2]"
     assert [c.passage.text.split("）")[1][:3] for c in answer.citations] == ["中国：", "美国："]
 
 
 @pytest.mark.slow
-def test_up_or_down_between_two_years_is_computed(real_components: Components) -> None:
-    answer = real_components.answerer.answer("成都天府软件园数字服务进出口22年比21年是涨了还是跌了")
+def test_up_or_down_between_two_years_is_computed(components: Components) -> None:
+    answer = components.answerer.answer("成都天府软件园数字服务进出口22年比21年是涨了还是跌了")
     assert answer.text == "成都天府软件园2022年进出口额36.03亿美元，2021年进出口额36.97亿美元，下降。[1]"
 
 
 @pytest.mark.slow
-def test_the_question_is_analysed_once_with_corpus_aliases(real_components: Components) -> None:
-    answerer = real_components.answerer
+def test_the_question_is_analysed_once_with_corpus_aliases(components: Components) -> None:
+    answerer = components.answerer
     q = answerer.analyze("写论文要用 个保法是哪年出台的")
     assert q.asks == ("date",)
     assert dict(q.expansions) == {"个保法": ("个人信息保护法",)}
     assert "个人信息保护法" in q.search_text
-    aliases = real_components.index.aliases
+    aliases = components.index.aliases
     assert aliases.pairs["基地"] == ("国家数字服务出口基地",)
     assert aliases.pairs["浦软"] == ("浦东软件园",)
     assert aliases.pairs["wto"] == ("世界贸易组织",)
@@ -348,8 +359,8 @@ def test_the_question_is_analysed_once_with_corpus_aliases(real_components: Comp
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
-def test_every_mode_is_read_alike(real_components: Components, mode: str) -> None:
+def test_every_mode_is_read_alike(components: Components, mode: str) -> None:
     # the reader's passage similarity comes from the index vectors, not from the mode's scores
-    answer = real_components.answerer.answer(SICHUAN, mode=mode)
+    answer = components.answerer.answer(SICHUAN, mode=mode)
     assert not answer.abstained and "52.23" in answer.text
-    assert real_components.answerer.answer(UNANSWERABLE, mode=mode).abstained
+    assert components.answerer.answer(UNANSWERABLE, mode=mode).abstained

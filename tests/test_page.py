@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,6 +101,7 @@ def checked_tab(browser: Browser) -> Iterator[Page]:
 def _open(page: Page, server: str) -> None:
     page.goto(server)
     expect(page.locator("#status")).to_have_class("status status-ok")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^已就绪 · \d+ 段 · 本地索引$"))  # the store serving
     expect(page.locator("#report .doc p.para").first).to_be_visible()
 
 

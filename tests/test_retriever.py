@@ -1,7 +1,7 @@
 """Retrieval (``retrieval/``): fusion, modes, the per-table cap, thread safety.
 
 Plumbing runs on the hash-embedder index; tests marked ``slow`` use the real
-default model (``real_components``)."""
+default model (``components``)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,28 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from conftest import QUERIES, summary
+from conftest import QUERIES, STORES, on_both_stores, summary
 from reportqa.retrieval import Retriever, reciprocal_rank_fusion, weighted_fusion
 from reportqa.retrieval.fusion import min_max
 from reportqa.retrieval.retriever import diversify
 from reportqa.service import Components
 from reportqa.settings import Settings
+
+
+# -- one suite, both stores: every test here runs on the index files and on Milvus Lite
+@pytest.fixture(params=STORES)
+def components(request: pytest.FixtureRequest, real_components: Components) -> Components:
+    """The real index in the file store, then in Milvus."""
+    return on_both_stores(request, real_components, "real_milvus")  # type: ignore[return-value]
+
+
+@pytest.fixture(params=STORES)
+def hashed(request: pytest.FixtureRequest, hash_index: tuple[Settings, Components]) -> tuple[Settings, Components]:
+    """The hash index in the file store, then in Milvus."""
+    return on_both_stores(request, hash_index, "hash_milvus")  # type: ignore[return-value]
+
+
+
 
 
 def holding(hits, needle: str) -> list[int]:
@@ -51,8 +67,8 @@ def test_weighted_fusion_hand_computed() -> None:
 
 
 
-def test_bm25_mode_ranks_by_bm25(hash_index: tuple[Settings, Components]) -> None:
-    _, c = hash_index
+def test_bm25_mode_ranks_by_bm25(hashed: tuple[Settings, Components]) -> None:
+    _, c = hashed
     # without the per-table cap, bm25 mode is exactly the BM25 ranking
     plain = Retriever(c.index, c.embedder, c.tokenizer, rows_per_table=0)
     for query in QUERIES[:5]:
@@ -69,9 +85,9 @@ def test_bm25_mode_ranks_by_bm25(hash_index: tuple[Settings, Components]) -> Non
 
 
 def test_rows_of_one_table_are_capped_ahead_of_other_passages(
-    hash_index: tuple[Settings, Components],
+    hashed: tuple[Settings, Components],
 ) -> None:
-    _, c = hash_index
+    _, c = hashed
     query = "四川省可数字化交付服务出口额"
     capped = c.retriever.search(query, k=10, mode="bm25")
     plain = Retriever(c.index, c.embedder, c.tokenizer, rows_per_table=0).search(query, k=40, mode="bm25")
@@ -85,8 +101,8 @@ def test_rows_of_one_table_are_capped_ahead_of_other_passages(
     assert [h.passage.id for h in capped] == [c.index.passages[i].id for i, _ in expected[:10]]
 
 
-def test_dense_mode_scores_are_dense_scores(hash_index: tuple[Settings, Components]) -> None:
-    _, c = hash_index
+def test_dense_mode_scores_are_dense_scores(hashed: tuple[Settings, Components]) -> None:
+    _, c = hashed
     for query in QUERIES[:5]:
         hits = c.retriever.search(query, k=5, mode="dense")
         assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
@@ -94,8 +110,8 @@ def test_dense_mode_scores_are_dense_scores(hash_index: tuple[Settings, Componen
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_retriever_rejects_bad_arguments(hash_index: tuple[Settings, Components]) -> None:
-    _, c = hash_index
+def test_retriever_rejects_bad_arguments(hashed: tuple[Settings, Components]) -> None:
+    _, c = hashed
     with pytest.raises(ValueError, match="mode"):
         c.retriever.search("数字贸易", mode="semantic")
     with pytest.raises(ValueError, match="k must be at least 1"):
@@ -124,8 +140,8 @@ def check_thread_safety(retriever: Retriever, modes: list[str]) -> None:
             assert hits == serial[(query, mode)], (query, mode)
 
 
-def test_retriever_is_thread_safe(hash_index: tuple[Settings, Components]) -> None:
-    _, c = hash_index
+def test_retriever_is_thread_safe(hashed: tuple[Settings, Components]) -> None:
+    _, c = hashed
     check_thread_safety(c.retriever, ["hybrid", "dense", "bm25"])
 
 
@@ -133,25 +149,25 @@ def test_retriever_is_thread_safe(hash_index: tuple[Settings, Components]) -> No
 
 
 @pytest.mark.slow
-def test_real_hybrid_finds_global_ecommerce_retail(real_components: Components) -> None:
-    hits = real_components.retriever.search("2022年全球电子商务零售额", 5, "hybrid")
+def test_real_hybrid_finds_global_ecommerce_retail(components: Components) -> None:
+    hits = components.retriever.search("2022年全球电子商务零售额", 5, "hybrid")
     assert "电子商务零售额突破5万亿美元" in hits[0].passage.text, [h.passage.text[:40] for h in hits]
 
 
 @pytest.mark.slow
-def test_real_hybrid_finds_the_sichuan_table_row(real_components: Components) -> None:
-    hits = real_components.retriever.search("四川省可数字化交付服务出口额", 5, "hybrid")
+def test_real_hybrid_finds_the_sichuan_table_row(components: Components) -> None:
+    hits = components.retriever.search("四川省可数字化交付服务出口额", 5, "hybrid")
     rows = [h.rank for h in hits if h.passage.kind == "table_row" and "四川：" in h.passage.text
             and h.passage.text.startswith("表2 ")]
     assert rows and rows[0] <= 3, [(h.passage.kind, h.passage.text[:40]) for h in hits]
 
 
 @pytest.mark.slow
-def test_real_hybrid_finds_the_internet_data_channels(real_components: Components) -> None:
-    hits = real_components.retriever.search("有多少座城市开通了通往国外的互联网专线", 5, "hybrid")
+def test_real_hybrid_finds_the_internet_data_channels(components: Components) -> None:
+    hits = components.retriever.search("有多少座城市开通了通往国外的互联网专线", 5, "hybrid")
     assert holding(hits, "47个城市拥有国际互联网数据专用通道"), [h.passage.text[:40] for h in hits]
 
 
 @pytest.mark.slow
-def test_real_retriever_is_thread_safe(real_components: Components) -> None:
-    check_thread_safety(real_components.retriever, ["hybrid"])
+def test_real_retriever_is_thread_safe(components: Components) -> None:
+    check_thread_safety(components.retriever, ["hybrid"])

@@ -217,20 +217,23 @@ class MilvusStore:
             raise
 
     def _create(self) -> None:
-        """Create the collections when missing; drop those of another entity layout."""
+        """Create the collections that are missing (shards starting together may
+        race: a collection another created first is fine); drop them all first
+        when the ``~meta`` row says they have another entity layout."""
         from pymilvus import DataType
 
         if self._exists():
             meta = self._rows("documents", f'doc_id == "{META}"', ["data"])
             if not meta or json.loads(meta[0]["data"]).get("milvus_schema") == MILVUS_SCHEMA:
                 return
-        for name in self.name.values():
-            if self.client.has_collection(name):
+            for name in self.name.values():
                 self.client.drop_collection(name)
-        self._loaded = False
+            self._loaded = False
         if self.dim is None:
             raise IndexWriteError("creating the Milvus collections needs the embedding size")
         for part in PARTS:
+            if self.client.has_collection(self.name[part]):
+                continue
             schema = self.client.create_schema(auto_id=False)
             schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=256)
             params = self.client.prepare_index_params()
@@ -255,10 +258,13 @@ class MilvusStore:
                 schema.add_field("pid", DataType.VARCHAR, max_length=128)
                 schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
                 params.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-            self.client.create_collection(self.name[part], schema=schema, index_params=params,
-                                          consistency_level="Strong")
-            self.client.load_collection(self.name[part])
-        self._loaded = True
+            try:
+                self.client.create_collection(self.name[part], schema=schema, index_params=params,
+                                              consistency_level="Strong")
+            except Exception:
+                if not self.client.has_collection(self.name[part]):  # not a shard that got there first
+                    raise
+        self._exists()
 
     def write_segment(self, name: str, doc_id: str, segment: Segment) -> dict[str, str]:
         """Insert the segment's entities (not live until :meth:`publish`); no checksums."""

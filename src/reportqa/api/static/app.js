@@ -174,8 +174,11 @@
     state.ready = true;
     ui.ask.disabled = false;
     state.documentIds = (body && body.documents) || [];
-    setStatus('ok', `已就绪 · ${body ? body.passages : '?'} 段`);
-    if (body && body.model) ui.status.title = `模型：${body.model}\n索引：${body.index_built_at || ''}`;
+    const store = body && body.store === 'milvus' ? 'Milvus' : '本地索引';
+    setStatus('ok', `已就绪 · ${body ? body.passages : '?'} 段 · ${store}`);
+    if (body && body.model) {
+      ui.status.title = `模型：${body.model}\n索引：${body.index_built_at || ''}\n存储：${store}`;
+    }
     loadDocuments();
     loadLibrary();
   }

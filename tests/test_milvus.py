@@ -1,0 +1,189 @@
+"""The Milvus store beyond the shared suite: reports go live whole, the
+format is checked, shard builds into one Milvus equal a full build, and two
+servers on one Milvus answer alike.
+
+A Milvus Lite data folder is opened by one process at a time, so the tests
+that need several processes run ``milvus-lite server`` (the gRPC server the
+package ships) on loopback and point every process at it by URI, as
+processes would a Milvus cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from conftest import CORPUS_FILE, free_port, running_server
+from reportqa.bench.runner import synthetic_corpus
+from reportqa.index import HashEmbedder
+from reportqa.index.milvus import META, MilvusStore
+from reportqa.index.store import IndexIdentity, IndexStaleError, document_identity, load_index
+from reportqa.segment import Tokenizer
+from reportqa.service import (
+    Components,
+    _builder,
+    build_index,
+    chunking_config,
+    load_components,
+    open_store,
+    prepare,
+    read_corpus,
+)
+from reportqa.settings import Settings
+
+BIN = Path(sys.executable).parent
+
+
+def milvus_settings(base: Path, uri: str | None = None) -> Settings:
+    """Hash-embedder settings over a corpus of three synthetic reports, Milvus store."""
+    corpus = base / "corpus"
+    if not corpus.is_dir():
+        synthetic_corpus(CORPUS_FILE.read_text("utf-8"), 3, corpus)
+    return Settings(corpus_dir=corpus, index_dir=base / "index", embedding_backend="hash", store="milvus",
+                    milvus_uri=uri or str(base / "milvus.db"))
+
+
+def contents(components: Components) -> dict[str, tuple[list[tuple[str, str]], np.ndarray]]:
+    """Each report's passages (id, text) and sentence vectors, as loaded."""
+    out = {}
+    for doc_id, (a, b) in components.index.ranges.items():
+        passages = components.index.passages[a:b]
+        sentences = sorted({s for k in range(a, b) for s in components.index.members[k]})
+        out[doc_id] = ([(p.id, p.text) for p in passages], components.index.sentence_vectors[sentences])
+    return out
+
+
+@pytest.fixture
+def lite_server(tmp_path: Path) -> Iterator[str]:
+    """``milvus-lite server`` on a free loopback port; its URI."""
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "milvus-lite"), "server", "--data-dir", str(tmp_path / "lite"),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        from pymilvus import MilvusClient
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                MilvusClient(uri, timeout=2).list_collections()
+                break
+            except Exception:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        yield uri
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_report_goes_live_only_when_whole(tmp_path: Path) -> None:
+    settings = milvus_settings(tmp_path)
+    sources = read_corpus(settings)
+    builder = _builder(settings, HashEmbedder(), Tokenizer())
+    store = open_store(settings, HashEmbedder().dim)
+    builder.update(store, [prepare(settings, s) for s in sources[:2]])
+    # a build killed after writing the third report's entities, before its row went live
+    third = prepare(settings, sources[2])
+    segment, _ = builder.segment(third)
+    store.write_segment(f"{third.source.doc_id}-killed", third.source.doc_id, segment)
+    assert isinstance(store, MilvusStore)
+    name = store.name["passages"]
+    killed = f'segment == "{third.source.doc_id}-killed"'
+    assert len(store.client.query(name, filter=killed, output_fields=["key"], limit=1000)) == len(third.passages)
+    assert sorted(store.manifest().documents) == sorted(s.doc_id for s in sources[:2])
+    identity = IndexIdentity(builder.model_id, HashEmbedder().dim, chunking_config(settings),
+                             document_identity(sources[:2]))
+    index = load_index(store, identity)
+    every = [p.id for p in index.search.fetch([p.id for p in third.passages])]
+    assert every == []  # not live: not fetched, and never a search hit
+    hits = index.search.lexical(Tokenizer().tokenize(third.passages[5].text), 50, None)
+    assert {index.passages[k].doc_id for k, _ in hits} <= {s.doc_id for s in sources[:2]}
+    # the next change of that report makes it live and deletes the killed entities
+    builder.update(store, [third])
+    assert store.client.query(name, filter=killed, output_fields=["key"], limit=10) == []
+    assert sorted(store.manifest().documents) == sorted(s.doc_id for s in sources)
+
+
+def test_an_index_of_another_format_is_stale_and_rebuilt(tmp_path: Path) -> None:
+    settings = milvus_settings(tmp_path)
+    build_index(settings, HashEmbedder(), Tokenizer())
+    store = open_store(settings, HashEmbedder().dim)
+    assert isinstance(store, MilvusStore)
+    row = store.client.query(store.name["documents"], filter=f'doc_id == "{META}"', output_fields=["*"])[0]
+    meta = json.loads(row["data"])
+    store.client.upsert(store.name["documents"], [{**row, "data": json.dumps({**meta, "milvus_schema": 0})}])
+    with pytest.raises(IndexStaleError, match=r"index format changed"):
+        open_store(settings).manifest()
+    build_index(settings, HashEmbedder(), Tokenizer())  # drops the collections of the other format
+    assert sorted(open_store(settings).manifest().documents) == sorted(s.doc_id for s in read_corpus(settings))
+
+
+def test_a_bad_milvus_uri_is_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "REPORTQA_STORE": "milvus", "REPORTQA_MILVUS_URI": str(tmp_path / "milvus.txt")}
+    done = subprocess.run([str(BIN / "reportqa"), "documents"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"reportqa: error: REPORTQA_MILVUS_URI '{tmp_path / 'milvus.txt'}': use a path ending .db "
+        "(Milvus Lite) or http://host:port (a Milvus server)"]
+
+
+def shard_env(settings: Settings, uri: str) -> dict[str, str]:
+    return {**os.environ, "REPORTQA_CORPUS_DIR": str(settings.corpus_dir), "REPORTQA_EMBEDDING_BACKEND": "hash",
+            "REPORTQA_STORE": "milvus", "REPORTQA_MILVUS_URI": uri, "REPORTQA_INDEX_DIR": str(settings.index_dir)}
+
+
+@pytest.mark.slow
+def test_two_shards_into_one_milvus_build_what_one_full_build_does(tmp_path: Path, lite_server: str) -> None:
+    settings = milvus_settings(tmp_path, lite_server)
+    env = shard_env(settings, lite_server)
+    shards = [subprocess.Popen([str(BIN / "reportqa"), "index", "--shard", f"{i}/2"], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in (1, 2)]
+    outs = [p.communicate(timeout=300) for p in shards]
+    assert [p.returncode for p in shards] == [0, 0], [err[-500:] for _, err in outs]
+    sources = read_corpus(settings)
+    # shard 1 of 2 takes the first and third report in doc-id order, shard 2 the second
+    assert [out.split(" passages")[0] for out, _ in outs] == [
+        f"indexed {len(prepare(settings, sources[0]).passages) + len(prepare(settings, sources[2]).passages)}",
+        f"indexed {len(prepare(settings, sources[1]).passages)}"]
+    sharded = load_components(settings, embedder=HashEmbedder())
+    full = settings.model_copy(update={"milvus_uri": str(tmp_path / "full.db")})
+    build_index(full, HashEmbedder(), Tokenizer())
+    whole = load_components(full, embedder=HashEmbedder())
+    a, b = contents(sharded), contents(whole)
+    assert sorted(a) == sorted(b) == sorted(s.doc_id for s in sources)
+    for doc_id in a:
+        assert a[doc_id][0] == b[doc_id][0]
+        np.testing.assert_array_equal(a[doc_id][1], b[doc_id][1])
+    # a shard run again finds its reports current and embeds nothing
+    again = subprocess.run([str(BIN / "reportqa"), "index", "--shard", "2/2"], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert again.stdout.startswith("indexed 0 passages (0 sentences)"), again.stderr[-500:]
+
+
+@pytest.mark.slow
+def test_two_servers_on_one_milvus_answer_alike(tmp_path: Path, lite_server: str) -> None:
+    settings = milvus_settings(tmp_path, lite_server)
+    build_index(settings, HashEmbedder(), Tokenizer())
+    questions = ["四川省2022年可数字化交付服务出口额是多少？", "数字贸易的定义是什么", "合肥国际人才服务体系"]
+    replies = []
+    for k in range(2):
+        env = shard_env(settings, lite_server)
+        with running_server(env, tmp_path / f"server{k}.log") as url:
+            health = httpx.get(f"{url}/health", timeout=30).json()
+            assert (health["store"], health["documents"]) == ("milvus", sorted(s.doc_id for s in read_corpus(settings)))
+            answers = [httpx.post(f"{url}/ask", json={"question": q}, timeout=60).json() for q in questions]
+            replies.append([{k: v for k, v in a.items() if k != "timings_ms"} for a in answers])
+    assert replies[0] == replies[1]
+    assert [len(r["citations"]) > 0 or r["abstained"] for r in replies[0]] == [True, True, True]
