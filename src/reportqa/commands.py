@@ -109,6 +109,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.docs < 1:
         raise UsageError("--docs must be at least 1")
+    if args.bench_store:
+        return _bench_store(args)
     config = BenchConfig(
         questions=Path(args.questions), max_questions=10 if args.quick else 0,
         http_seconds=2.0 if args.quick else args.seconds,
@@ -127,6 +129,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.report:
         command = "reportqa " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         print(f"report written to {write_bench_report(bench, Path(args.report), command)}")
+    return 0
+
+
+def _bench_store(args: argparse.Namespace) -> int:
+    """``bench --store``: one store's build, add, load, search and ask figures at ``--docs`` reports."""
+    from reportqa.bench.stores import run_store_bench
+
+    figures = run_store_bench(settings_from(args), args.bench_store, args.docs, Path(args.questions),
+                              args.fake_embedder, 10 if args.quick else 0).to_json()
+    print(json.dumps(figures, ensure_ascii=False))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=1), "utf-8")
     return 0
 
 
@@ -193,6 +208,10 @@ def register(sub: Any) -> None:
     p.add_argument("--docs", type=int, default=1, help="synthetic report-like documents (scale test)")
     p.add_argument("--no-reference", action="store_true", help="skip the LangChain reference")
     p.add_argument("--no-cold", action="store_true", help="skip the cold (fresh process) build")
+    p.add_argument("--store", dest="bench_store", choices=["faiss", "milvus"],
+                   help="measure this store alone at --docs reports: build, add one, load, search, ask, memory, disk")
+    p.add_argument("--fake-embedder", action="store_true",
+                   help="with --store: the hash embedder and copies of the parsed report (the store's own figures)")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("add", help="add report files (.pdf, .txt) to the corpus and the index")
     p.add_argument("files", nargs="+")
