@@ -61,3 +61,23 @@ def test_bench_quick_smoke(tmp_path: Path) -> None:
     assert figures["rss_mb"] > 50
     assert (tmp_path / "report" / "bench.md").read_text("utf-8").startswith("# reportqa benchmark")
     assert (tmp_path / "report" / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("store", "docs"), [("faiss", 2), ("milvus", 1)])
+def test_store_bench_measures_its_own_index_only(tmp_path: Path, store: str, docs: int) -> None:
+    index = tmp_path / "users-index"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
+    env.update(REPORTQA_CORPUS_DIR=str(CORPUS.parent), REPORTQA_INDEX_DIR=str(index), HF_HUB_OFFLINE="1")
+    out = tmp_path / "stores.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "reportqa.cli", "bench", "--store", store, "--docs", str(docs), "--fake-embedder",
+         "--quick", "--json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(out.read_text("utf-8"))
+    # the N copies and the one added, 177 passages and 516 distinct sentences each
+    assert (figures["store"], figures["docs"], figures["passages"], figures["sentences"]) == (
+        store, docs, 177 * (docs + 1), 516 * (docs + 1))
+    assert set(figures["search_p50_ms"]) == set(figures["search_p99_ms"]) == {"hybrid", "dense", "bm25"}
+    assert (figures["milvus_rss_mb"] is None) == (store == "faiss")
+    assert not index.exists()  # the user's index is never touched

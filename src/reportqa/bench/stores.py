@@ -147,6 +147,57 @@ def _has_index(store: Any) -> bool:
     return True
 
 
+def _build_copies(settings: Settings, conf: Settings, docs: int,
+                  embedder: Any) -> tuple[float, float, dict[str, str], str]:
+    """Write ``docs`` copies of the report of ``settings`` into the store of
+    ``conf``, then one more: the two times, the index's documents and its model id."""
+    from reportqa.service import open_store
+
+    items, builder = _copies(settings, docs, embedder)
+    store = open_store(conf, embedder.dim)
+    began = time.perf_counter()
+    _write(store, builder, items[:-1])
+    build_s = time.perf_counter() - began
+    began = time.perf_counter()
+    _write(store, builder, items[-1:])
+    return build_s, time.perf_counter() - began, {n.source.doc_id: n.source.sha256 for n, _ in items}, "bench"
+
+
+def _build_reports(settings: Settings, conf: Settings, docs: int, embedder: Any,
+                   work: Path) -> tuple[float, float, dict[str, str], str]:
+    """Build ``docs`` synthetic reports with the model, then add one more (as :func:`_build_copies`)."""
+    from reportqa.bench.runner import synthetic_corpus
+    from reportqa.index.embedder import embedder_id
+    from reportqa.segment import Tokenizer
+    from reportqa.service import add_reports, build_index, open_store, read_corpus
+
+    paths = synthetic_corpus(read_corpus(settings)[0].text, docs + 1, work / "all")
+    conf.corpus_dir.mkdir(parents=True)
+    for p in paths[:-1]:
+        shutil.copyfile(p, conf.corpus_dir / p.name)
+    build_s = build_index(conf, embedder, Tokenizer()).seconds
+    began = time.perf_counter()
+    add_reports(conf, embedder, Tokenizer(), [paths[-1]])
+    add_s = time.perf_counter() - began
+    documents = {k: v.sha256 for k, v in open_store(conf, embedder.dim).manifest().documents.items()}
+    return build_s, add_s, documents, embedder_id(conf)
+
+
+def _latencies(retriever: Any, answerer: Any, questions: list[str]) -> tuple[dict[str, list[float]], list[float]]:
+    """Search (each mode) and ask times of every question, in ms."""
+    search: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
+    asks = []
+    for q in questions:
+        for mode, times in search.items():
+            t = time.perf_counter()
+            retriever.search(q, 5, mode)
+            times.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        answerer.answer(q)
+        asks.append((time.perf_counter() - t) * 1000)
+    return search, asks
+
+
 def run_store_bench(settings: Settings, store_kind: str, docs: int, questions_path: Path,
                     fake_embedder: bool, max_questions: int = 0) -> StoreFigures:
     """Measure one store at ``docs`` reports (see the module docstring)."""
@@ -154,67 +205,28 @@ def run_store_bench(settings: Settings, store_kind: str, docs: int, questions_pa
     from reportqa.index.store import IndexIdentity, load_index
     from reportqa.retrieval import Retriever
     from reportqa.segment import Tokenizer
-    from reportqa.service import build_answerer, build_index, chunking_config, open_store
+    from reportqa.service import build_answerer, chunking_config, open_store
 
     questions = [q.question for q in load_questions(questions_path)][: max_questions or None]
     work = Path(tempfile.mkdtemp(prefix="reportqa-stores-"))
     try:
         with contextlib.ExitStack() as stack:
-            conf = settings.model_copy(update={"index_dir": work / "index", "store": store_kind})
+            conf = settings.model_copy(update={"index_dir": work / "index", "store": store_kind,
+                                               "corpus_dir": work / "corpus"})
             server_pid = None
             if store_kind == "milvus":
                 uri, server_pid = stack.enter_context(lite_server(work / "milvus"))
                 conf = conf.model_copy(update={"milvus_uri": uri})
             embedder = HashEmbedder() if fake_embedder else build_embedder(conf)
-            if fake_embedder:
-                items, builder = _copies(conf, docs, embedder)
-                store = open_store(conf, embedder.dim)
-                began = time.perf_counter()
-                _write(store, builder, items[:-1])
-                build_s = time.perf_counter() - began
-                began = time.perf_counter()
-                _write(store, builder, items[-1:])
-                add_s = time.perf_counter() - began
-                identity_docs = {n.source.doc_id: n.source.sha256 for n, _ in items}
-                model = "bench"
-            else:
-                from reportqa.bench.runner import synthetic_corpus
-                from reportqa.service import add_reports, read_corpus
-
-                text = read_corpus(settings)[0].text
-                paths = synthetic_corpus(text, docs + 1, work / "all")
-                conf = conf.model_copy(update={"corpus_dir": work / "corpus"})
-                conf.corpus_dir.mkdir()
-                for p in paths[:-1]:
-                    shutil.copyfile(p, conf.corpus_dir / p.name)
-                report = build_index(conf, embedder, Tokenizer())
-                build_s = report.seconds
-                began = time.perf_counter()
-                add_reports(conf, embedder, Tokenizer(), [paths[-1]])
-                add_s = time.perf_counter() - began
-                store = open_store(conf, embedder.dim)
-                identity_docs = {k: v.sha256 for k, v in store.manifest().documents.items()}
-                from reportqa.index.embedder import embedder_id
-
-                model = embedder_id(conf)
+            build_s, add_s, documents, model = (_build_copies(settings, conf, docs, embedder) if fake_embedder
+                                                else _build_reports(settings, conf, docs, embedder, work))
             before = _rss_mb()
             began = time.perf_counter()
             index = load_index(open_store(conf, embedder.dim),
-                               IndexIdentity(model, embedder.dim, chunking_config(conf), identity_docs))
+                               IndexIdentity(model, embedder.dim, chunking_config(conf), documents))
             retriever = Retriever(index, embedder, Tokenizer())
-            load_s = time.perf_counter() - began
-            growth = _rss_mb() - before
-            answerer = build_answerer(conf, retriever, index.documents)
-            search: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
-            asks = []
-            for q in questions:
-                for mode, times in search.items():
-                    t = time.perf_counter()
-                    retriever.search(q, 5, mode)
-                    times.append((time.perf_counter() - t) * 1000)
-                t = time.perf_counter()
-                answerer.answer(q)
-                asks.append((time.perf_counter() - t) * 1000)
+            load_s, growth = time.perf_counter() - began, _rss_mb() - before
+            search, asks = _latencies(retriever, build_answerer(conf, retriever, index.documents), questions)
             disk = _size_mb(work / ("milvus" if store_kind == "milvus" else "index"))
             milvus_rss = _rss_mb(server_pid) if server_pid else None
         return StoreFigures(
