@@ -43,6 +43,14 @@ def test_top_k_from_the_environment_and_the_flag(hash_copy: Settings, run_cli: C
     assert result.stderr.strip() == "reportqa: error: --k must be between 1 and 20"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("shard", ["3/2", "0/2", "1-2", "a/b"])
+def test_a_bad_shard_is_one_line(run_cli: Callable[..., object], hash_copy: Settings, shard: str) -> None:
+    result = run_cli("index", "--shard", shard, env=hash_env(hash_copy))
+    assert result.returncode == 2  # type: ignore[attr-defined]
+    assert result.stderr.strip() == (  # type: ignore[attr-defined]
+        f"reportqa: error: --shard {shard!r}: use I/N with 1 <= I <= N, e.g. --shard 2/4")
+
+
 def test_top_k_from_the_settings_for_http_search(hash_index: tuple[Settings, Components]) -> None:
     settings, components = hash_index
     app = create_app(settings.model_copy(update={"top_k": 2}), components=components)
