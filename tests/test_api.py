@@ -418,7 +418,7 @@ def test_503_while_loading_then_ready(real_components: Components) -> None:
             response = c.get("/health")
             assert response.status_code == 503
             assert response.json() == {"status": "loading", "passages": 0, "model": "",
-                                       "index_built_at": None, "documents": [], "detail": None}
+                                       "index_built_at": None, "documents": [], "store": "faiss", "detail": None}
             ask = c.post("/ask", json={"question": SICHUAN})
             assert ask.status_code == 503
             assert ask.json() == {"detail": "the index is still loading"}
@@ -450,7 +450,7 @@ def test_503_when_loading_fails(real_components: Components) -> None:
             response = c.get("/health")
         assert response.status_code == 503
         assert response.json() == {"status": "error", "passages": 0, "model": "", "index_built_at": None,
-                                   "documents": [], "detail": message}
+                                   "documents": [], "store": "faiss", "detail": message}
         ask = c.post("/ask", json={"question": SICHUAN})
         assert ask.status_code == 503
         assert ask.json() == {"detail": message}

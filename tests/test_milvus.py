@@ -97,7 +97,7 @@ def test_a_report_goes_live_only_when_whole(tmp_path: Path) -> None:
     # a build killed after writing the third report's entities, before its row went live
     third = prepare(settings, sources[2])
     segment, _ = builder.segment(third)
-    store.write_segment(f"{third.source.doc_id}-killed", third.source.doc_id, segment)
+    store.write_segment(f"{third.source.doc_id}-killed", third.source.doc_id, lambda: segment)
     assert isinstance(store, MilvusStore)
     name = store.name["passages"]
     killed = f'segment == "{third.source.doc_id}-killed"'

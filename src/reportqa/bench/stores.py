@@ -127,7 +127,7 @@ def _write(store: Any, builder: Any, items: list[Any]) -> None:
     with store.lock():
         for new, segment in items:
             name = f"{new.source.doc_id}-{time.time_ns() % 10**10}"
-            checksums = store.write_segment(name, new.source.doc_id, segment)
+            checksums = store.write_segment(name, new.source.doc_id, lambda segment=segment: segment)
             documents[new.source.doc_id] = DocumentInfo(
                 path=new.source.path, sha256=new.source.sha256, title=new.title, pages=len(new.document.pages),
                 passages=len(segment.passages), sentences=len(segment.vectors), added_at="bench", segment=name,

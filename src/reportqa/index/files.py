@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -113,12 +113,14 @@ class FileStore:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def write_segment(self, name: str, doc_id: str, segment: Segment) -> dict[str, str]:
-        """Write the segment's folder (under a temporary name, renamed when whole)."""
+    def write_segment(self, name: str, doc_id: str, make: Callable[[], Segment]) -> dict[str, str]:
+        """Write the segment's folder under a temporary name, opened before the
+        segment is computed and renamed when whole."""
         segments = self.directory / SEGMENTS
         segments.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=segments))
         try:
+            segment = make()
             with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
                 for passage in segment.passages:
                     fh.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")

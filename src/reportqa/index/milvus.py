@@ -32,7 +32,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -266,10 +266,12 @@ class MilvusStore:
                     raise
         self._exists()
 
-    def write_segment(self, name: str, doc_id: str, segment: Segment) -> dict[str, str]:
-        """Insert the segment's entities (not live until :meth:`publish`); no checksums."""
+    def write_segment(self, name: str, doc_id: str, make: Callable[[], Segment]) -> dict[str, str]:
+        """Insert the entities of the segment ``make`` computes (not live until
+        :meth:`publish`); no checksums."""
         from reportqa.index.store import unique_sentences
 
+        segment = make()
         base = {"segment": name, "doc_id": doc_id}
         rows = []
         _, members = unique_sentences(segment.passages)

@@ -198,8 +198,9 @@ class Store(Protocol):
         """Serialise changes where the store needs it."""
         ...
 
-    def write_segment(self, name: str, doc_id: str, segment: Segment) -> dict[str, str]:
-        """Store a segment under ``name``, not yet live; returns its checksums, if any."""
+    def write_segment(self, name: str, doc_id: str, make: Callable[[], Segment]) -> dict[str, str]:
+        """Store the segment ``make`` computes (embedding, for a new report) under
+        ``name``, not yet live; returns its checksums, if any."""
         ...
 
     def publish(self, manifest: Manifest, changed: Collection[str], removed: Collection[str]) -> None:
@@ -341,8 +342,14 @@ class IndexBuilder:
         """Embed one report and store its segment; returns its manifest entry
         and how many sentences were embedded."""
         name = f"{new.source.doc_id}-{uuid.uuid4().hex[:10]}"
-        segment, embedded = self.segment(new, progress)
-        checksums = store.write_segment(name, new.source.doc_id, segment)
+        made: list[tuple[Segment, int]] = []
+
+        def make() -> Segment:  # computed once the store has opened its segment
+            made.append(self.segment(new, progress))
+            return made[0][0]
+
+        checksums = store.write_segment(name, new.source.doc_id, make)
+        segment, embedded = made[0]
         info = DocumentInfo(
             path=new.source.path, sha256=new.source.sha256, title=new.title, pages=len(new.document.pages),
             passages=len(new.passages), sentences=len(segment.vectors),
@@ -445,7 +452,7 @@ def copy_index(source: Store, target: Store) -> Manifest:
     manifest = source.manifest()
     with target.lock():
         for doc_id, info in manifest.documents.items():
-            target.write_segment(info.segment, doc_id, source.read_segment(info))
+            target.write_segment(info.segment, doc_id, lambda info=info: source.read_segment(info))  # type: ignore[misc]
         target.publish(manifest, list(manifest.documents), ())
     return manifest
 
