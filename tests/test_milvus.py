@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +21,9 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import CORPUS_FILE, free_port, running_server
+from conftest import CORPUS_FILE, running_server
 from reportqa.bench.runner import synthetic_corpus
+from reportqa.bench.stores import lite_server as bench_lite_server
 from reportqa.index import HashEmbedder
 from reportqa.index.milvus import META, MilvusStore
 from reportqa.index.store import IndexIdentity, IndexStaleError, document_identity, load_index
@@ -64,28 +64,9 @@ def contents(components: Components) -> dict[str, tuple[list[tuple[str, str]], n
 
 @pytest.fixture
 def lite_server(tmp_path: Path) -> Iterator[str]:
-    """``milvus-lite server`` on a free loopback port; its URI."""
-    port = free_port()
-    proc = subprocess.Popen([str(BIN / "milvus-lite"), "server", "--data-dir", str(tmp_path / "lite"),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    uri = f"http://127.0.0.1:{port}"
-    try:
-        from pymilvus import MilvusClient
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                MilvusClient(uri, timeout=2).list_collections()
-                break
-            except Exception:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.5)
+    """``milvus-lite server`` on a free loopback port (the bench's); its URI."""
+    with bench_lite_server(tmp_path / "lite") as (uri, _):
         yield uri
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_a_report_goes_live_only_when_whole(tmp_path: Path) -> None:
