@@ -64,7 +64,7 @@ def test_openai_writer_gets_the_key_and_its_abstention_counts(real_components: C
                                                               endpoint: Endpoint) -> None:
     settings = real_components.settings.model_copy(update={
         "generator": "openai", "generator_url": endpoint.url, "generator_model": "m", "generator_api_key": "k1"})
-    answerer = build_answerer(settings, real_components.retriever, real_components.documents)
+    answerer = build_answerer(settings, real_components.retriever)
     endpoint.reply = ABSTAIN_TEXT + "。"
     answer = answerer.answer(SICHUAN)
     assert (answer.text, answer.abstained, answer.citations) == (ABSTAIN_TEXT, True, ())
@@ -139,7 +139,7 @@ def test_a_random_local_writer_falls_back_to_the_extractive_answer(real_componen
                                                                    tmp_path: Path) -> None:
     settings = real_components.settings.model_copy(update={
         "generator": "transformers", "generator_model_path": str(tiny_model(tmp_path, TEMPLATE))})
-    answerer = build_answerer(settings, real_components.retriever, real_components.documents)
+    answerer = build_answerer(settings, real_components.retriever)
     # noise from random weights cites nothing, so the checked extractive answer stands
     assert answerer.answer(SICHUAN).text == real_components.answerer.answer(SICHUAN).text
     assert answerer.generator.calls == 1  # type: ignore[union-attr]

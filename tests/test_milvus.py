@@ -15,22 +15,26 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 
-from conftest import CORPUS_FILE, running_server
+from conftest import CORPUS_FILE, QUERIES, running_server
+from reportqa.answer import Answer
 from reportqa.bench.runner import synthetic_corpus
 from reportqa.bench.stores import lite_server as bench_lite_server
 from reportqa.index import HashEmbedder
-from reportqa.index.milvus import META, MilvusStore
+from reportqa.index.milvus import META, MilvusHoldings, MilvusSearch, MilvusStore
 from reportqa.index.store import IndexIdentity, IndexStaleError, document_identity, load_index
+from reportqa.retrieval import Retriever
 from reportqa.segment import Tokenizer
 from reportqa.service import (
     Components,
     _builder,
+    build_answerer,
     build_index,
     chunking_config,
     load_components,
@@ -57,8 +61,9 @@ def contents(components: Components) -> dict[str, tuple[list[tuple[str, str]], n
     out = {}
     for doc_id, (a, b) in components.index.ranges.items():
         passages = components.index.passages[a:b]
-        sentences = sorted({s for k in range(a, b) for s in components.index.members[k]})
-        out[doc_id] = ([(p.id, p.text) for p in passages], components.index.sentence_vectors[sentences])
+        held = components.index.holdings
+        sentences = sorted({s for ms in held.members(range(a, b)) for s in ms})
+        out[doc_id] = ([(p.id, p.text) for p in passages], held.sentence_vectors(sentences))
     return out
 
 
@@ -168,3 +173,46 @@ def test_two_servers_on_one_milvus_answer_alike(tmp_path: Path, lite_server: str
             replies.append([{k: v for k, v in a.items() if k != "timings_ms"} for a in answers])
     assert replies[0] == replies[1]
     assert [len(r["citations"]) > 0 or r["abstained"] for r in replies[0]] == [True, True, True]
+
+
+# -- stateless serving ----------------------------------------------------------------------
+
+def said(answer: Answer) -> tuple[str, bool, tuple[str, ...], float, str | None]:
+    """What an answer says and cites (its timings aside)."""
+    return (answer.text, answer.abstained, tuple(c.passage.id for c in answer.citations), answer.support,
+            answer.abstain_reason)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Components:
+    """Three reports built into Milvus Lite and loaded as ``reportqa serve`` would."""
+    settings = milvus_settings(tmp_path_factory.mktemp("served"))
+    build_index(settings, HashEmbedder(), Tokenizer())
+    return load_components(settings, embedder=HashEmbedder())
+
+
+def test_a_milvus_serving_process_reads_only_what_a_question_touches(served: Components) -> None:
+    held = served.index.holdings
+    assert isinstance(held, MilvusHoldings)
+    # loading (and warming up) read no passage, sentence or document: only term counts and aliases
+    assert held.read == {"passages": 0, "sentences": 0, "documents": 0}
+    assert held.cached() == {"passages": 0, "sentences": 0, "documents": 0}
+    first = served.answerer.answer(QUERIES[1])  # a table question: it reads the table's document too
+    read = dict(held.read)
+    assert 0 < read["passages"] < served.index.manifest.passages
+    assert read["passages"] == held.cached()["passages"]  # no passage read twice
+    assert read["documents"] == 1
+    again = served.answerer.answer(QUERIES[1])
+    assert said(again) == said(first)
+    assert held.read == read  # the same question again is served from the caches alone
+
+
+def test_bounded_caches_give_the_same_answers(served: Components) -> None:
+    store = served.index.holdings.store  # type: ignore[attr-defined]
+    small = MilvusHoldings(store, served.index.manifest, passages=16, sentences=48, documents=1)
+    index = replace(served.index, holdings=small, search=MilvusSearch(store, small, served.index.terms))
+    answerer = build_answerer(served.settings, Retriever(index, served.embedder, served.tokenizer))
+    for question in QUERIES:
+        assert said(answerer.answer(question)) == said(served.answerer.answer(question)), question
+        cached = small.cached()
+        assert cached["passages"] <= 16 and cached["sentences"] <= 48 and cached["documents"] <= 1

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import DOC_ID, QUERIES, summary
@@ -20,7 +22,9 @@ from reportqa.index import (
     IndexLoadError,
     IndexStaleError,
 )
+from reportqa.index.bm25 import BM25Index
 from reportqa.index.manifest import SCHEMA_VERSION, EmbeddingInfo, Manifest, read_manifest
+from reportqa.index.store import Lru, TermStats, document_frequencies
 from reportqa.segment import Tokenizer
 from reportqa.service import Components, build_index, load_components
 from reportqa.settings import Settings
@@ -263,3 +267,47 @@ def test_another_schema_version_is_stale_not_broken(hash_copy: Settings) -> None
     with pytest.raises(IndexStaleError) as info:
         load(hash_copy)
     assert str(info.value) == f"{STALE} (index format changed)"
+
+
+# -- what a loaded index holds ------------------------------------------------------------
+
+def test_term_stats_from_counts_are_bm25s_idf() -> None:
+    tokens = [["数字", "贸易"], ["数字", "服务"], ["数字"], ["服务", "出口", "出口"]]
+    df = document_frequencies(tokens)
+    assert df == {"数字": 3, "贸易": 1, "服务": 2, "出口": 1}
+    assert list(df) == ["数字", "贸易", "服务", "出口"]  # first appearance
+    stats = TermStats.from_counts(4, df)
+    bm25 = BM25Index.build(tokens)
+    assert stats.vocab == bm25.vocab
+    np.testing.assert_array_equal(stats.idf, bm25.idf)
+    raw = {"数字": math.log(1.5 / 3.5), "贸易": math.log(3.5 / 1.5), "服务": 0.0, "出口": math.log(3.5 / 1.5)}
+    floor = 0.25 * sum(raw.values()) / 4  # the negative idf of 数字 is floored at a quarter of the mean
+    assert stats.idf.tolist() == pytest.approx([floor, raw["贸易"], 0.0, raw["出口"]], abs=1e-12)
+
+
+def test_lru_keeps_the_most_recently_used() -> None:
+    cache: Lru[str, int] = Lru(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # now b is the least recent
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c"), len(cache)) == (1, None, 3, 2)
+
+
+def test_memory_holdings_read_by_position(hash_index: tuple[Settings, Components]) -> None:
+    _, c = hash_index
+    held = c.index.holdings
+    # a passage's sentences are its own, and each sentence's owners hold it
+    members = held.members([0, 1, 2])
+    assert [[s.text for s in held.sentences(ms)] for ms in members] == \
+        [[s.text for s in p.sentences] for p in held.passages([0, 1, 2])]
+    assert all(k in owners for k, ms in enumerate(members) for owners in held.owners(ms))
+    vectors = held.sentence_vectors(members[1])
+    mean = vectors.mean(axis=0)
+    np.testing.assert_allclose(held.passage_vectors([1])[0], mean / np.linalg.norm(mean), rtol=1e-5)
+    # tables with their rows' positions, in row order
+    table, rows = held.tables(DOC_ID)[0]
+    assert [p.kind for p in held.passages(rows)] == ["table_row"] * len(table.rows)
+    assert [p.start for p in held.passages(rows)] == [r.start for r in table.rows]
+    assert held.position(held.passages([rows[0]])[0].id) == rows[0]
+    assert held.position("no-such-passage") is None

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -251,7 +251,7 @@ class Components:
 
     settings: Settings
     sources: list[SourceFile]
-    documents: dict[str, Document]
+    documents: Mapping[str, Document]  # read from the index when asked for
     embedder: Embedder
     tokenizer: Tokenizer
     index: LoadedIndex
@@ -295,18 +295,16 @@ def load_components(
         settings.dense_weight, settings.rrf_k,
     )
     documents = index.documents
-    answerer = build_answerer(settings, retriever, documents, models)
+    answerer = build_answerer(settings, retriever, models)
     answerer.warm_up()
     return Components(settings, sources, documents, embedder, tokenizer, index, retriever, answerer)
 
 
-def build_answerer(settings: Settings, retriever: Retriever, documents: dict[str, Document],
-                   models: ReaderModels | None = None) -> Answerer:
-    """The answerer over the documents' tables, with the fitted reader models
+def build_answerer(settings: Settings, retriever: Retriever, models: ReaderModels | None = None) -> Answerer:
+    """The answerer over the retriever's index, with the fitted reader models
     and the configured abstention threshold, if any, in place of the fitted one."""
-    tables = [(doc_id, t) for doc_id, doc in documents.items() for t in doc.tables]
     return Answerer(retriever, ComposerConfig(abstain_threshold=settings.abstain_threshold),
-                    build_generator(settings), tables, models)
+                    build_generator(settings), models)
 
 
 def build_generator(settings: Settings) -> Generator | None:

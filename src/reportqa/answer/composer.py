@@ -164,27 +164,25 @@ class Answerer:
     """
 
     def __init__(self, retriever: Retriever, config: ComposerConfig | None = None,
-                 generator: object | None = None, tables: list[tuple[str, Table]] | None = None,
-                 models: ReaderModels | None = None) -> None:
+                 generator: object | None = None, models: ReaderModels | None = None) -> None:
         self.retriever = retriever
         self.config = config or ComposerConfig()
         self.generator = generator
         self.models = models or load_models()
-        bm25 = retriever.index.bm25
-        self.analyzer = QuestionAnalyzer(retriever.tokenizer, bm25.vocab, bm25.idf, retriever.index.aliases)
+        self.holdings = retriever.index.holdings
+        terms = retriever.index.terms
+        self.analyzer = QuestionAnalyzer(retriever.tokenizer, terms.vocab, terms.idf, retriever.index.aliases)
         self.followups = FollowUpResolver(self.analyzer)
-        rows = {(p.doc_id, p.start): p for p in retriever.passages if p.kind == "table_row"}
-        paired: list[tuple[Table, list[Passage]]] = []
-        self._table_of: dict[str, tuple[str, int]] = {}
-        for doc_id, table in tables or []:
-            row_passages = [rows[(doc_id, r.start)] for r in table.rows if (doc_id, r.start) in rows]
-            paired.append((table, row_passages))
-            for p in row_passages:
-                self._table_of[p.id] = (doc_id, table.start)
-        for p in retriever.passages:
-            if p.kind == "table":
-                self._table_of[p.id] = (p.doc_id, p.start)
-        self.reasoner = TableReasoner(paired)
+
+    def table_of(self, passage: Passage) -> tuple[tuple[str, int], Table, list[int]] | None:
+        """The parsed table a table or row passage belongs to: its key
+        ``(doc_id, start)``, the table and its rows' positions."""
+        if passage.kind not in ("table", "table_row"):
+            return None
+        for table, rows in self.holdings.tables(passage.doc_id):
+            if table.start <= passage.start < table.end:
+                return (passage.doc_id, table.start), table, rows
+        return None
 
     @property
     def threshold(self) -> float:
@@ -206,33 +204,40 @@ class Answerer:
     def candidates(self, question: Question, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         """Every sentence, table row and computed statement of the hits,
         scored by the candidate model, best first."""
-        index = self.retriever.index
+        holdings = self.holdings
         seen: set[int] = set()
         out: list[Candidate] = []
-        tables: set[tuple[str, int]] = set()
+        tables: dict[tuple[str, int], tuple[Table, list[int]]] = {}
+        read = [h for h in hits if h.passage.kind != "table"]  # a whole table is no sentence: its rows answer
+        positions = [self.retriever.position(h.passage.id) for h in read]
+        assert None not in positions, "a hit's passage is in the index"
+        members = holdings.members(positions)  # type: ignore[arg-type]
+        every = sorted({s for ms in members for s in ms})
+        sentences = dict(zip(every, holdings.sentences(every), strict=True))
+        sims = dict(zip(every, (holdings.sentence_vectors(every) @ vector).tolist(), strict=True))
         for hit in hits:
+            found = self.table_of(hit.passage)
+            if found is not None:
+                tables[found[0]] = found[1:]
+        for hit, position, ms in zip(read, positions, members, strict=True):
             passage = hit.passage
-            if passage.id in self._table_of:
-                tables.add(self._table_of[passage.id])
-            if passage.kind == "table":
-                continue  # a whole table is no sentence: its rows and computed statements answer
-            position = self.retriever.position(passage.id)
-            assert position is not None, "a hit's passage is in the index"
             context = " ".join(passage.section_path) + passage.text
             ctx = (coverage(question, context)[0], share_found(question.names, context),
                    years_found(question, context))
             # from the index vectors, so that it is the same whichever mode retrieved the passage
-            passage_sim = self.retriever.dense_score(vector, position)
-            for s in index.members[position]:
+            passage_sim = self.retriever.dense_score(vector, position)  # type: ignore[arg-type]
+            for s in ms:
                 if s in seen:
                     continue
                 seen.add(s)
-                sentence = index.sentences[s]
-                sim = float(index.sentence_vectors[s] @ vector)
+                sentence = sentences[s]
                 out.append(self._candidate(question, sentence.text, sentence, s, (passage,), hit.rank,
-                                           sim, passage_sim, ctx,
+                                           sims[s], passage_sim, ctx,
                                            "row" if passage.kind == "table_row" else "sentence"))
-        for computed in self.reasoner.compute(question, tables):
+        ranges = self.retriever.index.ranges  # the tables in report order, as the reasoner reads them
+        paired = [(table, holdings.passages(rows)) for (doc_id, start), (table, rows)
+                  in sorted(tables.items(), key=lambda kv: (ranges[kv[0][0]][0], kv[0][1]))]
+        for computed in TableReasoner(paired).compute(question, set(tables)):
             out.append(self._computed(question, computed, vector, hits))
         features = with_gaps(np.array([c.features for c in out]))
         scored = [replace(c, features=f, score=self.models.candidate.probability(f))
@@ -268,17 +273,16 @@ class Answerer:
 
     def _computed(self, question: Question, computed: Computed, vector: np.ndarray,
                   hits: list[Hit]) -> Candidate:
-        index = self.retriever.index
-        ranks = {h.passage.id: h.rank for h in hits}
-        table_key = self._table_of[computed.rows[0].id]
-        rank = min((r for pid, r in ranks.items() if self._table_of.get(pid) == table_key), default=len(hits))
-        sims, dense = [], []
-        for row in computed.rows:
-            position = self.retriever.position(row.id)
-            assert position is not None
-            s = index.members[position][0]
-            sims.append(float(index.sentence_vectors[s] @ vector))
-            dense.append(self.retriever.dense_score(vector, position))
+        holdings = self.holdings
+        table = self.table_of(computed.rows[0])
+        assert table is not None, "a computed statement's rows are a table's"
+        rank = min((h.rank for h in hits if (found := self.table_of(h.passage)) is not None and found[0] == table[0]),
+                   default=len(hits))
+        positions = [self.retriever.position(row.id) for row in computed.rows]
+        assert None not in positions
+        firsts = [ms[0] for ms in holdings.members(positions)]  # type: ignore[arg-type]
+        sims = (holdings.sentence_vectors(firsts) @ vector).tolist()
+        dense = [self.retriever.dense_score(vector, p) for p in positions]  # type: ignore[arg-type]
         caption = computed.rows[0].text[: computed.rows[0].text.find("）") + 1]
         context = caption + computed.text
         first = computed.rows[0].sentences[0]
@@ -335,15 +339,14 @@ class Answerer:
         first = chosen[0]
         if len(chosen) != 1 or len(first.text) > 40 or first.sentence_index is None:
             return chosen
-        index = self.retriever.index
         position = self.retriever.position(first.passage.id)
         assert position is not None
-        members = index.members[position]
+        members = self.holdings.members([position])[0]
         at = members.index(first.sentence_index) if first.sentence_index in members else -1
         budget = MAX_CHARS - len(first.text)
         out = [first]
-        for s in members[at + 1 :] if at >= 0 else []:
-            sentence = index.sentences[s]
+        following = members[at + 1 :] if at >= 0 else []
+        for s, sentence in zip(following, self.holdings.sentences(following), strict=True):
             if len(sentence.text) > budget or len(out) >= self.config.max_sentences:
                 break
             out.append(replace(first, text=sentence.text, sentence=sentence, sentence_index=s))
@@ -357,37 +360,43 @@ class Answerer:
         best_candidate = next((c for c in ranked if c.sentence_index is not None), None)
         if best_candidate is None or best_candidate.sentence_index is None:
             return None
-        index = self.retriever.index
         best = best_candidate.sentence_index
-        first = next((s for s in range(best, max(best - LIST_WINDOW, -1), -1)
-                      if _ordinal(index.sentences[s].text) == 1), None)
+        count = self.holdings.sentence_count
+        # the window a run can lie in, read at once (a longer run reads on)
+        window = range(max(best - LIST_WINDOW, 0), min(best + LIST_WINDOW + LIST_GAP, count))
+        self.holdings.owners(window)
+
+        def text(s: int) -> str:
+            return self.holdings.sentences([s])[0].text
+
+        first = next((s for s in range(best, max(best - LIST_WINDOW, -1), -1) if _ordinal(text(s)) == 1), None)
         if first is None:  # a lead just before its run
-            first = next((s for s in range(best + 1, min(best + 3, len(index.sentences)))
-                          if _ordinal(index.sentences[s].text) == 1), None)
+            first = next((s for s in range(best + 1, min(best + 3, count)) if _ordinal(text(s)) == 1), None)
         if first is None:
             return None
         items = [first]
         doc = self._passage_of(first).doc_id
         s = first + 1
-        while s < len(index.sentences) and s - items[-1] <= LIST_GAP and self._passage_of(s).doc_id == doc:
-            if _ordinal(index.sentences[s].text) == len(items) + 1:
+        while s < count and s - items[-1] <= LIST_GAP and self._passage_of(s).doc_id == doc:
+            if _ordinal(text(s)) == len(items) + 1:
                 items.append(s)
             s += 1
         if len(items) < 2 or best > items[-1] + 2:  # past the last item and its explanation
             return None
         out: list[Piece] = []
         budget = MAX_CHARS
-        lead = index.sentences[first - 1] if first else None
+        lead = self.holdings.sentences([first - 1])[0] if first else None
         if (lead is not None and len(lead.text) <= 40 and _ordinal(lead.text) is None
                 and self._passage_of(first - 1).section_path == self._passage_of(first).section_path):
             out.append(Piece(lead.text, lead, (self._passage_of(first - 1),)))
             budget -= len(lead.text)
         heads: list[Piece] = []
         for s in items:
-            head = _item_head(index.sentences[s].text)
+            sentence = self.holdings.sentences([s])[0]
+            head = _item_head(sentence.text)
             if len(head) + 1 > budget:
                 break
-            heads.append(Piece(head + "；", index.sentences[s], (self._passage_of(s),)))
+            heads.append(Piece(head + "；", sentence, (self._passage_of(s),)))
             budget -= len(head) + 1
         if len(heads) < 2:
             return None
@@ -419,8 +428,7 @@ class Answerer:
 
     def _passage_of(self, sentence_index: int) -> Passage:
         """The first passage holding a sentence."""
-        index = self.retriever.index
-        return index.passages[index.sentence_passages[sentence_index][0]]
+        return self.holdings.passages([self.holdings.owners([sentence_index])[0][0]])[0]
 
     # -- deciding ---------------------------------------------------------------
     def answer_features(self, question: Question, ranked: list[Candidate], pieces: list[Piece]) -> np.ndarray:

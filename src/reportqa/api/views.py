@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reportqa.api.schemas import DocumentOut, NoteOut, ParagraphOut, PassageOut, RowOut, SectionOut, TableOut
 from reportqa.chunking import Passage
 from reportqa.ingest import Document
 
 
-def passage_view(passages: list[Passage], at: int) -> PassageOut:
+def passage_view(passages: Sequence[Passage], at: int) -> PassageOut:
     """The passage at position ``at`` with the ids of its neighbours in the same document."""
     p = passages[at]
     prev_id = passages[at - 1].id if at > 0 and passages[at - 1].doc_id == p.doc_id else None

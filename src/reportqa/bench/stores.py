@@ -226,12 +226,12 @@ def run_store_bench(settings: Settings, store_kind: str, docs: int, questions_pa
                                IndexIdentity(model, embedder.dim, chunking_config(conf), documents))
             retriever = Retriever(index, embedder, Tokenizer())
             load_s, growth = time.perf_counter() - began, _rss_mb() - before
-            search, asks = _latencies(retriever, build_answerer(conf, retriever, index.documents), questions)
+            search, asks = _latencies(retriever, build_answerer(conf, retriever), questions)
             disk = _size_mb(work / ("milvus" if store_kind == "milvus" else "index"))
             milvus_rss = _rss_mb(server_pid) if server_pid else None
         return StoreFigures(
-            store=store_kind, docs=docs, fake_embedder=fake_embedder, passages=len(index.passages),
-            sentences=len(index.sentences), build_s=round(build_s, 2), add_one_s=round(add_s, 2),
+            store=store_kind, docs=docs, fake_embedder=fake_embedder, passages=index.manifest.passages,
+            sentences=index.manifest.sentences, build_s=round(build_s, 2), add_one_s=round(add_s, 2),
             load_s=round(load_s, 2), serving_rss_growth_mb=round(growth, 1), milvus_rss_mb=milvus_rss,
             disk_mb=disk, search_p50_ms={m: round(percentile(v, 50), 2) for m, v in search.items()},
             search_p99_ms={m: round(percentile(v, 99), 2) for m, v in search.items()},

@@ -28,6 +28,7 @@ import numpy as np
 
 from reportqa.chunking import Passage
 from reportqa.index.aliases import Aliases
+from reportqa.index.bm25 import BM25Index
 from reportqa.index.dense import FaissIndex, top_k
 from reportqa.index.manifest import (
     FILES,
@@ -38,7 +39,16 @@ from reportqa.index.manifest import (
     Manifest,
     read_manifest,
 )
-from reportqa.index.store import LoadedIndex, Segment, passage_from_dict, passage_to_dict
+from reportqa.index.store import (
+    LoadedIndex,
+    MemoryHoldings,
+    Segment,
+    TermStats,
+    assemble,
+    passage_from_dict,
+    passage_ranges,
+    passage_to_dict,
+)
 from reportqa.ingest.records import document_from_json, document_to_json
 
 
@@ -56,14 +66,14 @@ class LocalSearch:
 
     kind = "faiss"
 
-    def __init__(self, index: LoadedIndex) -> None:
-        threshold = index.manifest.hnsw_threshold
-        self.passage_dense = FaissIndex.build(index.passage_vectors, threshold)
-        self.sentence_dense = FaissIndex.build(index.sentence_vectors, threshold)
-        self.owners = index.sentence_passages
-        self.bm25 = index.bm25
-        self.ranges = index.ranges
-        self.by_id = {p.id: p for p in index.passages}
+    def __init__(self, holdings: MemoryHoldings, bm25: BM25Index, ranges: dict[str, tuple[int, int]],
+                 hnsw_threshold: int) -> None:
+        self.passage_dense = FaissIndex.build(holdings.passage_matrix, hnsw_threshold)
+        self.sentence_dense = FaissIndex.build(holdings.sentence_matrix, hnsw_threshold)
+        self.owners = holdings.all_owners
+        self.bm25 = bm25
+        self.ranges = ranges
+        self.by_id = {p.id: p for p in holdings.all_passages}
 
     def dense(self, vector: np.ndarray, depth: int) -> list[int]:
         """See :class:`~reportqa.index.store.Search`."""
@@ -184,7 +194,15 @@ class FileStore:
             raise IndexLoadError(f"index in {folder} is inconsistent: run `reportqa index`")
         return Segment(passages, vectors, tokens, aliases, document)
 
-    def searcher(self, index: LoadedIndex) -> LocalSearch:
-        """FAISS and BM25 built over the loaded index."""
-        return LocalSearch(index)
+    def load(self, manifest: Manifest) -> LoadedIndex:
+        """Every live segment read into memory, with FAISS and BM25 built over them all."""
+        segments = {doc_id: self.read_segment(info) for doc_id, info in manifest.documents.items()}
+        holdings, bm25 = assemble(manifest, segments, self.location)
+        ranges = passage_ranges(manifest)
+        return LoadedIndex(
+            manifest=manifest, holdings=holdings, terms=TermStats(bm25.vocab, bm25.idf),
+            aliases=Aliases.merge([seg.aliases for seg in segments.values()]), ranges=ranges,
+            segments={doc_id: info.segment for doc_id, info in manifest.documents.items()},
+            search=LocalSearch(holdings, bm25, ranges, manifest.hnsw_threshold),
+        )
 

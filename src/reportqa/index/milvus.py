@@ -6,16 +6,23 @@ collections per index identity (model and chunking), named
 ``rq_<hash>_<part>``:
 
 - ``passages``: one entity per passage of a segment: its doc id, segment,
-  place in the report, the passage and its BM25 tokens as JSON, its vector
-  (the normalised mean of its sentences'), and its BM25 term weights as a
-  sparse vector over our own jieba tokens (hashed), so that Milvus's inner
-  product with a query of idf weights is our BM25 score (the query's idf
-  comes from the term statistics the serving process loads; a passage's
-  length is normalised by its own report's average);
-- ``sentences``: one entity per distinct sentence of a segment, with its vector;
-- ``blobs``: the segment's rebuilt document and mined aliases, as JSON in parts;
+  place in the report, the passage, its sentences' places and its BM25
+  tokens as JSON, its vector (the normalised mean of its sentences'), and
+  its BM25 term weights as a sparse vector over our own jieba tokens
+  (hashed), so that Milvus's inner product with a query of idf weights is our
+  BM25 score (the query's idf comes from the term statistics the serving
+  process loads; a passage's length is normalised by its own report's average);
+- ``sentences``: one entity per distinct sentence of a segment, with its
+  vector, its text and offsets and the places of the passages holding it;
+- ``blobs``: the segment's rebuilt document, mined aliases, term counts and
+  tables' row places, as JSON in parts;
 - ``documents``: one row per live report (its manifest entry) and a ``~meta``
   row with the rest of the manifest, the schema version among it.
+
+A serving process keeps only the manifest, the term statistics and the
+aliases; it reads the passages, sentences and documents a question touches
+by primary key (:class:`MilvusHoldings`, bounded caches), so its memory does
+not grow with the number of reports beyond those.
 
 A report is written under a new segment name and goes live when its row is
 written, after all its entities are flushed; searches filter on the live
@@ -31,6 +38,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from reportqa.chunking import ChunkingConfig, Passage
+from reportqa.chunking import ChunkingConfig, Passage, Sentence
 from reportqa.index.aliases import Aliases
 from reportqa.index.manifest import (
     SCHEMA_VERSION,
@@ -49,17 +57,33 @@ from reportqa.index.manifest import (
     IndexStaleError,
     Manifest,
 )
-from reportqa.index.store import IndexWriteError, LoadedIndex, Segment, passage_from_dict, passage_to_dict
-from reportqa.ingest.records import document_from_json, document_to_json
+from reportqa.index.store import (
+    IndexWriteError,
+    LoadedIndex,
+    Lru,
+    Segment,
+    TermStats,
+    document_frequencies,
+    passage_from_dict,
+    passage_ranges,
+    passage_to_dict,
+    table_rows,
+    unique_sentences,
+)
+from reportqa.ingest.records import Document, Table, document_from_json, document_to_json
 
 # the entity layout; another value means the collections must be rebuilt
-MILVUS_SCHEMA = 1
+MILVUS_SCHEMA = 2
 META = "~meta"  # no report id starts with ~
 TEXT_BYTES = 65535  # Milvus's largest VARCHAR
 BLOB_CHARS = 16000  # a blob part in characters: at most 4 bytes each in UTF-8
 PAGE = 4000  # entities per query or insert call
 PARTS = ("passages", "sentences", "blobs", "documents")
 BM25_K1, BM25_B = 1.5, 0.75  # as BM25Index
+BLOBS = ("document", "aliases", "terms", "tables")
+# what a serving process caches: passages and sentences by position, documents by id
+CACHED_PASSAGES, CACHED_SENTENCES, CACHED_DOCUMENTS = 4096, 16384, 8
+SEGMENTS_PER_QUERY = 32  # live segments named in one filter when reading blobs
 
 
 def term_key(token: str) -> int:
@@ -179,7 +203,8 @@ class MilvusStore:
                           key=lambda r: r["position"])
             srow = sorted(self._rows("sentences", where, ["position", "dense"], info.sentences),
                           key=lambda r: r["position"])
-            blobs = sorted(self._rows("blobs", where, ["name", "part", "data"]), key=lambda r: (r["name"], r["part"]))
+            blobs = sorted(self._rows("blobs", f'{where} and name in ["document", "aliases"]', ["name", "part", "data"]),
+                           key=lambda r: (r["name"], r["part"]))
         except Exception as exc:
             raise IndexLoadError(f"cannot read {info.segment} from Milvus at {self.uri} ({_message(exc)})") from None
         if len(prow) != info.passages or len(srow) != info.sentences:
@@ -197,9 +222,42 @@ class MilvusStore:
         return Segment([passage_from_dict(d["passage"]) for d in data], vectors, [d["tokens"] for d in data],
                        aliases, document)
 
-    def searcher(self, index: LoadedIndex) -> MilvusSearch:
-        """See :class:`~reportqa.index.store.Store`."""
-        return MilvusSearch(self, index)
+    def blobs(self, name: str, segments: Sequence[str]) -> dict[str, Any]:
+        """Blob ``name`` of each of ``segments``, parsed, by segment."""
+        parts: dict[str, list[tuple[int, str]]] = {}
+        try:
+            for at in range(0, len(segments), SEGMENTS_PER_QUERY):
+                chunk = segments[at: at + SEGMENTS_PER_QUERY]
+                for r in self._rows("blobs", f'name == "{name}" and segment in {_quoted(chunk)}',
+                                    ["segment", "part", "data"]):
+                    parts.setdefault(r["segment"], []).append((r["part"], r["data"]))
+        except Exception as exc:
+            raise IndexLoadError(f"cannot read the index in Milvus at {self.uri} ({_message(exc)})") from None
+        if set(parts) != set(segments):
+            raise IndexLoadError(f"index in Milvus at {self.uri} is inconsistent ({name}): run `reportqa index`")
+        try:
+            return {seg: json.loads("".join(text for _, text in sorted(parts[seg]))) for seg in segments}
+        except ValueError:
+            raise IndexLoadError(f"index in Milvus at {self.uri} is inconsistent ({name}): "
+                                 "run `reportqa index`") from None
+
+    def load(self, manifest: Manifest) -> LoadedIndex:
+        """See :class:`~reportqa.index.store.Store`: the term statistics and
+        aliases of every live report, merged; passages, sentences and
+        documents stay in Milvus and are read when a question touches them."""
+        segments = [info.segment for info in manifest.documents.values()]
+        df: dict[str, int] = {}
+        for counts in self.blobs("terms", segments).values():
+            for term, n in counts:
+                df[term] = df.get(term, 0) + n
+        terms = TermStats.from_counts(manifest.passages, df)
+        aliases = Aliases.merge([Aliases.from_json(a) for a in self.blobs("aliases", segments).values()])
+        holdings = MilvusHoldings(self, manifest)
+        return LoadedIndex(
+            manifest=manifest, holdings=holdings, terms=terms, aliases=aliases, ranges=passage_ranges(manifest),
+            segments={doc_id: info.segment for doc_id, info in manifest.documents.items()},
+            search=MilvusSearch(self, holdings, terms),
+        )
 
     # -- writing -------------------------------------------------------------------
     @contextmanager
@@ -252,8 +310,7 @@ class MilvusStore:
             if part == "blobs":
                 schema.add_field("name", DataType.VARCHAR, max_length=32)
                 schema.add_field("part", DataType.INT64)
-            if part != "sentences":
-                schema.add_field("data", DataType.VARCHAR, max_length=TEXT_BYTES)
+            schema.add_field("data", DataType.VARCHAR, max_length=TEXT_BYTES)
             if part == "passages":
                 schema.add_field("pid", DataType.VARCHAR, max_length=128)
                 schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
@@ -269,15 +326,18 @@ class MilvusStore:
     def write_segment(self, name: str, doc_id: str, make: Callable[[], Segment]) -> dict[str, str]:
         """Insert the entities of the segment ``make`` computes (not live until
         :meth:`publish`); no checksums."""
-        from reportqa.index.store import unique_sentences
-
         segment = make()
         base = {"segment": name, "doc_id": doc_id}
         rows = []
-        _, members = unique_sentences(segment.passages)
+        sentences, members = unique_sentences(segment.passages)
+        owners: list[list[int]] = [[] for _ in sentences]
+        for k, ids in enumerate(members):
+            for i in ids:
+                owners[i].append(k)
         weights = bm25_weights(segment.tokens)
         for k, (passage, tokens) in enumerate(zip(segment.passages, segment.tokens, strict=True)):
-            data = json.dumps({"passage": passage_to_dict(passage), "tokens": tokens}, ensure_ascii=False)
+            data = json.dumps({"passage": passage_to_dict(passage), "members": members[k], "tokens": tokens},
+                              ensure_ascii=False)
             if len(data.encode("utf-8")) > TEXT_BYTES:
                 raise IndexWriteError(f"passage {passage.id} of {doc_id} is too long for Milvus "
                                       f"({len(data.encode('utf-8'))} bytes of JSON; at most {TEXT_BYTES})")
@@ -285,13 +345,18 @@ class MilvusStore:
             rows.append({**base, "key": f"{name}/{k}", "position": k, "pid": passage.id, "data": data,
                          "sparse": weights[k], "dense": (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist()})
         self._insert("passages", rows)
-        self._insert("sentences", [{**base, "key": f"{name}/{k}", "position": k, "dense": v.tolist()}
-                                   for k, v in enumerate(segment.vectors)])
-        blobs = {"document": json.dumps(document_to_json(segment.document), ensure_ascii=False),
-                 "aliases": json.dumps(segment.aliases.to_json(), ensure_ascii=False)}
+        self._insert("sentences", [
+            {**base, "key": f"{name}/{k}", "position": k, "dense": v.tolist(),
+             "data": json.dumps({"text": s.text, "start": s.start, "end": s.end, "owners": owners[k]},
+                                ensure_ascii=False)}
+            for k, (s, v) in enumerate(zip(sentences, segment.vectors, strict=True))])
+        blobs = {"document": document_to_json(segment.document), "aliases": segment.aliases.to_json(),
+                 "terms": list(document_frequencies(segment.tokens).items()),
+                 "tables": table_rows(segment.passages, segment.document)}
+        texts = {b: json.dumps(value, ensure_ascii=False) for b, value in blobs.items()}
         self._insert("blobs", [{**base, "key": f"{name}/{b}/{k}", "name": b, "part": k,
                                 "data": text[at: at + BLOB_CHARS], "none": [0.0, 0.0]}
-                               for b, text in blobs.items() for k, at in enumerate(range(0, len(text) or 1, BLOB_CHARS))])
+                               for b, text in texts.items() for k, at in enumerate(range(0, len(text) or 1, BLOB_CHARS))])
         for part in ("passages", "sentences", "blobs"):
             self.client.flush(self.name[part])
         return {}
@@ -324,43 +389,189 @@ class MilvusStore:
                 self.client.delete(self.name[part], filter=f'doc_id == "{doc_id}"{keep}')
 
 
+class MilvusHoldings:
+    """The passages, sentences and documents of the live reports of a
+    manifest, read from Milvus by primary key when asked for and kept in
+    bounded caches (see :class:`~reportqa.index.store.Holdings`).
+
+    Args:
+        store: the Milvus store.
+        manifest: the live reports (their order gives the positions).
+        passages, sentences, documents: how many of each the caches keep.
+    """
+
+    def __init__(self, store: MilvusStore, manifest: Manifest, passages: int = CACHED_PASSAGES,
+                 sentences: int = CACHED_SENTENCES, documents: int = CACHED_DOCUMENTS) -> None:
+        self.store = store
+        infos = list(manifest.documents.values())
+        self.doc_ids = list(manifest.documents)
+        self.segments = [info.segment for info in infos]
+        self.first = np.cumsum([0] + [info.passages for info in infos])[:-1].tolist()
+        self.first_sentence = np.cumsum([0] + [info.sentences for info in infos])[:-1].tolist()
+        self.at = {seg: k for k, seg in enumerate(self.segments)}
+        self.passage_count = manifest.passages
+        self.sentence_count = manifest.sentences
+        self.dim = manifest.embedding.dim
+        self.live = f"segment in {_quoted(self.segments)}"
+        self._passages: Lru[int, tuple[Passage, list[int], np.ndarray]] = Lru(passages)
+        self._sentences: Lru[int, tuple[Sentence, np.ndarray, list[int]]] = Lru(sentences)
+        self._ids: Lru[str, int] = Lru(passages)
+        self._documents: Lru[str, Document] = Lru(documents)
+        self._tables: Lru[str, list[tuple[Table, list[int]]]] = Lru(documents)
+        self.read = {"passages": 0, "sentences": 0, "documents": 0}  # entities read from Milvus
+
+    def _key(self, at: int, first: list[int]) -> str:
+        k = bisect_right(first, at) - 1
+        return f"{self.segments[k]}/{at - first[k]}"
+
+    def _get(self, part: str, keys: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        try:
+            for at in range(0, len(keys), PAGE):
+                out += self.store.client.get(self.store.name[part], ids=keys[at: at + PAGE],
+                                             output_fields=["segment", "position", "data", "dense"])
+        except Exception as exc:
+            raise IndexLoadError(f"cannot read the index in Milvus at {self.store.uri} ({_message(exc)})") from None
+        self.read[part] += len(out)
+        return out
+
+    def _passage(self, row: dict[str, Any]) -> tuple[int, tuple[Passage, list[int], np.ndarray]]:
+        k = self.at[row["segment"]]
+        data = json.loads(row["data"])
+        entry = (passage_from_dict(data["passage"]), [self.first_sentence[k] + i for i in data["members"]],
+                 np.asarray(row["dense"], dtype=np.float32))
+        position = self.first[k] + row["position"]
+        self._passages.put(position, entry)
+        self._ids.put(entry[0].id, position)
+        return position, entry
+
+    def _passage_entries(self, positions: Sequence[int]) -> list[tuple[Passage, list[int], np.ndarray]]:
+        found = {p: e for p in positions if (e := self._passages.get(p)) is not None}
+        missing = sorted({p for p in positions if p not in found})
+        if missing:
+            found.update(self._passage(r) for r in self._get("passages", [self._key(p, self.first) for p in missing]))
+        if len(found) < len(set(positions)):
+            raise IndexLoadError(f"index in Milvus at {self.store.uri} is inconsistent: run `reportqa index`")
+        return [found[p] for p in positions]
+
+    def _sentence_entries(self, ids: Sequence[int]) -> list[tuple[Sentence, np.ndarray, list[int]]]:
+        found = {s: e for s in ids if (e := self._sentences.get(s)) is not None}
+        missing = sorted({s for s in ids if s not in found})
+        for row in self._get("sentences", [self._key(s, self.first_sentence) for s in missing]) if missing else []:
+            k = self.at[row["segment"]]
+            data = json.loads(row["data"])
+            entry = (Sentence(data["text"], data["start"], data["end"]), np.asarray(row["dense"], dtype=np.float32),
+                     [self.first[k] + o for o in data["owners"]])
+            found[self.first_sentence[k] + row["position"]] = entry
+            self._sentences.put(self.first_sentence[k] + row["position"], entry)
+        if len(found) < len(set(ids)):
+            raise IndexLoadError(f"index in Milvus at {self.store.uri} is inconsistent: run `reportqa index`")
+        return [found[s] for s in ids]
+
+    def passages(self, positions: Sequence[int]) -> list[Passage]:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        return [e[0] for e in self._passage_entries(positions)]
+
+    def members(self, positions: Sequence[int]) -> list[list[int]]:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        return [e[1] for e in self._passage_entries(positions)]
+
+    def passage_vectors(self, positions: Sequence[int]) -> np.ndarray:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        return _stack([e[2] for e in self._passage_entries(positions)], self.dim)
+
+    def sentences(self, ids: Sequence[int]) -> list[Sentence]:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        return [e[0] for e in self._sentence_entries(ids)]
+
+    def sentence_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        return _stack([e[1] for e in self._sentence_entries(ids)], self.dim)
+
+    def owners(self, ids: Sequence[int]) -> list[list[int]]:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        return [e[2] for e in self._sentence_entries(ids)]
+
+    def position(self, passage_id: str) -> int | None:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        at = self._ids.get(passage_id)
+        if at is not None:
+            return at
+        try:
+            rows = self.store.client.query(self.store.name["passages"], filter=f"pid == {json.dumps(passage_id)} "
+                                           f"and {self.live}", output_fields=["segment", "position", "data", "dense"],
+                                           limit=1)
+        except Exception as exc:
+            raise IndexLoadError(f"cannot read the index in Milvus at {self.store.uri} ({_message(exc)})") from None
+        self.read["passages"] += len(rows)
+        return self._passage(rows[0])[0] if rows else None
+
+    def document(self, doc_id: str) -> Document:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        found = self._documents.get(doc_id)
+        if found is None:
+            segment = self.segments[self.doc_ids.index(doc_id)]
+            try:
+                found = document_from_json(self.store.blobs("document", [segment])[segment])
+            except (ValueError, KeyError, TypeError):
+                raise IndexLoadError(f"index in Milvus at {self.store.uri} is inconsistent ({segment}): "
+                                     "run `reportqa index`") from None
+            self.read["documents"] += 1
+            self._documents.put(doc_id, found)
+        return found
+
+    def tables(self, doc_id: str) -> list[tuple[Table, list[int]]]:
+        """See :class:`~reportqa.index.store.Holdings`."""
+        found = self._tables.get(doc_id)
+        if found is None:
+            k = self.doc_ids.index(doc_id)
+            rows = self.store.blobs("tables", [self.segments[k]])[self.segments[k]]
+            found = [(t, [self.first[k] + r for r in places])
+                     for t, places in zip(self.document(doc_id).tables, rows, strict=True)]
+            self._tables.put(doc_id, found)
+        return found
+
+    def cached(self) -> dict[str, int]:
+        """How many passages, sentences and documents the caches hold now."""
+        return {"passages": len(self._passages), "sentences": len(self._sentences), "documents": len(self._documents)}
+
+
+def _stack(rows: list[np.ndarray], dim: int | None) -> np.ndarray:
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim or 0), np.float32)
+
+
 class MilvusSearch:
-    """Dense and BM25 search in Milvus over the live segments an index loaded."""
+    """Dense and BM25 search in Milvus over the live segments of an index."""
 
     kind = "milvus"
 
-    def __init__(self, store: MilvusStore, index: LoadedIndex) -> None:
+    def __init__(self, store: MilvusStore, holdings: MilvusHoldings, terms: TermStats) -> None:
         self.store = store
-        self.segments = index.segments  # doc_id -> segment
-        self.live = f"segment in {_quoted(self.segments.values())}"
-        self.first = {self.segments[d]: a for d, (a, _) in index.ranges.items()}  # segment -> its first position
-        self.first_sentence: dict[str, int] = {}
-        at = 0
-        for doc_id in index.ranges:  # the index's sentences are its reports' in order
-            self.first_sentence[self.segments[doc_id]] = at
-            at += index.manifest.documents[doc_id].sentences
-        self.owners = index.sentence_passages
-        self.vocab, self.idf = index.bm25.vocab, index.bm25.idf  # the query side of BM25
+        self.holdings = holdings
+        self.by_doc = dict(zip(holdings.doc_ids, holdings.segments, strict=True))  # doc_id -> segment
+        self.live = holdings.live
+        self.first = dict(zip(holdings.segments, holdings.first, strict=True))  # segment -> its first position
+        self.vocab, self.idf = terms.vocab, terms.idf  # the query side of BM25
 
-    def _search(self, part: str, data: list[Any], field: str, depth: int, filter: str,
+    def _search(self, part: str, data: list[Any], field: str, depth: int, filter: str, output: list[str],
                 params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
             hits = self.store.client.search(self.store.name[part], data=data, anns_field=field, limit=depth,
-                                            filter=filter, output_fields=["segment", "position"],
-                                            search_params=params or {})
+                                            filter=filter, output_fields=output, search_params=params or {})
         except Exception as exc:
             raise IndexLoadError(f"Milvus search failed at {self.store.uri} ({_message(exc)})") from None
         return list(hits[0]) if hits else []
 
     def dense(self, vector: np.ndarray, depth: int) -> list[int]:
         """See :class:`~reportqa.index.store.Search`."""
-        if not self.segments or depth < 1:
+        if not self.by_doc or depth < 1:
             return []
         data = [vector.astype(np.float32).tolist()]
         cands = {self.first[h["entity"]["segment"]] + h["entity"]["position"]
-                 for h in self._search("passages", data, "dense", depth, self.live)}
-        for h in self._search("sentences", data, "dense", depth * 2, self.live):
-            cands.update(self.owners[self.first_sentence[h["entity"]["segment"]] + h["entity"]["position"]])
+                 for h in self._search("passages", data, "dense", depth, self.live, ["segment", "position"])}
+        for h in self._search("sentences", data, "dense", depth * 2, self.live, ["segment", "data"]):
+            first = self.first[h["entity"]["segment"]]
+            cands.update(first + o for o in json.loads(h["entity"]["data"])["owners"])
         return sorted(cands)
 
     def lexical(self, tokens: list[str], depth: int, doc_ids: Collection[str] | None) -> list[tuple[int, float]]:
@@ -372,10 +583,10 @@ class MilvusSearch:
             if k is not None:
                 key = term_key(token)
                 query[key] = query.get(key, 0.0) + float(self.idf[k])
-        scope = self.live if doc_ids is None else f"segment in {_quoted([self.segments[d] for d in doc_ids])}"
-        if not query or not self.segments or depth < 1:
+        scope = self.live if doc_ids is None else f"segment in {_quoted([self.by_doc[d] for d in doc_ids])}"
+        if not query or not self.by_doc or depth < 1:
             return []
-        hits = self._search("passages", [query], "sparse", depth, scope, {"metric_type": "IP"})
+        hits = self._search("passages", [query], "sparse", depth, scope, ["segment", "position"], {"metric_type": "IP"})
         return [(self.first[h["entity"]["segment"]] + h["entity"]["position"], float(h["distance"]))
                 for h in hits if h["distance"] > 0]
 

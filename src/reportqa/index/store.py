@@ -21,11 +21,12 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 import numpy as np
 
@@ -45,10 +46,11 @@ from reportqa.index.manifest import (
     read_manifest,
 )
 from reportqa.ingest import CorpusError, Document, SourceFile
+from reportqa.ingest.records import Table
 from reportqa.segment import Tokenizer
 
-__all__ = ["IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "Search", "Segment", "Store",
-           "load_index", "read_manifest", "MANIFEST"]
+__all__ = ["Holdings", "IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "MemoryHoldings",
+           "Search", "Segment", "Store", "TermStats", "load_index", "read_manifest", "MANIFEST"]
 
 
 class IndexWriteError(ReportqaError):
@@ -163,23 +165,251 @@ class _NoSearch:
         raise RuntimeError("the index is not assembled yet")
 
 
+class Holdings(Protocol):
+    """What a loaded index holds, read by position, a few at a time.
+
+    A passage's position is its place in the index (the reports in manifest
+    order, each report's passages in chunk order); a sentence's id is its
+    place among the index's distinct sentences, in the same order. The file
+    store holds everything in memory; the Milvus store reads what a question
+    touches and keeps it in bounded caches.
+    """
+
+    passage_count: int
+    sentence_count: int
+
+    def passages(self, positions: Sequence[int]) -> list[Passage]:
+        """The passages at ``positions``, in that order."""
+        ...
+
+    def members(self, positions: Sequence[int]) -> list[list[int]]:
+        """The ids of each passage's sentences, in text order."""
+        ...
+
+    def passage_vectors(self, positions: Sequence[int]) -> np.ndarray:
+        """Each passage's vector (the normalised mean of its sentences'), one row each."""
+        ...
+
+    def sentences(self, ids: Sequence[int]) -> list[Sentence]:
+        """The sentences of ``ids``."""
+        ...
+
+    def sentence_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The sentences' vectors, one row each."""
+        ...
+
+    def owners(self, ids: Sequence[int]) -> list[list[int]]:
+        """The positions of the passages holding each sentence."""
+        ...
+
+    def position(self, passage_id: str) -> int | None:
+        """A passage's position, or ``None`` for an id the index does not hold."""
+        ...
+
+    def document(self, doc_id: str) -> Document:
+        """A report's rebuilt document (``KeyError`` for an unknown id)."""
+        ...
+
+    def tables(self, doc_id: str) -> list[tuple[Table, list[int]]]:
+        """A report's parsed tables, each with the positions of its row passages in row order."""
+        ...
+
+
+def table_rows(passages: Sequence[Passage], document: Document) -> list[list[int]]:
+    """For each table of ``document``, the places in ``passages`` (one report's,
+    chunk order) of its rows' passages, in row order."""
+    rows = {p.start: k for k, p in enumerate(passages) if p.kind == "table_row"}
+    return [[rows[r.start] for r in table.rows if r.start in rows] for table in document.tables]
+
+
+class MemoryHoldings:
+    """Everything an index holds, in this process's memory (the file store)."""
+
+    def __init__(self, passages: list[Passage], sentences: list[Sentence], sentence_vectors: np.ndarray,
+                 members: list[list[int]], documents: dict[str, Document],
+                 ranges: dict[str, tuple[int, int]]) -> None:
+        self.all_passages = passages
+        self.all_sentences = sentences
+        self.sentence_matrix = sentence_vectors
+        self.all_members = members
+        self.passage_matrix = passage_vectors_of(sentence_vectors, members)
+        owners: list[list[int]] = [[] for _ in sentences]
+        for p, ids in enumerate(members):
+            for s in ids:
+                owners[s].append(p)
+        self.all_owners = owners
+        self.documents = documents
+        self.passage_count = len(passages)
+        self.sentence_count = len(sentences)
+        self._positions = {p.id: k for k, p in enumerate(passages)}
+        self._tables = {doc_id: [(t, [ranges[doc_id][0] + k for k in rows])
+                                 for t, rows in zip(doc.tables, table_rows(passages[slice(*ranges[doc_id])], doc),
+                                                    strict=True)]
+                        for doc_id, doc in documents.items()}
+
+    def passages(self, positions: Sequence[int]) -> list[Passage]:
+        """See :class:`Holdings`."""
+        return [self.all_passages[k] for k in positions]
+
+    def members(self, positions: Sequence[int]) -> list[list[int]]:
+        """See :class:`Holdings`."""
+        return [self.all_members[k] for k in positions]
+
+    def passage_vectors(self, positions: Sequence[int]) -> np.ndarray:
+        """See :class:`Holdings`."""
+        return self.passage_matrix[np.asarray(positions, dtype=np.int64)]
+
+    def sentences(self, ids: Sequence[int]) -> list[Sentence]:
+        """See :class:`Holdings`."""
+        return [self.all_sentences[s] for s in ids]
+
+    def sentence_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """See :class:`Holdings`."""
+        return self.sentence_matrix[np.asarray(ids, dtype=np.int64)]
+
+    def owners(self, ids: Sequence[int]) -> list[list[int]]:
+        """See :class:`Holdings`."""
+        return [self.all_owners[s] for s in ids]
+
+    def position(self, passage_id: str) -> int | None:
+        """See :class:`Holdings`."""
+        return self._positions.get(passage_id)
+
+    def document(self, doc_id: str) -> Document:
+        """See :class:`Holdings`."""
+        return self.documents[doc_id]
+
+    def tables(self, doc_id: str) -> list[tuple[Table, list[int]]]:
+        """See :class:`Holdings`."""
+        return self._tables.get(doc_id, [])
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Lru(Generic[K, V]):
+    """A mapping that keeps its ``capacity`` most recently used entries."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The entry of ``key`` (now the most recent), or ``None``."""
+        value = self.data.get(key)
+        if value is not None:
+            self.data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` under ``key``, dropping the least recent entry when full."""
+        self.data[key] = value
+        self.data.move_to_end(key)
+        while len(self.data) > self.capacity:
+            self.data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+class PassageList(Sequence[Passage]):
+    """All passages of an index as a sequence, read through its holdings one
+    at a time (for a citation's neighbours and for tests, not for search)."""
+
+    def __init__(self, holdings: Holdings) -> None:
+        self.holdings = holdings
+
+    def __len__(self) -> int:
+        return self.holdings.passage_count
+
+    @overload
+    def __getitem__(self, at: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[Passage]: ...
+
+    def __getitem__(self, at: int | slice) -> Passage | list[Passage]:
+        if isinstance(at, slice):
+            return self.holdings.passages(range(len(self))[at])
+        if not -len(self) <= at < len(self):
+            raise IndexError(at)
+        return self.holdings.passages([at % len(self)])[0]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, list) else NotImplemented
+
+
+class DocumentShelf(Mapping[str, Document]):
+    """The index's rebuilt documents by id, read through its holdings when asked for."""
+
+    def __init__(self, holdings: Holdings, doc_ids: Sequence[str]) -> None:
+        self.holdings = holdings
+        self.doc_ids = list(doc_ids)
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id not in self.doc_ids:
+            raise KeyError(doc_id)
+        return self.holdings.document(doc_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.doc_ids)
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """The corpus's term statistics: each known token's BM25 idf (the question
+    analyser's term weights and the query side of BM25)."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+
+    @classmethod
+    def from_counts(cls, passages: int, df: Mapping[str, int], epsilon: float = 0.25) -> TermStats:
+        """From the number of passages and each term's document frequency, as
+        :meth:`BM25Index.build` (its epsilon floor for very common terms)."""
+        vocab = {term: k for k, term in enumerate(df)}
+        counts = np.array(list(df.values()), dtype=np.float64)
+        idf = np.log(passages - counts + 0.5) - np.log(counts + 0.5)
+        if len(idf):
+            idf = np.where(idf < 0, epsilon * float(idf.mean()), idf)
+        return cls(vocab, idf)
+
+
+def document_frequencies(tokens: list[list[str]]) -> dict[str, int]:
+    """Each term's number of passages, terms in order of first appearance."""
+    df: Counter[str] = Counter()
+    for passage in tokens:
+        df.update(dict.fromkeys(passage, 1))
+    return dict(df)
+
+
 @dataclass(frozen=True)
 class LoadedIndex:
-    """Everything search and answering need, loaded once."""
+    """Everything search and answering need, opened once: the manifest, the
+    term statistics and aliases of the whole corpus, the holdings (passages,
+    sentences, vectors, documents) read by position, and the search."""
 
     manifest: Manifest
-    passages: list[Passage]
-    bm25: BM25Index  # term statistics (the question analyser's weights) and the file store's lexical search
-    sentences: list[Sentence]
-    sentence_vectors: np.ndarray
-    members: list[list[int]]
-    passage_vectors: np.ndarray
-    sentence_passages: list[list[int]]
+    holdings: Holdings
+    terms: TermStats
     aliases: Aliases = field(default_factory=Aliases)
-    documents: dict[str, Document] = field(default_factory=dict)
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)  # doc_id -> its passage positions
     segments: dict[str, str] = field(default_factory=dict)  # doc_id -> its live segment
     search: Search = field(default_factory=_NoSearch)
+
+    @property
+    def passages(self) -> PassageList:
+        """Every passage, read one at a time through the holdings."""
+        return PassageList(self.holdings)
+
+    @property
+    def documents(self) -> DocumentShelf:
+        """The rebuilt documents by id, read when asked for."""
+        return DocumentShelf(self.holdings, list(self.manifest.documents))
 
 
 class Store(Protocol):
@@ -212,8 +442,8 @@ class Store(Protocol):
         """A live report's segment, checked."""
         ...
 
-    def searcher(self, index: LoadedIndex) -> Search:
-        """The search over an assembled index."""
+    def load(self, manifest: Manifest) -> LoadedIndex:
+        """Open the live index ``manifest`` describes, ready to search."""
         ...
 
 
@@ -416,34 +646,33 @@ def passage_vectors_of(sentence_vectors: np.ndarray, members: list[list[int]]) -
 
 
 def load_index(store: Store, identity: IndexIdentity) -> LoadedIndex:
-    """Load the index in ``store`` after checking it is current and whole."""
+    """Open the index in ``store`` after checking it is current."""
     manifest = store.manifest()
     check_current(manifest, identity)
-    segments = {doc_id: store.read_segment(info) for doc_id, info in manifest.documents.items()}
-    passages = [p for seg in segments.values() for p in seg.passages]
+    return store.load(manifest)
+
+
+def passage_ranges(manifest: Manifest) -> dict[str, tuple[int, int]]:
+    """Each report's passage positions ``(first, end)``, in manifest order."""
     ranges, at = {}, 0
-    for doc_id, seg in segments.items():
-        ranges[doc_id] = (at, at + len(seg.passages))
-        at += len(seg.passages)
+    for doc_id, info in manifest.documents.items():
+        ranges[doc_id] = (at, at + info.passages)
+        at += info.passages
+    return ranges
+
+
+def assemble(manifest: Manifest, segments: dict[str, Segment], location: str) -> tuple[MemoryHoldings, BM25Index]:
+    """The segments of a manifest's reports joined in memory, and BM25 over all their passages."""
+    passages = [p for seg in segments.values() for p in seg.passages]
     sentences, members = unique_sentences(passages)
-    sentence_vectors = (np.concatenate([seg.vectors for seg in segments.values()]).astype(np.float32)
-                        if segments else np.zeros((0, identity.dim), np.float32))
-    if len(sentence_vectors) != len(sentences):
-        raise IndexLoadError(f"index in {store.location} is inconsistent: run `reportqa index`")
-    owners: list[list[int]] = [[] for _ in sentences]
-    for p, ids in enumerate(members):
-        for s in ids:
-            owners[s].append(p)
-    index = LoadedIndex(
-        manifest=manifest, passages=passages,
-        bm25=BM25Index.build([t for seg in segments.values() for t in seg.tokens]), sentences=sentences,
-        sentence_vectors=sentence_vectors, members=members,
-        passage_vectors=passage_vectors_of(sentence_vectors, members), sentence_passages=owners,
-        aliases=Aliases.merge([seg.aliases for seg in segments.values()]),
-        documents={doc_id: seg.document for doc_id, seg in segments.items()}, ranges=ranges,
-        segments={doc_id: info.segment for doc_id, info in manifest.documents.items()},
-    )
-    return replace(index, search=store.searcher(index))
+    dim = manifest.embedding.dim
+    vectors = (np.concatenate([seg.vectors for seg in segments.values()]).astype(np.float32)
+               if segments else np.zeros((0, dim), np.float32))
+    if len(vectors) != len(sentences):
+        raise IndexLoadError(f"index in {location} is inconsistent: run `reportqa index`")
+    holdings = MemoryHoldings(passages, sentences, vectors, members,
+                              {doc_id: seg.document for doc_id, seg in segments.items()}, passage_ranges(manifest))
+    return holdings, BM25Index.build([t for seg in segments.values() for t in seg.tokens])
 
 
 def copy_index(source: Store, target: Store) -> Manifest:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import get_args
 
@@ -23,7 +23,8 @@ class UnknownDocumentError(ReportqaError, ValueError):
     """A scope names a report the index does not hold."""
 
 
-def diversify(ranked: list[tuple[int, float]], passages: list[Passage], cap: int) -> list[tuple[int, float]]:
+def diversify(ranked: list[tuple[int, float]], passages: Sequence[Passage] | Mapping[int, Passage],
+              cap: int) -> list[tuple[int, float]]:
     """Keep at most ``cap`` rows of one table ahead of other passages.
 
     Every row repeats its table's title, so a query that matches the title
@@ -111,16 +112,11 @@ class Retriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.rows_per_table = rows_per_table
-        self._positions = {p.id: k for k, p in enumerate(index.passages)}
-
-    @property
-    def passages(self) -> list[Passage]:
-        """All passages of the index, in store order."""
-        return self.index.passages
+        self.holdings = index.holdings
 
     def position(self, passage_id: str) -> int | None:
         """Index of a passage in the store, or ``None`` for an unknown id."""
-        return self._positions.get(passage_id)
+        return self.holdings.position(passage_id)
 
     def encode(self, query: str) -> np.ndarray:
         """The query's vector: the one model forward of a question."""
@@ -149,8 +145,8 @@ class Retriever:
     def dense_score(self, vector: np.ndarray, position: int) -> float:
         """One passage's dense score for a query vector: the mean of its own
         similarity and its best sentence's (what dense search ranks by)."""
-        own = float(self.index.passage_vectors[position] @ vector)
-        best = float((self.index.sentence_vectors[self.index.members[position]] @ vector).max())
+        own = float(self.holdings.passage_vectors([position])[0] @ vector)
+        best = float((self.holdings.sentence_vectors(self.holdings.members([position])[0]) @ vector).max())
         return (own + best) / 2
 
     def dense_candidates(self, vector: np.ndarray, depth: int,
@@ -162,11 +158,12 @@ class Retriever:
         ids = np.array(self.index.search.dense(vector, depth), dtype=np.int64) if scope is None else scope
         if not len(ids):
             return np.zeros(0, dtype=np.float32), ids
-        own = self.index.passage_vectors[ids] @ vector
-        members = self.index.members
-        best = np.array(
-            [float((self.index.sentence_vectors[members[p]] @ vector).max()) for p in ids.tolist()]
-        )
+        positions = ids.tolist()
+        own = self.holdings.passage_vectors(positions) @ vector
+        members = self.holdings.members(positions)
+        every = sorted({s for ms in members for s in ms})
+        sims = dict(zip(every, (self.holdings.sentence_vectors(every) @ vector).tolist(), strict=True))
+        best = np.array([max(sims[s] for s in ms) for ms in members])
         scores = (own + best) / 2
         order = np.argsort(-scores, kind="stable")[:depth]
         return scores[order].astype(np.float32), ids[order]
@@ -183,7 +180,7 @@ class Retriever:
         if k < 1:
             raise ValueError("k must be at least 1")
         scope = self.scope(doc_ids)
-        n = len(self.index.passages) if scope is None else len(scope)
+        n = self.holdings.passage_count if scope is None else len(scope)
         depth = min(max(self.candidates, k), n)
         lexical = self.index.search.lexical(self.tokenizer.tokenize(query), depth,
                                             None if doc_ids is None else set(doc_ids))
@@ -209,9 +206,11 @@ class Retriever:
                 [(dense_ids, dense_best), (bm25_ids, bm25_best)],
                 [self.dense_weight, 1 - self.dense_weight],
             )
-        order = diversify(sorted(fused.items(), key=lambda item: (-item[1], item[0])),
-                          self.index.passages, self.rows_per_table)[:k]
+        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        # diversify reads the kind of every fused candidate: one read for them all
+        passages = dict(zip((p for p, _ in ranked), self.holdings.passages([p for p, _ in ranked]), strict=True))
+        order = diversify(ranked, passages, self.rows_per_table)[:k]
         return [
-            Hit(self.index.passages[doc], float(score), rank, dense_map.get(doc, 0.0), bm25_map.get(doc, 0.0))
+            Hit(passages[doc], float(score), rank, dense_map.get(doc, 0.0), bm25_map.get(doc, 0.0))
             for rank, (doc, score) in enumerate(order, start=1)
         ]
