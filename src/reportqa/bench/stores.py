@@ -44,6 +44,7 @@ class StoreFigures:
     add_one_s: float
     load_s: float
     serving_rss_growth_mb: float  # resident memory the loaded index adds to a serving process
+    serving_rss_after_asks_mb: float | None  # the same after every question was asked (caches filled)
     milvus_rss_mb: float | None  # the Milvus Lite server's own
     disk_mb: float
     search_p50_ms: dict[str, float]
@@ -227,12 +228,14 @@ def run_store_bench(settings: Settings, store_kind: str, docs: int, questions_pa
             retriever = Retriever(index, embedder, Tokenizer())
             load_s, growth = time.perf_counter() - began, _rss_mb() - before
             search, asks = _latencies(retriever, build_answerer(conf, retriever), questions)
+            after_asks = _rss_mb() - before
             disk = _size_mb(work / ("milvus" if store_kind == "milvus" else "index"))
             milvus_rss = _rss_mb(server_pid) if server_pid else None
         return StoreFigures(
             store=store_kind, docs=docs, fake_embedder=fake_embedder, passages=index.manifest.passages,
             sentences=index.manifest.sentences, build_s=round(build_s, 2), add_one_s=round(add_s, 2),
-            load_s=round(load_s, 2), serving_rss_growth_mb=round(growth, 1), milvus_rss_mb=milvus_rss,
+            load_s=round(load_s, 2), serving_rss_growth_mb=round(growth, 1),
+            serving_rss_after_asks_mb=round(after_asks, 1), milvus_rss_mb=milvus_rss,
             disk_mb=disk, search_p50_ms={m: round(percentile(v, 50), 2) for m, v in search.items()},
             search_p99_ms={m: round(percentile(v, 99), 2) for m, v in search.items()},
             ask_p50_ms=round(percentile(asks, 50), 2), ask_p99_ms=round(percentile(asks, 99), 2),
