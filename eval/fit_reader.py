@@ -108,7 +108,7 @@ def main() -> int:
     records = []  # question, answer features (None: nothing to say), answered right, the composed text
     for k, q, question, _vector, hits, cands, labels in rows:
         model = fold_models[fold_of[k]]
-        answerer = build_answerer(comps.settings, comps.retriever, comps.documents,
+        answerer = build_answerer(comps.settings, comps.retriever,
                                   ReaderModels(model, neutral_models().abstain, -1.0))
         order = sorted(range(len(cands)), key=lambda i: -model.probability(cands[i].features))
         scored = [replace(cands[i], score=model.probability(cands[i].features)) for i in order]

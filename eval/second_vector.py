@@ -38,7 +38,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         m3e = load_components(Settings(embedding_backend="sentence-transformers", index_dir=Path(tmp)),
                               build_if_needed=True)
-        position = {p.id: k for k, p in enumerate(e5.retriever.passages)}
+        position = {p.id: k for k, p in enumerate(e5.index.passages[:])}
         evaluator = Evaluator(e5.answerer, {d.doc_id: d.text for d in e5.documents.values()})
         for name in args.questions:
             questions = [q for q in load_questions(Path(name)) if q.answerable]
@@ -53,15 +53,16 @@ def main() -> int:
                 depth = 50
                 _, dense_a = e5.retriever.dense_candidates(va, depth)
                 _, dense_b_local = m3e.retriever.dense_candidates(vb, depth)
-                dense_b = np.array([position[m3e.retriever.passages[i].id] for i in dense_b_local.tolist()])
-                scores = e5.retriever.index.bm25.scores(e5.retriever.tokenizer.tokenize(a.search_text))
+                dense_b = np.array([position[m3e.index.passages[i].id] for i in dense_b_local.tolist()])
+                bm25_index = e5.index.search.bm25  # type: ignore[attr-defined]  # the file store's
+                scores = bm25_index.scores(e5.retriever.tokenizer.tokenize(a.search_text))
                 best, ids = top_k(scores, depth)
                 bm25 = ids[0][best[0] > 0]
                 for key, lists in (("two", [dense_a, bm25]), ("three", [dense_a, dense_b, bm25])):
                     fused = reciprocal_rank_fusion(lists, [1.0 / len(lists)] * len(lists), 60)
                     ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-                    order = [d for d, _ in diversify(ranked, e5.retriever.passages, e5.retriever.rows_per_table)][:10]
-                    flags = [evaluator.relevant(e5.retriever.passages[d], q) for d in order]
+                    order = [d for d, _ in diversify(ranked, e5.index.passages, e5.retriever.rows_per_table)][:10]
+                    flags = [evaluator.relevant(e5.index.passages[d], q) for d in order]
                     figures[key].append(mrr_at(flags, 10))
                     figures[f"r5_{key}"].append(recall_at(flags, 5))
             mean = {k: round(sum(v) / len(v), 4) for k, v in figures.items()}

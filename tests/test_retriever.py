@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import QUERIES, STORES, on_both_stores, summary
+from reportqa.chunking import Passage, Sentence
 from reportqa.index.bm25 import BM25Index
 from reportqa.index.store import index_text
 from reportqa.retrieval import Retriever, reciprocal_rank_fusion, weighted_fusion
@@ -63,6 +64,24 @@ def test_weighted_fusion_hand_computed() -> None:
     np.testing.assert_array_equal(min_max(np.array([2.0, 2.0])), [1.0, 1.0])
     np.testing.assert_allclose(min_max(np.array([1.0, 3.0, 2.0])), [0.0, 1.0, 0.5])
     assert min_max(np.array([])).size == 0
+
+
+def _passage(k: int, kind: str, start: int, end: int) -> Passage:
+    return Passage(f"p{k}", "r", kind, f"text {k}", ("一、",), 1, 1, start, end, ((start, end),),
+                   (Sentence(f"text {k}", start, end),))
+
+
+# a table (100-200) with three rows, and two prose passages
+TABLE_FIXTURE = [_passage(0, "prose", 0, 10), _passage(1, "table", 100, 200), _passage(2, "table_row", 110, 120),
+                 _passage(3, "table_row", 120, 130), _passage(4, "table_row", 130, 140), _passage(5, "prose", 300, 310)]
+
+
+def test_diversify_keeps_two_rows_of_a_table_ahead() -> None:
+    ranked = [(2, 0.9), (3, 0.8), (4, 0.7), (0, 0.6), (1, 0.5), (5, 0.4)]
+    # the third row moves behind the other passages; the table's own passage is no row and keeps its place
+    assert [p for p, _ in diversify(ranked, TABLE_FIXTURE, 2)] == [2, 3, 0, 1, 5, 4]
+    assert [p for p, _ in diversify(ranked, TABLE_FIXTURE, 1)] == [2, 0, 1, 5, 3, 4]
+    assert diversify(ranked, TABLE_FIXTURE, 0) == ranked
 
 
 # -- retriever on the hash index ----------------------------------------------------------
