@@ -339,6 +339,14 @@ def test_a_rank_in_a_table_column_is_computed(components: Components) -> None:
 
 
 @pytest.mark.slow
+def test_the_largest_of_a_column_beats_the_total_row(components: Components) -> None:
+    # the computed statement reads its table's caption (12个基地所在省市) as the rows do
+    answer = components.answerer.answer("12个基地所在省市里 数字服务出口增速最快的是哪个")
+    assert answer.text == "出口额增速最高的是海南（87.51%）。[1]"
+    assert answer.citations[0].passage.text.startswith("表2 2022年12个基地所在省市可数字化交付服务贸易情况（单位：亿美元；%）海南：")
+
+
+@pytest.mark.slow
 def test_up_or_down_between_two_years_is_computed(components: Components) -> None:
     answer = components.answerer.answer("成都天府软件园数字服务进出口22年比21年是涨了还是跌了")
     assert answer.text == "成都天府软件园2022年进出口额36.03亿美元，2021年进出口额36.97亿美元，下降。[1]"

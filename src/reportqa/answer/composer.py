@@ -247,17 +247,18 @@ class Answerer:
 
     def _candidate(self, question: Question, text: str, sentence: Sentence, s: int | None,
                    passages: tuple[Passage, ...], rank: int, sim: float, passage_sim: float,
-                   context: tuple[float, float, float], kind: str) -> Candidate:
+                   context: tuple[float, float, float], kind: str, caption: str = "") -> Candidate:
         """A candidate with its features; ``context`` is the passage's
-        coverage, names share and years share."""
-        heading = passages[0].heading
+        coverage, names share and years share. A computed statement reads its
+        table's ``caption`` as part of itself, as the table's rows do."""
+        heading = passages[0].heading + caption
         cov, covered = coverage(question, heading + text)
         tagged = self.retriever.tokenizer.tagged(text) if self._needs_tags(question) else None
         values = {
             "sim": sim, "passage_sim": passage_sim, "rank": 1.0 / rank, "coverage": cov,
             "context_coverage": context[0], "names": share_found(question.names, heading + text),
             "context_names": context[1], "years": years_found(question, heading + text),
-            "context_years": context[2], "numbers": share_found(question.numbers, text),
+            "context_years": context[2], "numbers": share_found(question.numbers, caption + text),
             "typed": typed_share(question, text, tagged), "side": side_found(question, text),
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
@@ -288,7 +289,7 @@ class Answerer:
         first = computed.rows[0].sentences[0]
         return self._candidate(question, computed.text, first, None, computed.rows, rank, max(sims),
                                max(dense), (coverage(question, context)[0], share_found(question.names, context),
-                                            years_found(question, context)), "computed")
+                                            years_found(question, context)), "computed", caption)
 
     # -- composing ------------------------------------------------------------
     def pieces(self, question: Question, ranked: list[Candidate]) -> list[Piece]:
