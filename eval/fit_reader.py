@@ -53,11 +53,12 @@ C = 1.0  # the candidate model: thousands of candidates
 C_ABSTAIN = 0.03  # the abstention model: one row per question, so stronger regularisation (chosen by CV)
 
 
-def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float = C) -> LinearModel:
-    """A standardised, L2-regularised logistic regression as a :class:`LinearModel`."""
+def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float = C, penalty: str = "l2") -> LinearModel:
+    """A standardised, regularised logistic regression as a :class:`LinearModel`."""
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    sparse = {"l1_ratio": 1.0, "solver": "liblinear"} if penalty == "l1" else {}
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, **sparse)
     model.fit((x - scaler.mean_) / scale, y)
     return LinearModel(features, tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]),
                        tuple(float(m) for m in scaler.mean_), tuple(float(s) for s in scale))
@@ -68,6 +69,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="report cross-validated figures, write nothing")
     parser.add_argument("--dump", help="write the cross-validated verdict of every training question here")
     parser.add_argument("--training", nargs="+", default=list(TRAINING), help="training question sets")
+    parser.add_argument("--c-abstain", type=float, default=C_ABSTAIN, help="regularisation of the abstention model")
+    parser.add_argument("--penalty", choices=("l1", "l2"), default="l2", help="the abstention model's penalty")
     args = parser.parse_args()
     training = tuple(args.training)
     questions = [q for f in training for q in load_questions(Path(f))]
@@ -129,7 +132,7 @@ def main() -> int:
         usable = [(f, q.answerable, ok) for _, q, f, ok, _ in recs if f is not None]
         train = [(f, a) for f, a, ok in usable if ok or not a]
         model = fit(np.array([f for f, _ in train]), np.array([int(a) for _, a in train]), ANSWER_FEATURES,
-                    C_ABSTAIN)
+                    args.c_abstain, args.penalty)
         probs = [model.probability(f) for f, _, _ in usable]
         return model, best_threshold(probs, [a for _, a, _ in usable], [ok for _, _, ok in usable])
 
