@@ -11,6 +11,7 @@ processes would a Milvus cluster.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -22,18 +23,21 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import CORPUS_FILE, QUERIES, running_server
+from conftest import CORPUS_FILE, DOC_ID, QUERIES, running_server
 from reportqa.answer import Answer
 from reportqa.bench.runner import synthetic_corpus
 from reportqa.bench.stores import lite_server as bench_lite_server
 from reportqa.index import HashEmbedder
 from reportqa.index.milvus import META, MilvusHoldings, MilvusSearch, MilvusStore
-from reportqa.index.store import IndexIdentity, IndexStaleError, document_identity, load_index
+from reportqa.index.store import IndexIdentity, IndexLoadError, IndexStaleError, document_identity, load_index
+from reportqa.ingest import CorpusError
 from reportqa.retrieval import Retriever
 from reportqa.segment import Tokenizer
 from reportqa.service import (
     Components,
+    NoCorpusError,
     _builder,
+    add_reports,
     build_answerer,
     build_index,
     chunking_config,
@@ -41,6 +45,7 @@ from reportqa.service import (
     open_store,
     prepare,
     read_corpus,
+    remove_report,
 )
 from reportqa.settings import Settings
 
@@ -216,3 +221,60 @@ def test_bounded_caches_give_the_same_answers(served: Components) -> None:
         assert said(answerer.answer(question)) == said(served.answerer.answer(question)), question
         cached = small.cached()
         assert cached["passages"] <= 16 and cached["sentences"] <= 48 and cached["documents"] <= 1
+
+
+# -- a replica without the corpus --------------------------------------------------------------
+
+REPLICA_QUESTIONS = ["2022年中国可数字化交付服务进出口额是多少？", QUERIES[1], QUERIES[5], "数字贸易的定义是什么",
+                     "合肥国际人才服务体系"]
+
+
+def test_a_replica_without_the_corpus_answers_as_one_with_it(
+        hash_milvus: tuple[Settings, Components], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # no abstention threshold: the hash embedder's answers would all abstain at the fitted one
+    settings = hash_milvus[0].model_copy(update={"abstain_threshold": 0.0})
+    with caplog.at_level(logging.INFO, logger="reportqa"):
+        with_corpus = load_components(settings, embedder=HashEmbedder())
+    assert [r.getMessage() for r in caplog.records if r.name == "reportqa"] == [
+        f"checking the index in {settings.milvus_uri} against the 1 reports in {settings.corpus_dir}"]
+    expected = [said(with_corpus.answerer.answer(q)) for q in REPLICA_QUESTIONS]
+    assert [(abstained, len(cited)) for _, abstained, cited, _, _ in expected] == [(False, 1)] * 5
+    (tmp_path / "empty").mkdir()
+    for corpus in (tmp_path / "empty", tmp_path / "missing"):
+        replica = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
+        with caplog.at_level(logging.INFO, logger="reportqa"):
+            caplog.clear()
+            served = load_components(replica, build_if_needed=True, embedder=HashEmbedder())
+        assert [r.getMessage() for r in caplog.records if r.name == "reportqa"] == [
+            f"no reports in {corpus}: serving the 1 reports live in {settings.milvus_uri} as they are "
+            "(no corpus to check them against)"]
+        assert (served.sources, list(served.index.manifest.documents)) == ([], [DOC_ID])
+        assert served.index.manifest == with_corpus.index.manifest
+        assert [said(served.answerer.answer(q)) for q in REPLICA_QUESTIONS] == expected
+    assert not (tmp_path / "missing").exists()  # nothing was built, nor a corpus folder made
+
+
+def test_a_replica_checks_nothing_builds_nothing_and_changes_nothing(
+        hash_milvus: tuple[Settings, Components], tmp_path: Path) -> None:
+    settings, _ = hash_milvus
+    empty = settings.model_copy(update={"corpus_dir": tmp_path / "missing", "milvus_uri": str(tmp_path / "m.db")})
+    with pytest.raises(IndexLoadError) as missing:
+        load_components(empty, build_if_needed=True, embedder=HashEmbedder())
+    assert str(missing.value) == (f"index not found in Milvus at {tmp_path / 'm.db'}: run `reportqa index`; "
+                                  f"{tmp_path / 'missing'} holds no reports to build it from")
+    # a change asked of a replica is refused: "catching up" with an empty corpus would drop every report
+    replica = settings.model_copy(update={"corpus_dir": tmp_path / "missing"})
+    refused = (f"{tmp_path / 'missing'} holds none of the 1 reports live in {settings.milvus_uri}: add or "
+               "remove reports where the corpus is (without one, this process only serves)")
+    with pytest.raises(NoCorpusError) as added:
+        add_reports(replica, HashEmbedder(), Tokenizer(), [CORPUS_FILE])
+    with pytest.raises(NoCorpusError) as removed:
+        remove_report(replica, HashEmbedder(), Tokenizer(), DOC_ID)
+    assert str(added.value) == str(removed.value) == refused
+    assert list(open_store(settings).manifest().documents) == [DOC_ID]
+    assert not (tmp_path / "missing").exists()
+    # the file store keeps needing its corpus
+    files = Settings(corpus_dir=tmp_path / "empty-too", index_dir=settings.index_dir, embedding_backend="hash")
+    (tmp_path / "empty-too").mkdir()
+    with pytest.raises(CorpusError, match=r"no \*\.txt or \*\.pdf corpus files in folder"):
+        load_components(files, embedder=HashEmbedder())

@@ -166,6 +166,10 @@ class LastReportError(CorpusError):
     """Removing the only report would leave an empty index."""
 
 
+class NoCorpusError(CorpusError):
+    """A change asked of a process without the corpus (a Milvus replica)."""
+
+
 def report_files(folder: Path) -> list[Path]:
     """The report files of a corpus folder."""
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES) if folder.is_dir() else []
@@ -204,17 +208,19 @@ def add_reports(
     files are then copied into the corpus folder and the index is changed in
     one step. When the index change fails the copies are removed again, so
     the corpus and the index stay as they were."""
-    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
     sources = read_corpus(settings) if report_files(settings.corpus_dir) else []
+    builder = _builder(settings, embedder, tokenizer)
+    # an index behind its corpus (none built yet, or a file changed by hand) catches up in the same step
+    behind, gone = _pending(builder, settings, sources)
+    if not sources and gone and settings.store == "milvus":  # a replica: "catching up" would drop every report
+        raise _no_corpus(settings, len(gone))
     checked: list[SourceFile] = []
     for path in paths:
         source = check_new_report(settings, path, sources + checked)
         checked.append(source)
     ready = [prepare(settings, s) for s in checked]
-    builder = _builder(settings, embedder, tokenizer)
-    # an index behind its corpus (none built yet, or a file changed by hand) catches up in the same step
-    behind, gone = _pending(builder, settings, sources)
     catch_up = [prepare(settings, s) for s in behind]
+    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
     copies: list[Path] = []
     try:
         for path, new in zip(paths, ready, strict=True):
@@ -235,6 +241,8 @@ def remove_report(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, 
     """Drop a report from the index, then its file from the corpus."""
     every = report_files(settings.corpus_dir)
     files = [p for p in every if p.stem == doc_id]
+    if not every and settings.store == "milvus":
+        raise _no_corpus(settings, len(open_store(settings).manifest().documents))
     if not files:
         raise UnknownReportError(f"no report {doc_id!r} in {settings.corpus_dir}")
     if len(every) == len(files):
@@ -243,6 +251,12 @@ def remove_report(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, 
     for path in files:
         path.unlink()
     return report
+
+
+def _no_corpus(settings: Settings, live: int) -> NoCorpusError:
+    return NoCorpusError(f"{settings.corpus_dir} holds none of the {live} reports live in "
+                         f"{open_store(settings).location}: add or remove reports where the corpus is "
+                         "(without one, this process only serves)")
 
 
 @dataclass
@@ -268,16 +282,65 @@ def load_components(
     models: ReaderModels | None = None,
 ) -> Components:
     """Load corpus, model and index; build the index first when it is missing
-    or stale and ``build_if_needed`` (or the ``rebuild_stale`` setting) is set."""
-    sources = read_corpus(settings)
+    or stale and ``build_if_needed`` (or the ``rebuild_stale`` setting) is set.
+
+    With the Milvus store and no report in the corpus folder (a replica), the
+    reports live in Milvus are served as they are: nothing is checked against
+    a corpus and nothing is built."""
+    sources = serving_sources(settings)
     embedder = embedder or build_embedder(settings)
     tokenizer = Tokenizer()
+    if sources is None:
+        index = _live_index(settings, embedder)
+    else:
+        index = _current_index(settings, embedder, tokenizer, sources, build_if_needed, progress, on_stage)
+    retriever = Retriever(
+        index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
+        settings.dense_weight, settings.rrf_k,
+    )
+    documents = index.documents
+    answerer = build_answerer(settings, retriever, models)
+    answerer.warm_up()
+    return Components(settings, sources or [], documents, embedder, tokenizer, index, retriever, answerer)
+
+
+def serving_sources(settings: Settings) -> list[SourceFile] | None:
+    """The corpus files a serving process checks its index against; ``None``
+    with the Milvus store when the corpus folder is missing or holds no report."""
+    if settings.store == "milvus" and not report_files(settings.corpus_dir):
+        return None
+    return read_corpus(settings)
+
+
+def _live_index(settings: Settings, embedder: Embedder) -> LoadedIndex:
+    """The reports live in Milvus, built with this model and chunking, as they are."""
+    store = open_store(settings, embedder.dim)
+    identity = IndexIdentity(embedder_id(settings), embedder.dim, chunking_config(settings), None)
+    try:
+        index = load_index(store, identity)
+    except IndexLoadError as exc:
+        raise type(exc)(f"{exc}; {settings.corpus_dir} holds no reports to build it from") from None
+    if not index.manifest.documents:
+        raise IndexLoadError(f"no reports are live in {store.location}: run `reportqa index` where the corpus is")
+    log.info("no reports in %s: serving the %d reports live in %s as they are (no corpus to check them "
+             "against)", settings.corpus_dir, len(index.manifest.documents), store.location)
+    return index
+
+
+def _current_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, sources: list[SourceFile],
+                   build_if_needed: bool, progress: bool, on_stage: Callable[[str], None] | None) -> LoadedIndex:
+    """The index checked against the corpus ``sources``; built or brought up to
+    them first when it is missing or stale and that is asked for."""
     identity = IndexIdentity(
         embedder_id(settings), embedder.dim, chunking_config(settings), document_identity(sources)
     )
+    store = open_store(settings, embedder.dim)
+    if settings.store == "milvus":
+        log.info("checking the index in %s against the %d reports in %s", store.location, len(sources),
+                 settings.corpus_dir)
     rebuild = build_if_needed or settings.rebuild_stale
     try:
-        index = load_index(open_store(settings, embedder.dim), identity)
+        index = load_index(store, identity)
     except IndexStaleError as exc:
         if not rebuild:
             raise
@@ -290,14 +353,7 @@ def load_components(
         log.warning("%s: building the index in %s", exc, open_store(settings).location)
         build_index(settings, embedder, tokenizer, sources, progress, on_stage)
         index = load_index(open_store(settings, embedder.dim), identity)
-    retriever = Retriever(
-        index, embedder, tokenizer, settings.top_k, settings.mode, settings.fusion,
-        settings.dense_weight, settings.rrf_k,
-    )
-    documents = index.documents
-    answerer = build_answerer(settings, retriever, models)
-    answerer.warm_up()
-    return Components(settings, sources, documents, embedder, tokenizer, index, retriever, answerer)
+    return index
 
 
 def build_answerer(settings: Settings, retriever: Retriever, models: ReaderModels | None = None) -> Answerer:

@@ -103,7 +103,8 @@ class IndexIdentity:
     model: str
     dim: int
     chunking: ChunkingConfig
-    documents: dict[str, str]  # doc_id -> sha256 of its source file
+    # doc_id -> sha256 of its source file; None: whatever reports are live (a replica without a corpus)
+    documents: dict[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -625,7 +626,7 @@ def check_current(manifest: Manifest, identity: IndexIdentity) -> None:
     if manifest.chunking != dataclasses.asdict(identity.chunking):
         reasons.append("chunking settings changed")
     built = {k: v.sha256 for k, v in manifest.documents.items()}
-    if built != identity.documents:
+    if identity.documents is not None and built != identity.documents:
         changed = sorted(set(built.items()) ^ set(identity.documents.items()))
         names = sorted({name for name, _ in changed})
         reasons.append(f"corpus changed ({', '.join(names)})")

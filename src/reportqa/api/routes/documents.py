@@ -24,6 +24,7 @@ from reportqa.service import (
     Components,
     DuplicateReportError,
     LastReportError,
+    NoCorpusError,
     UnknownReportError,
     UnsupportedReportError,
     add_reports,
@@ -34,7 +35,8 @@ from reportqa.settings import Settings
 
 log = logging.getLogger("reportqa.api")
 router = APIRouter(tags=["documents"], responses=ERRORS)
-STATUS = {UnsupportedReportError: 415, DuplicateReportError: 409, LastReportError: 409, UnknownReportError: 404}
+STATUS = {UnsupportedReportError: 415, DuplicateReportError: 409, LastReportError: 409, NoCorpusError: 409,
+          UnknownReportError: 404}
 
 
 def _status(exc: ReportqaError) -> int:
