@@ -22,13 +22,15 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
-from conftest import CORPUS_FILE, DOC_ID, QUERIES, running_server
+from conftest import CORPUS_FILE, DOC_ID, QUERIES, copy_corpus, running_server
 from reportqa.answer import Answer
+from reportqa.api.app import create_app
 from reportqa.bench.runner import synthetic_corpus
 from reportqa.bench.stores import lite_server as bench_lite_server
 from reportqa.index import HashEmbedder
-from reportqa.index.milvus import META, MilvusHoldings, MilvusSearch, MilvusStore
+from reportqa.index.milvus import META, SOURCE_BYTES, MilvusHoldings, MilvusSearch, MilvusStore
 from reportqa.index.store import IndexIdentity, IndexLoadError, IndexStaleError, document_identity, load_index
 from reportqa.ingest import CorpusError
 from reportqa.retrieval import Retriever
@@ -278,3 +280,63 @@ def test_a_replica_checks_nothing_builds_nothing_and_changes_nothing(
     (tmp_path / "empty-too").mkdir()
     with pytest.raises(CorpusError, match=r"no \*\.txt or \*\.pdf corpus files in folder"):
         load_components(files, embedder=HashEmbedder())
+
+
+@pytest.fixture(scope="module")
+def pdf_milvus(report_pdf: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The bundled report as text and as a PDF, built into Milvus Lite with the
+    hash embedder (the module's last test removes the PDF report)."""
+    base = tmp_path_factory.mktemp("pdf-milvus")
+    corpus = copy_corpus(base / "corpus")
+    (corpus / report_pdf.name).write_bytes(report_pdf.read_bytes())
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index", embedding_backend="hash", store="milvus",
+                        milvus_uri=str(base / "milvus.db"))
+    build_index(settings, HashEmbedder(), Tokenizer())
+    return settings
+
+
+def get(components: Components, path: str) -> httpx.Response:
+    """One GET to the app serving ``components``."""
+    with TestClient(create_app(components.settings, components=components)) as client:
+        return client.get(path)
+
+
+@pytest.mark.slow
+def test_a_replica_serves_page_images_from_the_store(pdf_milvus: Settings, report_pdf: Path,
+                                                      tmp_path: Path) -> None:
+    pdf_id, settings = report_pdf.stem, pdf_milvus
+    with_corpus = load_components(settings, embedder=HashEmbedder())
+    expected = get(with_corpus, f"/documents/{pdf_id}/pages/5.png")
+    assert (expected.status_code, expected.content[:8]) == (200, b"\x89PNG\r\n\x1a\n")
+    # the replica is elsewhere: the corpus path the manifest names does not exist there
+    moved = settings.corpus_dir.rename(tmp_path / "elsewhere")
+    try:
+        replica = load_components(settings.model_copy(update={"index_dir": tmp_path / "index"}),
+                                  embedder=HashEmbedder())
+        served = get(replica, f"/documents/{pdf_id}/pages/5.png")
+        assert (served.status_code, served.headers["content-type"]) == (200, "image/png")
+        assert served.content == expected.content
+        sha256 = replica.index.manifest.documents[pdf_id].sha256
+        assert [p.name for p in (tmp_path / "index" / "page-images").iterdir()] == [f"{sha256[:20]}-5-1.5.png"]
+        text = get(replica, f"/documents/{DOC_ID}/pages/1.png")
+        assert (text.status_code, text.json()) == (404, {"detail": f"document {DOC_ID!r} is a text extraction: "
+                                                                    "it has no page images"})
+    finally:
+        moved.rename(settings.corpus_dir)
+
+
+def test_a_pdf_is_held_in_parts_and_removed_with_its_report(pdf_milvus: Settings, report_pdf: Path) -> None:
+    pdf_id, data = report_pdf.stem, report_pdf.read_bytes()
+    store = open_store(pdf_milvus)
+    assert isinstance(store, MilvusStore)
+    manifest = store.manifest()
+    held = store.client.query(store.name["blobs"], filter=f'doc_id == "{pdf_id}" and name == "source"',
+                              output_fields=["part"], limit=1000)
+    assert sorted(r["part"] for r in held) == list(range(-(-len(data) // SOURCE_BYTES)))
+    assert store.source(manifest.documents[pdf_id].segment) == data
+    assert store.source(manifest.documents[DOC_ID].segment) is None  # a text report: no file kept
+    remove_report(pdf_milvus, HashEmbedder(), Tokenizer(), pdf_id)
+    assert store.client.query(store.name["blobs"], filter=f'doc_id == "{pdf_id}"', output_fields=["key"],
+                              limit=10) == []
+    assert store.client.query(store.name["blobs"], filter='name == "source"', output_fields=["key"], limit=10) == []
+    assert list(store.manifest().documents) == [DOC_ID]

@@ -15,7 +15,8 @@ collections per index identity (model and chunking), named
 - ``sentences``: one entity per distinct sentence of a segment, with its
   vector, its text and offsets and the places of the passages holding it;
 - ``blobs``: the segment's rebuilt document, mined aliases, term counts and
-  tables' row places, as JSON in parts;
+  tables' row places, as JSON in parts, and a PDF report's file (``source``,
+  base64 in parts), so that a replica without the corpus serves page images;
 - ``documents``: one row per live report (its manifest entry) and a ``~meta``
   row with the rest of the manifest, the schema version among it.
 
@@ -34,6 +35,7 @@ segments that are not live.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -73,10 +75,13 @@ from reportqa.index.store import (
 from reportqa.ingest.records import Document, Table, document_from_json, document_to_json
 
 # the entity layout; another value means the collections must be rebuilt
-MILVUS_SCHEMA = 2
+# (3: a PDF report's file in the blobs)
+MILVUS_SCHEMA = 3
 META = "~meta"  # no report id starts with ~
 TEXT_BYTES = 65535  # Milvus's largest VARCHAR
 BLOB_CHARS = 16000  # a blob part in characters: at most 4 bytes each in UTF-8
+SOURCE_BYTES = 3 * 16383  # a part of a PDF file: 65,532 characters of base64, under TEXT_BYTES
+SOURCE_PAGE = 64  # PDF parts per insert or query call (about 4 MB)
 PAGE = 4000  # entities per query or insert call
 PARTS = ("passages", "sentences", "blobs", "documents")
 BM25_K1, BM25_B = 1.5, 0.75  # as BM25Index
@@ -220,7 +225,7 @@ class MilvusStore:
                                  "run `reportqa index`") from None
         vectors = np.array([r["dense"] for r in srow], dtype=np.float32).reshape(len(srow), -1)
         return Segment([passage_from_dict(d["passage"]) for d in data], vectors, [d["tokens"] for d in data],
-                       aliases, document)
+                       aliases, document, self.source(info.segment))
 
     def blobs(self, name: str, segments: Sequence[str]) -> dict[str, Any]:
         """Blob ``name`` of each of ``segments``, parsed, by segment."""
@@ -240,6 +245,25 @@ class MilvusStore:
         except ValueError:
             raise IndexLoadError(f"index in Milvus at {self.uri} is inconsistent ({name}): "
                                  "run `reportqa index`") from None
+
+    def source(self, segment: str) -> bytes | None:
+        """The PDF file held for ``segment`` (``None`` when it holds none: a text
+        report), read :data:`SOURCE_PAGE` parts at a time."""
+        where = f'segment == "{segment}" and name == "source"'
+        parts: list[dict[str, Any]] = []
+        try:
+            while True:
+                rows = self.client.query(self.name["blobs"], output_fields=["part", "data"], limit=SOURCE_PAGE,
+                                         filter=f"{where} and part >= {len(parts)} and part < "
+                                                f"{len(parts) + SOURCE_PAGE}")
+                parts += rows
+                if len(rows) < SOURCE_PAGE:
+                    break
+        except Exception as exc:
+            raise IndexLoadError(f"cannot read the index in Milvus at {self.uri} ({_message(exc)})") from None
+        if not parts:
+            return None
+        return b"".join(base64.b64decode(r["data"]) for r in sorted(parts, key=lambda r: r["part"]))
 
     def load(self, manifest: Manifest) -> LoadedIndex:
         """See :class:`~reportqa.index.store.Store`: the term statistics and
@@ -357,13 +381,18 @@ class MilvusStore:
         self._insert("blobs", [{**base, "key": f"{name}/{b}/{k}", "name": b, "part": k,
                                 "data": text[at: at + BLOB_CHARS], "none": [0.0, 0.0]}
                                for b, text in texts.items() for k, at in enumerate(range(0, len(text) or 1, BLOB_CHARS))])
+        if segment.source is not None:
+            self._insert("blobs", [{**base, "key": f"{name}/source/{k}", "name": "source", "part": k,
+                                    "data": base64.b64encode(segment.source[at: at + SOURCE_BYTES]).decode("ascii"),
+                                    "none": [0.0, 0.0]}
+                                   for k, at in enumerate(range(0, len(segment.source), SOURCE_BYTES))], SOURCE_PAGE)
         for part in ("passages", "sentences", "blobs"):
             self.client.flush(self.name[part])
         return {}
 
-    def _insert(self, part: str, rows: list[dict[str, Any]]) -> None:
-        for at in range(0, len(rows), PAGE):
-            self.client.insert(self.name[part], rows[at: at + PAGE])
+    def _insert(self, part: str, rows: list[dict[str, Any]], page: int = PAGE) -> None:
+        for at in range(0, len(rows), page):
+            self.client.insert(self.name[part], rows[at: at + page])
 
     def publish(self, manifest: Manifest, changed: Collection[str], removed: Collection[str]) -> None:
         """The ``~meta`` row, then each changed report's row (it goes live), then
@@ -412,6 +441,7 @@ class MilvusHoldings:
         self.passage_count = manifest.passages
         self.sentence_count = manifest.sentences
         self.dim = manifest.embedding.dim
+        self.sha256 = [info.sha256 for info in infos]
         self.live = f"segment in {_quoted(self.segments)}"
         self._passages: Lru[int, tuple[Passage, list[int], np.ndarray]] = Lru(passages)
         self._sentences: Lru[int, tuple[Sentence, np.ndarray, list[int]]] = Lru(sentences)
@@ -530,6 +560,16 @@ class MilvusHoldings:
                      for t, places in zip(self.document(doc_id).tables, rows, strict=True)]
             self._tables.put(doc_id, found)
         return found
+
+    def source(self, doc_id: str) -> bytes | None:
+        """See :class:`~reportqa.index.store.Holdings`: read from Milvus each time
+        (page images are cached as PNG files by whoever renders them)."""
+        k = self.doc_ids.index(doc_id)
+        data = self.store.source(self.segments[k])
+        if data is not None and hashlib.sha256(data).hexdigest() != self.sha256[k]:
+            raise IndexLoadError(f"index in Milvus at {self.store.uri} is inconsistent (the PDF of {doc_id!r}): "
+                                 "run `reportqa index`")
+        return data
 
     def cached(self) -> dict[str, int]:
         """How many passages, sentences and documents the caches hold now."""

@@ -19,6 +19,7 @@ that loaded the previous index keeps serving it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 import uuid
 from collections import Counter, OrderedDict
@@ -26,6 +27,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, overload
 
 import numpy as np
@@ -121,13 +123,15 @@ class NewDocument:
 class Segment:
     """One report's part of the index: its passages (chunk order), the vector
     of each of its distinct sentences, each passage's BM25 tokens, the aliases
-    mined from it and the rebuilt document."""
+    mined from it and the rebuilt document; for a PDF report, the PDF file's
+    bytes (a store that serves without the corpus keeps them for page images)."""
 
     passages: list[Passage]
     vectors: np.ndarray
     tokens: list[list[str]]
     aliases: Aliases
     document: Document
+    source: bytes | None = None
 
 
 class Search(Protocol):
@@ -215,6 +219,11 @@ class Holdings(Protocol):
         """A report's parsed tables, each with the positions of its row passages in row order."""
         ...
 
+    def source(self, doc_id: str) -> bytes | None:
+        """A PDF report's file as the index holds it, checked against the manifest's
+        SHA-256; ``None`` when the index keeps no copy (the corpus has the file)."""
+        ...
+
 
 def table_rows(passages: Sequence[Passage], document: Document) -> list[list[int]]:
     """For each table of ``document``, the places in ``passages`` (one report's,
@@ -283,6 +292,10 @@ class MemoryHoldings:
     def tables(self, doc_id: str) -> list[tuple[Table, list[int]]]:
         """See :class:`Holdings`."""
         return self._tables.get(doc_id, [])
+
+    def source(self, doc_id: str) -> bytes | None:
+        """See :class:`Holdings`: none, the file store serves from the corpus."""
+        return None
 
 
 K = TypeVar("K")
@@ -411,6 +424,36 @@ class LoadedIndex:
     def documents(self) -> DocumentShelf:
         """The rebuilt documents by id, read when asked for."""
         return DocumentShelf(self.holdings, list(self.manifest.documents))
+
+    def pdf(self, doc_id: str) -> Callable[[], bytes]:
+        """How to read a PDF report's file: from the corpus when the file there is
+        the one indexed, else the copy the store holds (``IndexLoadError`` when
+        neither is there). Nothing is read until it is called."""
+        info = self.manifest.documents[doc_id]
+
+        def read() -> bytes:
+            data = corpus_copy(info)
+            if data is None:
+                data = self.holdings.source(doc_id)
+            if data is None:
+                raise IndexLoadError(f"the PDF of {doc_id!r} is not in the corpus ({info.path}) and the index "
+                                     "holds no copy of it: serve it where the corpus is, or run `reportqa index`")
+            return data
+
+        return read
+
+
+def corpus_copy(info: DocumentInfo) -> bytes | None:
+    """A PDF report's file in the corpus when it is there and is the one indexed
+    (its SHA-256 that of the manifest), else ``None``."""
+    path = Path(info.path)
+    if path.suffix.lower() != ".pdf" or not path.is_file():
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == info.sha256 else None
 
 
 class Store(Protocol):
@@ -567,7 +610,8 @@ class IndexBuilder:
         vectors, embedded = self._sentence_vectors(new.passages, sentences, members, progress)
         tokens = [self.tokenizer.tokenize(index_text(p)) for p in new.passages]
         aliases = mine_aliases((p.text for p in new.passages), self.tokenizer)
-        return Segment(new.passages, vectors.astype(np.float32), tokens, aliases, new.document), embedded
+        return Segment(new.passages, vectors.astype(np.float32), tokens, aliases, new.document,
+                       pdf_bytes(new.source)), embedded
 
     def _write_segment(self, store: Store, new: NewDocument, progress: bool) -> tuple[DocumentInfo, int]:
         """Embed one report and store its segment; returns its manifest entry
@@ -678,13 +722,33 @@ def assemble(manifest: Manifest, segments: dict[str, Segment], location: str) ->
 
 def copy_index(source: Store, target: Store) -> Manifest:
     """Copy every live report of ``source`` into ``target`` as it is (no
-    embedding), e.g. an index built in files into Milvus; returns the manifest copied."""
+    embedding), e.g. an index built in files into Milvus; a PDF report's file
+    goes with it from ``source`` or, when that keeps none, from the corpus.
+    Returns the manifest copied."""
     manifest = source.manifest()
+
+    def read(info: DocumentInfo) -> Segment:  # a PDF's bytes come from the source store, else the corpus
+        segment = source.read_segment(info)
+        return segment if segment.source is not None else dataclasses.replace(segment, source=corpus_copy(info))
+
     with target.lock():
         for doc_id, info in manifest.documents.items():
-            target.write_segment(info.segment, doc_id, lambda info=info: source.read_segment(info))  # type: ignore[misc]
+            target.write_segment(info.segment, doc_id, lambda info=info: read(info))  # type: ignore[misc]
         target.publish(manifest, list(manifest.documents), ())
     return manifest
+
+
+def pdf_bytes(source: SourceFile) -> bytes | None:
+    """A PDF report's file, checked against the SHA-256 it was read with; ``None`` for a text report."""
+    if source.kind != "pdf":
+        return None
+    try:
+        data = Path(source.path).read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{source.path}: corpus file cannot be read ({exc.strerror or exc})") from None
+    if hashlib.sha256(data).hexdigest() != source.sha256:
+        raise CorpusError(f"{source.path}: the file changed while it was indexed: index it again")
+    return data
 
 
 def document_identity(sources: list[SourceFile]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,20 +53,30 @@ class PageImages:
         self.folder = folder
         self.scale = scale
 
-    def png(self, pdf: Path, sha256: str, page: int) -> Path:
-        """The PNG file of PDF page ``page`` (from 1), rendered on first use."""
+    def png(self, pdf: Path | Callable[[], bytes], sha256: str, page: int) -> Path:
+        """The PNG file of PDF page ``page`` (from 1), rendered on first use.
+
+        Args:
+            pdf: the PDF file, or a function giving its bytes (called only to render).
+            sha256: the file's SHA-256, which names the cached pages.
+            page: the PDF page, from 1.
+
+        Returns:
+            The cached PNG file.
+        """
         path = self.folder / f"{sha256[:20]}-{page}-{self.scale:g}.png"
         if path.is_file():
             return path
         import pypdfium2
 
+        name = pdf if isinstance(pdf, Path) else f"PDF {sha256[:12]}"
         try:
-            document = pypdfium2.PdfDocument(str(pdf))
+            document = pypdfium2.PdfDocument(str(pdf) if isinstance(pdf, Path) else pdf())
         except (OSError, pypdfium2.PdfiumError) as exc:
-            raise CorpusError(f"{pdf}: cannot be rendered ({exc})") from None
+            raise CorpusError(f"{name}: cannot be rendered ({exc})") from None
         try:
             if not 1 <= page <= len(document):
-                raise CorpusError(f"{pdf}: no page {page} (it has {len(document)})")
+                raise CorpusError(f"{name}: no page {page} (it has {len(document)})")
             image = document[page - 1].render(scale=self.scale).to_pil()
         finally:
             document.close()
