@@ -76,6 +76,9 @@ def test_a_figure_counts_in_the_measure_asked_for_only(analyzer: QuestionAnalyze
     firms = analyzer.analyze("首届数贸会有多少家企业参展")
     assert measure_found(firms, "吸引800余家数字贸易领域重点企业参展") == 1.0
     assert measure_found(firms, "实现贸易投资额近1500亿元") == 0.0
+    cities = analyzer.analyze("国内有多少座城市拥有专用通道")
+    assert (cities.measure, measure_found(cities, "全国共有47个城市拥有国际互联网数据专用通道")) == ("座", 1.0)
+    assert measure_found(analyzer.analyze("结案周期是多少天"), "处理案件103件") == 0.0
     dollars = analyzer.analyze("服务器市场的规模是多少亿美元")
     assert measure_found(dollars, "2022年中国服务器市场整体规模增长6.9%") == 0.0
     assert measure_found(dollars, "规模约为1209.6亿美元") == 1.0
