@@ -347,6 +347,15 @@ def test_the_largest_of_a_column_beats_the_total_row(components: Components) -> 
 
 
 @pytest.mark.slow
+def test_a_prose_comparison_states_its_conclusion_from_the_cited_figures(components: Components) -> None:
+    answer = components.answerer.answer("承接RCEP国家的离岸外包和美国的比 哪个多")
+    assert answer.text == (
+        "RCEP（2089亿元）多于美国（1878亿元）。[1]2022年，中国承接区域全面经济伙伴关系协定（RCEP）成员国离岸服务外包"
+        "执行额2089亿元，同比增长4.2%，合计占离岸服务外包执行额的23.3%，超过美国的1878亿元与欧盟的1232亿元。[1]")
+    assert len(answer.citations) == 1
+
+
+@pytest.mark.slow
 def test_up_or_down_between_two_years_is_computed(components: Components) -> None:
     answer = components.answerer.answer("成都天府软件园数字服务进出口22年比21年是涨了还是跌了")
     assert answer.text == "成都天府软件园2022年进出口额36.03亿美元，2021年进出口额36.97亿美元，下降。[1]"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from reportqa.answer.followup import FollowUpResolver, Resolution
+from reportqa.answer.prose import ProseComparer
 from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, Question, QuestionAnalyzer
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
@@ -174,6 +175,7 @@ class Answerer:
         terms = retriever.index.terms
         self.analyzer = QuestionAnalyzer(retriever.tokenizer, terms.vocab, terms.idf, retriever.index.aliases)
         self.followups = FollowUpResolver(self.analyzer)
+        self.comparer = ProseComparer()
 
     def table_of(self, passage: Passage) -> tuple[tuple[str, int], Table, list[int]] | None:
         """The parsed table a table or row passage belongs to: its key
@@ -541,6 +543,7 @@ class Answerer:
             written = self._generated(q.text, hits, decision.support)
             if written is not None:
                 return written
+        pieces = self._concluded(q, pieces)
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts = []
@@ -563,6 +566,18 @@ class Answerer:
         if not numbers_supported(checked, [c.passage for c in citations]):
             return self._abstain(q, hits, decision.support, "a figure of the answer is in no cited passage")
         return Answer(q.text, text, False, tuple(citations), decision.support)
+
+    def _concluded(self, q: Question, pieces: list[Piece]) -> list[Piece]:
+        """A prose comparison's pieces led by its conclusion, computed from the
+        figures they state (:class:`ProseComparer`), when it fits the budget;
+        the conclusion cites every passage of the pieces."""
+        if any(p.computed for p in pieces):
+            return pieces  # a table comparison states its own conclusion
+        conclusion = self.comparer.conclude(q, [p.text for p in pieces])
+        if conclusion is None or len(conclusion) + sum(len(p.text) for p in pieces) > MAX_CHARS:
+            return pieces
+        cited = tuple({passage.id: passage for p in pieces for passage in p.passages}.values())
+        return [Piece(conclusion, pieces[0].sentence, cited), *pieces]
 
     def _generated(self, question: str, hits: list[Hit], support: float) -> Answer | None:
         """The generator's answer when it passes the checks, else ``None``:

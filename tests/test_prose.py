@@ -1,0 +1,59 @@
+"""Prose comparisons concluded from the figures of the answer's sentences
+(``answer/prose.py``), on hand-written sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reportqa.answer.prose import Figure, ProseComparer, amount_figure, rate_figure, share_figure
+from reportqa.answer.question import QuestionAnalyzer
+from reportqa.segment import Tokenizer
+
+VOCAB = {"数字": 0, "贸易": 1, "出口": 2, "中国": 3, "基地": 4}
+IDF = np.array([0.5, 0.5, 1.0, 0.2, 2.0])
+
+
+@pytest.fixture(scope="module")
+def conclude() -> object:
+    analyzer = QuestionAnalyzer(Tokenizer(), VOCAB, IDF)
+    comparer = ProseComparer()
+    return lambda question, texts: comparer.conclude(analyzer.analyze(question), texts)
+
+
+def test_figures_are_read_as_written() -> None:
+    assert rate_figure("进口额1531.83亿美元，同比下降1.08%") == Figure("下降1.08%", -1.08, "%")
+    assert rate_figure("出口额达1.55万亿元，同比增长11.7%") == Figure("11.7%", 11.7, "%")
+    assert amount_figure("2022年第3季度出口额达1.55万亿元") == Figure("1.55万亿元", 1.55e12, "元")
+    assert amount_figure("大连高新技术产业园区由73.80%提升至82.33%") == Figure("82.33%", 82.33, "%")
+    assert share_figure("同比增长22.7%，全球占比达10.5%") == Figure("10.5%", 10.5, "%")
+    assert rate_figure("规模达3396.5亿美元") is None
+
+
+def test_a_rate_comparison_reads_each_sides_growth(conclude) -> None:  # type: ignore[no-untyped-def]
+    texts = ["江苏出口额达100亿美元，同比下降1.08%。", "浙江出口额增长0.5%。"]
+    assert conclude("江苏和浙江的数字服务出口哪个增速高", texts) == "浙江（0.5%）高于江苏（下降1.08%）。"
+
+
+def test_a_respectively_list_gives_each_side_its_figure(conclude) -> None:  # type: ignore[no-untyped-def]
+    texts = ["其中，全国版和自贸试验区外资准入负面清单条目已分别缩减至31条和27条，营商环境不断优化。"]
+    assert conclude("全国版和自贸区版负面清单哪个条目少", texts) == "自贸区（27条）少于全国（31条）。"
+
+
+def test_a_share_question_reads_the_share_not_the_growth(conclude) -> None:  # type: ignore[no-untyped-def]
+    texts = ["2022年，中国数据产量达8.1ZB，同比增长22.7%，全球占比达10.5%，居世界第二位。",
+             "截至2022年底，中国数据存储量达724.5艾字节（EB），同比增长21.1%，全球占比达14.4%。"]
+    assert conclude("中国数据产量和数据存储量 全球占比哪个高", texts) == "存储量（14.4%）高于产量（10.5%）。"
+
+
+def test_amounts_are_compared_in_one_unit_only(conclude) -> None:  # type: ignore[no-untyped-def]
+    question = "江苏和浙江的数字服务出口哪个多"
+    assert conclude(question, ["江苏出口额10亿美元。", "浙江出口额5.5亿美元。"]) == "江苏（10亿美元）多于浙江（5.5亿美元）。"
+    assert conclude(question, ["江苏出口额1万亿美元。", "浙江出口额9000亿美元。"]) == "江苏（1万亿美元）多于浙江（9000亿美元）。"
+    assert conclude(question, ["江苏出口额10亿美元。", "浙江出口额50亿元。"]) is None  # dollars against yuan
+
+
+def test_no_conclusion_without_a_figure_for_each_side(conclude) -> None:  # type: ignore[no-untyped-def]
+    assert conclude("江苏和浙江的数字服务出口哪个增速高", ["江苏出口额同比下降1.08%。"]) is None
+    assert conclude("江苏和浙江的数字服务出口哪个增速高", ["江苏和浙江出口额同比增长1.5%。"]) is None  # one figure, two sides
+    assert conclude("江苏的数字服务出口是多少", ["江苏出口额10亿美元。"]) is None  # no comparison
