@@ -33,7 +33,6 @@ from reportqa.answer.reader import (
     ReaderModels,
     coverage,
     load_models,
-    measure_found,
     row_named,
     share_found,
     side_found,
@@ -265,7 +264,7 @@ class Answerer:
             "typed": typed_share(question, text, tagged), "side": side_found(question, text),
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
-            "length": min(len(text), MAX_CHARS) / MAX_CHARS, "measure": measure_found(question, text),
+            "length": min(len(text), MAX_CHARS) / MAX_CHARS,
         }
         features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
@@ -461,7 +460,6 @@ class Answerer:
             # the most specific term the answer leaves out (全线, 首任, 国内), against the rarest possible
             "max_missing": max((w for t, w in question.terms.items() if t not in found), default=0.0)
             / self.analyzer.max_idf,
-            "measure": measure_found(question, said),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 

@@ -16,10 +16,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reportqa.answer.question import SHARE_ASKED, SIDE_MIN_IDF, Question
+from reportqa.answer.question import SIDE_MIN_IDF, Question
 from reportqa.answer.reader import share_found
 from reportqa.segment.tokenizer import normalize
 
+SHARE_ASKED = re.compile(r"份额|比重|比例|占比|占多少|占多大|百分之几")  # a comparison of shares
 # a rate of change: a growth word, a few characters, a signed figure in % or points
 RATE_FIGURE = re.compile(
     r"(增长|增速|增幅|同比|提升|上升|提高|下降|降低|减少|回落|下滑)[^，。；\d]{0,8}?(-?\d+(?:\.\d+)?)\s*(%|个百分点)")

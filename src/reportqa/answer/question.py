@@ -62,12 +62,6 @@ MAX_TERMS = 24  # key terms, numbers and names kept per question
 SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
 TOP_N = re.compile(r"(?:前|最[\u4e00-\u9fff]{1,2}的)\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|名|位|家|大)?")
 CHINESE_NUMBERS = "一二三四五六七八九十"
-# the measure a quantity question asks its figure in: the word after 多少/几
-# when it is a measure word (家, 份, 天, 亿美元), not a noun (多少用户); a
-# share (份额, 比重, 占多少) is asked in per cent, and 多少钱 in a currency
-SHARE_ASKED = re.compile(r"份额|比重|比例|占比|占多少|占多大|百分之几")
-MAGNITUDE = "亿万千百十"
-NOT_MEASURES = frozenset("年月日号")  # 几月, 几号 ask for a date
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
 
@@ -95,8 +89,6 @@ class Question:
             terms only that side has (``("新西兰",)``, ``("全球", "ict")``).
         top_n: how many a superlative asks for (``前五``, ``最大的5个``: 5), else 1.
         expansions: long forms of the abbreviations among its terms.
-        measure: the measure its figure is asked in (``家`` for 多少家, ``美元``
-            for 多少亿美元, ``%`` for a share, ``元`` for 多少钱), else ``None``.
     """
 
     text: str
@@ -115,7 +107,6 @@ class Question:
     sides: tuple[tuple[str, ...], ...] = ()
     top_n: int = 1
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    measure: str | None = None
 
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
@@ -148,33 +139,6 @@ def top_n(norm: str) -> int:
         return 1
     n = m.group(1).replace("两", "二")
     return int(n) if n.isdigit() else CHINESE_NUMBERS.index(n) + 1
-
-
-def asked_measure(norm: str, tagged: list[tuple[str, str]]) -> str | None:
-    """The measure a quantity question asks its figure in, from the word jieba
-    reads after 多少 or 几: a single character (家, 天, 份) or a numeral-unit
-    word (亿美元) with its magnitude dropped; a share asks for ``%``, 多少钱
-    for ``元``. ``None`` when the question names no measure (多少用户)."""
-    if SHARE_ASKED.search(norm):
-        return "%"
-    words = [w for w, _ in tagged]
-    for k, (word, _) in enumerate(tagged):
-        if k and words[k - 1].endswith("哪"):
-            continue  # 哪几个 asks for a list
-        if word == "多少钱":
-            return "元"
-        if word == "多少" and k + 1 < len(tagged):
-            after, flag = tagged[k + 1]
-        elif word.startswith("几") and len(word) == 2:
-            after, flag = word[1], "q"
-        else:
-            continue
-        if after == "钱":
-            return "元"
-        unit = after.lstrip(MAGNITUDE)
-        if unit and (len(after) == 1 or flag in ("m", "q")) and unit[0] not in NOT_MEASURES and not unit.isascii():
-            return unit
-    return None
 
 
 def expand_years(norm: str) -> str:
@@ -282,7 +246,6 @@ class QuestionAnalyzer:
             rate=bool(RATE_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
             sides=sides, top_n=top_n(norm), expansions=MappingProxyType(expansions),
-            measure=asked_measure(norm, self.tokenizer.tagged(norm)),
         )
 
     def sides(self, body: str, terms: Mapping[str, float], names: list[str]) -> tuple[tuple[str, ...], ...]:

@@ -33,7 +33,7 @@ from reportqa.segment.tokenizer import normalize
 
 OWN_FEATURES = (
     "sim", "passage_sim", "rank", "coverage", "context_coverage", "names", "context_names",
-    "years", "context_years", "numbers", "typed", "side", "row", "computed", "row_named", "length", "measure",
+    "years", "context_years", "numbers", "typed", "side", "row", "computed", "row_named", "length",
 )
 # how far a candidate is behind the best candidate of the same question: the
 # pool's own scale, which an absolute similarity or coverage does not carry
@@ -43,7 +43,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 # features, then features of the composed answer as a whole
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names",
-    "years", "numbers", "typed", "side", "missing_weight", "max_missing", "measure",
+    "years", "numbers", "typed", "side", "missing_weight", "max_missing",
 )
 MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
 
@@ -53,9 +53,6 @@ QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])
 CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
 # a rate of change: a growth word before the figure (a share, 占比91.1%, is none)
 RATE_IN_TEXT = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|降低|减少|回落|涨|跌)[^，。；]{0,8}?-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
-PER_CENT = re.compile(r"\d\s*%|百分点")
-CLASSIFIERS = "个座家所位名条项种件台部只批"  # classifiers of counted things, 个 standing for any
-FIGURE_BEFORE_UNIT = r"\d(?:\.\d+)?\s*[余多]?[亿万千百十]*[余多]?\s*"  # 800余家, 1.5万亿元, 2300多项
 MONTH_IN_TEXT = re.compile(r"\d{1,2}\s*月")
 LISTED = re.compile(r"、|；|;|一是|和|及|与|》《|”“")
 DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)")  # 全称（简称）
@@ -200,22 +197,6 @@ def typed_share(question: Question, text: str, tagged: list[tuple[str, str]] | N
     """Share of the checkable kinds the question asks for that ``text`` holds (1 when none)."""
     verdicts = type_verdicts(question, text, tagged)
     return sum(verdicts) / len(verdicts) if verdicts else 1.0
-
-
-def measure_found(question: Question, text: str) -> float:
-    """1 when ``text`` states a figure in the measure the question asks for
-    (``800余家`` for 多少家, ``1209.6亿美元`` for 多少亿美元, a per cent for a
-    share; a count with any classifier of things, ``47个城市`` for 多少座城市)
-    or the question asks none; else 0."""
-    unit = question.measure
-    if unit is None:
-        return 1.0
-    norm = normalize(text)
-    if unit == "%":
-        return float(bool(PER_CENT.search(norm)))
-    # a count may be written with any classifier of things (47个城市 for 多少座城市)
-    units = f"[{CLASSIFIERS}]" if unit in CLASSIFIERS else re.escape(unit[0])
-    return float(bool(re.search(FIGURE_BEFORE_UNIT + units, norm)))
 
 
 def row_named(row_text: str, question: Question) -> float:
