@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import CORPUS_FILE, DOC_ID, QUERIES, copy_corpus, running_server
+from conftest import CORPUS_FILE, DOC_ID, QUERIES, copy_corpus, free_port, running_server
 from reportqa.answer import Answer
 from reportqa.api.app import create_app
 from reportqa.bench.runner import synthetic_corpus
@@ -171,15 +171,24 @@ def test_two_servers_on_one_milvus_answer_alike(tmp_path: Path, lite_server: str
     build_index(settings, HashEmbedder(), Tokenizer())
     questions = ["四川省2022年可数字化交付服务出口额是多少？", "数字贸易的定义是什么", "合肥国际人才服务体系"]
     replies = []
+    empty = tmp_path / "no-corpus"
+    empty.mkdir()
     for k in range(2):
+        # the second is a replica started as users start it, with no corpus at all
         env = shard_env(settings, lite_server)
-        with running_server(env, tmp_path / f"server{k}.log") as url:
+        port = free_port()
+        command = None if k == 0 else [str(BIN / "reportqa"), "serve", "--port", str(port)]
+        if k == 1:
+            env["REPORTQA_CORPUS_DIR"] = str(empty)
+        with running_server(env, tmp_path / f"server{k}.log", command=command, port=port) as url:
             health = httpx.get(f"{url}/health", timeout=30).json()
             assert (health["store"], health["documents"]) == ("milvus", sorted(s.doc_id for s in read_corpus(settings)))
             answers = [httpx.post(f"{url}/ask", json={"question": q}, timeout=60).json() for q in questions]
             replies.append([{k: v for k, v in a.items() if k != "timings_ms"} for a in answers])
     assert replies[0] == replies[1]
     assert [len(r["citations"]) > 0 or r["abstained"] for r in replies[0]] == [True, True, True]
+    assert f"reportqa: serving the reports live in Milvus on http://127.0.0.1:{port}/" in \
+        (tmp_path / "server1.log").read_text()
 
 
 # -- stateless serving ----------------------------------------------------------------------

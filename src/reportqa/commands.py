@@ -95,7 +95,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # uvicorn builds the app from its factory (the CLI never imports the API); the flags
     # given reach it as the REPORTQA_* variables they stand for, validated above
     os.environ.update(flag_environment(args))
-    print(f"reportqa: serving {settings.corpus_dir} on http://{settings.host}:{settings.port}/ "
+    from reportqa.service import report_files
+
+    # a Milvus replica without a corpus serves what is live in Milvus (service.load_components)
+    replica = settings.store == "milvus" and not report_files(settings.corpus_dir)
+    what = "the reports live in Milvus" if replica else str(settings.corpus_dir)
+    print(f"reportqa: serving {what} on http://{settings.host}:{settings.port}/ "
           f"(API docs at /docs; the index loads or builds first, /health says when ready)",
           flush=True)
     uvicorn.run("reportqa.api.app:create_app", factory=True, host=settings.host, port=settings.port,
