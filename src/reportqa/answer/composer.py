@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from reportqa.answer.followup import FollowUpResolver, Resolution
-from reportqa.answer.prose import ProseComparer
+from reportqa.answer.prose import CLAUSE, ProseComparer
 from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, Question, QuestionAnalyzer
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
@@ -629,7 +629,6 @@ CHINESE_ORDINALS = "一二三四五六七八九十"
 ITEM = re.compile(r"^\s*(?:([一二三四五六七八九十])是|（([一二三四五六七八九十])）|(\d{1,2})\s*[.．、](?!\d))")
 SIDE_SEARCH = 20  # candidates searched for a sentence naming a side
 SIDE_MAX_CHARS = 80  # a longer sentence is cut to the side's clauses
-CLAUSE = re.compile(r"[^，；。]+[，；。]?")
 
 
 def _ordinal(sentence: str) -> int | None:

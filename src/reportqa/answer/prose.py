@@ -31,7 +31,7 @@ AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万亿|亿|万|千|百)?\s*(�
 CHANGE_TO = re.compile(r"(?:由|从)[^，。；]{0,20}?\d[^，。；]{0,12}?(?:提升|上升|增长|增加|扩大|下降|降低|减少|缩减)?(?:至|到)")
 MAGNITUDES = {None: 1.0, "百": 1e2, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}
 NOT_UNITS = frozenset("年月日第")
-CLAUSE = re.compile(r"[^，；。]+[，；。]?")
+CLAUSE = re.compile(r"[^，；。]+[，；。]?")  # a clause with its closing mark
 SHARE_FIGURE = re.compile(r"(?:占比|比重|份额|比例|占)[^，。；\d]{0,8}?(\d+(?:\.\d+)?)\s*%")
 ITEM_JOINER = re.compile(r"[、和及与]")
 READ_ON = 2  # clauses after a side's own clause that its figure is looked for in
@@ -88,10 +88,9 @@ def amount_figure(text: str) -> Figure | None:
 
 def key_term(question: Question, i: int) -> str:
     """The term that sets side ``i`` apart: a rare name it holds (RCEP, not
-    中国), else the term
-    next to the joiner (the last of the first side, the first of the second:
-    外资负面清单**全国**版和**自贸区**版), since the terms further out are what
-    both sides share."""
+    中国), else the term next to the joiner (the last of the first side, the
+    first of the second: 外资负面清单**全国**版和**自贸区**版), since the terms
+    further out are what both sides share."""
     side = question.sides[i]
     named = [t for t in side if t in question.names and question.terms.get(t, 0.0) >= SIDE_MIN_IDF] or list(side)
     return named[-1] if i == 0 else named[0]
