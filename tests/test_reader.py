@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years, top_n
+from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years, rank_at, top_n
 from reportqa.answer.reader import (
     CANDIDATE_FEATURES,
     LinearModel,
@@ -50,6 +50,21 @@ def test_asked_kinds_come_from_the_one_table() -> None:
 def test_top_n_reads_counts_in_digits_and_words() -> None:
     assert [top_n(t) for t in ("规模最大的5个省市是哪些", "前五是哪几个省", "排名前三的公司", "最高的是哪个")] == \
         [5, 5, 3, 1]
+
+
+def test_rank_at_reads_the_place_asked_about() -> None:
+    # 排第一 is a superlative, not a place to look up
+    assert [rank_at(t) for t in ("进出口额排第三的是谁", "排名第2的是哪个", "北京排第几", "排名第一的是谁")] == \
+        [3, 2, None, None]
+    assert asked_kinds("进出口额排第三的是谁") == ("rank", "who")
+    assert asked_kinds("排名第一的是谁") == ("extreme", "who")
+
+
+def test_how_much_is_no_direction(analyzer: QuestionAnalyzer) -> None:
+    # 最狠/最猛 ask for a superlative; which way comes from what rose or fell
+    up, down = analyzer.analyze("出口增速最猛的是哪个"), analyzer.analyze("出口跌得最狠的是哪个")
+    assert (up.asks[0], up.direction, up.falling) == ("extreme", None, False)
+    assert (down.asks[0], down.direction, down.falling) == ("extreme", None, True)
 
 
 def test_comparison_sides_are_names_or_the_halves_of_the_question(analyzer: QuestionAnalyzer) -> None:
@@ -186,6 +201,9 @@ def test_named_rows_need_a_piece_no_other_row_has() -> None:
     ("成都天府软件园产值22年比21年是涨了还是跌了", "成都天府软件园2022年1554亿元，2021年1612亿元，下降。", ["p-row2"]),
     ("南京软件谷产值排第几", "中国（南京）软件谷2022年2600亿元，在表中3个中排第2位（第一为中关村软件园，4759亿元）。",
      ["p-row1", "p-row0"]),
+    ("产值排第二的是哪个基地", "2022年排第2的是中国（南京）软件谷（2600亿元）（表中3个，第一为中关村软件园，4759亿元）。",
+     ["p-row1", "p-row0"]),
+    ("产值涨得最猛的是哪个", "2022年最高的是中关村软件园（4759亿元）。", ["p-row0"]),
     ("21年到22年产值涨得最多的是哪个", "2021年到2022年增加最多的是中关村软件园：2021年4295亿元，2022年4759亿元。",
      ["p-row0"]),
 ])

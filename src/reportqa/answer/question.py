@@ -27,10 +27,11 @@ ASKS: tuple[tuple[str, str], ...] = (
     ("day", r"哪一?天|几号|哪日|几月几[日号]"),
     ("month", r"哪个?月份?|哪一月|几月份?|什么月份|哪年哪月"),
     ("date", r"何时|什么时候|啥时候|哪一?年|何年|什么时间|啥时间|哪个?月份?|几月份?"),
-    ("rank", r"排(?:名)?第几|排名多少|排第?几位|第几名|排在第几|排名情况"),
+    ("rank", r"排(?:名)?第几|排名多少|排第?几位|第几名|排在第几|排名情况"
+             r"|(?:排|排名|排在|位居|位列)第\s*(?:[2-9]|1\d|[二两三四五六七八九十])"),
     ("change", r"涨了?还是跌|是涨是跌|涨还是跌|增长还是下降|升还是降|上升还是下降|增加还是减少"
                r"|是不是(?:涨|增长|增加|下降|跌|降)|有没有(?:涨|增长|增加|下降)|涨没涨|降没降"),
-    ("extreme", r"最(?:高|多|大|快|低|少|小|慢|狠|厉害|强|弱|好)|老大|第一名|排名第一|垫底"),
+    ("extreme", r"最(?:高|多|大|快|低|少|小|慢|狠|猛|凶|厉害|牛|火|强|弱|好)|老大|第一名|(?:排名|排)第\s*[1一](?!\d)|垫底"),
     ("comparison", r"哪个.{0,6}(?:更|高|快|多|大|低|少)|谁.{0,4}(?:更|高|快|多|大)|哪一个.{0,6}更|更(?:高|快|多|大|低|少|慢)"
                    r"|高于|低于|超过|相比|对比|比较|还是|谁(?:高|大|多|快)"),
     ("rate", r"增长了?多少|增速|增长率|增幅|涨了?多少|跌了?多少|降了?多少|同比|增长几|涨幅|跌幅|降幅"),
@@ -46,7 +47,8 @@ ASKS: tuple[tuple[str, str], ...] = (
 )
 _ASK_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in ASKS)
 HIGH = re.compile(r"最(?:高|多|大|快|强|好)|老大|第一名|排名第一|更(?:高|快|多|大)|哪个.{0,6}(?:高|快|多|大)|谁.{0,4}(?:高|快|多|大)")
-LOW = re.compile(r"最(?:低|少|小|慢|狠|厉害|弱)|垫底|更(?:低|少|慢|小)|哪个.{0,6}(?:低|少|小|慢)")
+# 最狠/最猛/最厉害 say how much, not which way: 跌得最狠 is the lowest change, 涨得最猛 the highest
+LOW = re.compile(r"最(?:低|少|小|慢|弱)|垫底|更(?:低|少|慢|小)|哪个.{0,6}(?:低|少|小|慢)")
 FALLING = re.compile(r"跌|下滑|下降|降|萎缩|减少|负增长")
 RATE_WORDS = re.compile(r"增速|增长率|增幅|同比|涨|跌|增长|下降|下滑|降幅|涨幅")
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
@@ -61,6 +63,8 @@ GENERAL_RARE = 16.0
 MAX_TERMS = 24  # key terms, numbers and names kept per question
 SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
 TOP_N = re.compile(r"(?:前|最[\u4e00-\u9fff]{1,2}的)\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|名|位|家|大)?")
+# the place a rank question asks about (排第三的是谁: 3); 排第一 is a superlative (最高)
+RANK_AT = re.compile(r"(?:排|排名|排在|位居|位列)第\s*([2-9]|1\d|[二两三四五六七八九十])")
 CHINESE_NUMBERS = "一二三四五六七八九十"
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
@@ -88,6 +92,7 @@ class Question:
         sides: for a comparison, what it sets against what: each side the
             terms only that side has (``("新西兰",)``, ``("全球", "ict")``).
         top_n: how many a superlative asks for (``前五``, ``最大的5个``: 5), else 1.
+        rank_at: the place a rank question asks who holds (``排第三的是谁``: 3), else ``None``.
         expansions: long forms of the abbreviations among its terms.
     """
 
@@ -106,6 +111,7 @@ class Question:
     search_text: str = ""
     sides: tuple[tuple[str, ...], ...] = ()
     top_n: int = 1
+    rank_at: int | None = None
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def asks_for(self, kind: str) -> bool:
@@ -132,13 +138,22 @@ def strip_cues(norm: str) -> str:
     return norm
 
 
+def _count(n: str) -> int:
+    """A small count in digits or one Chinese numeral (``5``, ``五``, ``两``)."""
+    n = n.replace("两", "二")
+    return int(n) if n.isdigit() else CHINESE_NUMBERS.index(n) + 1
+
+
 def top_n(norm: str) -> int:
     """How many a superlative asks for: ``前五`` and ``最大的5个`` ask for 5; 1 when it names no count."""
     m = TOP_N.search(norm)
-    if m is None:
-        return 1
-    n = m.group(1).replace("两", "二")
-    return int(n) if n.isdigit() else CHINESE_NUMBERS.index(n) + 1
+    return 1 if m is None else _count(m.group(1))
+
+
+def rank_at(norm: str) -> int | None:
+    """The place a question asks who holds: ``排第三的是谁`` asks for 3, ``排名第2`` for 2."""
+    m = RANK_AT.search(norm)
+    return None if m is None else _count(m.group(1))
 
 
 def expand_years(norm: str) -> str:
@@ -245,7 +260,7 @@ class QuestionAnalyzer:
             numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side,
             rate=bool(RATE_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
-            sides=sides, top_n=top_n(norm), expansions=MappingProxyType(expansions),
+            sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
         )
 
     def sides(self, body: str, terms: Mapping[str, float], names: list[str]) -> tuple[tuple[str, ...], ...]:
