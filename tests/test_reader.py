@@ -52,6 +52,15 @@ def test_top_n_reads_counts_in_digits_and_words() -> None:
         [5, 5, 3, 1]
 
 
+def test_a_list_is_asked_by_a_count_and_stated_by_its_separators() -> None:
+    assert [asked_kinds(t) for t in ("8个枢纽节点是哪8个", "签了哪17国", "是哪八个领域", "是哪个省")] == \
+        [("list",), ("list",), ("list",), ("entity",)]
+    # 和 joins two words of any sentence; a list is items set off by 、 or ；, or 一是…
+    assert [kind_found("list", t) for t in ("建设已全部开工，推动东西部算力平衡协调发展。",
+                                            "包括北京、上海和广州。", "一是提升容量；二是建设通道。")] == \
+        [False, True, True]
+
+
 def test_rank_at_reads_the_place_asked_about() -> None:
     # 排第一 is a superlative, not a place to look up
     assert [rank_at(t) for t in ("进出口额排第三的是谁", "排名第2的是哪个", "北京排第几", "排名第一的是谁")] == \
