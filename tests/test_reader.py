@@ -4,6 +4,7 @@ abstention. Exact results on small hand-made inputs."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 
 from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years, rank_at, top_n
 from reportqa.answer.reader import (
+    ANSWER_FEATURES,
     CANDIDATE_FEATURES,
     LinearModel,
+    TreeModel,
     coverage,
     kind_found,
     load_models,
@@ -250,6 +253,50 @@ def test_linear_model_is_a_standardised_logistic_regression() -> None:
     x = np.array([3.0, 1.0])  # standardised: (1, 1) → 2 - 1 + 0.5 = 1.5
     assert model.probability(x) == pytest.approx(1 / (1 + math.exp(-1.5)))
     assert model.contributions(x) == {"a": 2.0, "b": -1.0}
+
+
+def _two_trees() -> TreeModel:
+    # tree 1: a <= 0.5 ? 1.0 : -1.0;  tree 2: b <= 2 ? (a <= 0.2 ? 0.5 : 0.0) : 2.0
+    return TreeModel(("a", "b"), 0.1, 0.5,
+                     feature=np.array([[0, -1, -1, -1, -1], [1, 0, -1, -1, -1]]),
+                     threshold=np.array([[0.5, 0, 0, 0, 0], [2.0, 0.2, 0, 0, 0]]),
+                     left=np.array([[1, 0, 0, 0, 0], [1, 2, 0, 0, 0]]),
+                     right=np.array([[2, 0, 0, 0, 0], [4, 3, 0, 0, 0]]),
+                     value=np.array([[0, 1.0, -1.0, 0, 0], [0, 0, 0.5, 0.0, 2.0]]), depth=2)
+
+
+def test_tree_model_adds_the_leaves_each_row_reaches() -> None:
+    model = _two_trees()
+    x = np.array([[0.3, 1.0], [0.1, 5.0], [0.1, 1.0], [0.9, 2.0]])
+    # log-odds 0.1 + 0.5 × (1 + 0), (1 + 2), (1 + 0.5), (-1 + 0): a threshold itself goes left
+    z = np.array([0.6, 1.6, 0.85, -0.4])
+    assert model.probabilities(x) == pytest.approx(1 / (1 + np.exp(-z)))
+    assert model.probability(x[1]) == pytest.approx(1 / (1 + math.exp(-1.6)))
+
+
+def test_tree_weights_are_read_back_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "reader.json"
+    abstain = {**LinearModel(ANSWER_FEATURES, (0.0,) * len(ANSWER_FEATURES), 0.0, (0.0,) * len(ANSWER_FEATURES),
+                             (1.0,) * len(ANSWER_FEATURES)).__dict__, "threshold": 0.5}
+    trees = _two_trees().to_json()
+    path.write_text(json.dumps({"candidate": {**trees, "features": list(CANDIDATE_FEATURES)}, "abstain": abstain}))
+    assert isinstance(load_models(path).candidate, TreeModel)
+    path.write_text(json.dumps({"candidate": {**trees, "value": [[0.0]]}, "abstain": abstain}))
+    with pytest.raises(ValueError, match=r"unusable \(tree arrays differ in shape\)"):
+        load_models(path)
+
+
+def test_fitted_trees_give_the_library_s_probabilities() -> None:
+    spec = importlib.util.spec_from_file_location("fit_reader", Path(__file__).parents[1] / "eval" / "fit_reader.py")
+    assert spec is not None and spec.loader is not None
+    fit_reader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_reader)
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 3)).round(3)  # ties at thresholds, as features with few values have
+    y = ((x[:, 0] > 0.5) ^ (x[:, 1] > 0.7)).astype(int)
+    model = fit_reader.fit_trees(x, y, ("a", "b", "c"))  # asserts its own read-back against the library
+    assert model.feature.shape[0] == fit_reader.TREES
+    assert ((model.probabilities(x) > 0.5) == y).mean() > 0.95
 
 
 def test_shipped_weights_fit_the_features() -> None:

@@ -242,8 +242,8 @@ class Answerer:
         for computed in TableReasoner(paired).compute(question, set(tables)):
             out.append(self._computed(question, computed, vector, hits))
         features = with_gaps(np.array([c.features for c in out]))
-        scored = [replace(c, features=f, score=self.models.candidate.probability(f))
-                  for c, f in zip(out, features, strict=True)]
+        scores = self.models.candidate.probabilities(features).tolist() if len(out) else []
+        scored = [replace(c, features=f, score=p) for c, f, p in zip(out, features, scores, strict=True)]
         scored.sort(key=lambda c: -c.score)
         return scored
 

@@ -224,6 +224,10 @@ class LinearModel:
         z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
         return sigmoid(float(z @ np.asarray(self.coef)) + self.intercept)
 
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """P(positive) for each row of ``x``."""
+        return np.array([self.probability(row) for row in np.asarray(x).reshape(-1, len(self.features))])
+
     def contributions(self, x: np.ndarray) -> dict[str, float]:
         """Each feature's share of the log-odds, relative to the training mean."""
         z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
@@ -239,11 +243,69 @@ class LinearModel:
                    float(data["intercept"]), floats("mean"), floats("scale"))  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, eq=False)
+class TreeModel:
+    """Fitted gradient-boosted regression trees over named features (a binary
+    classifier's log-odds: ``init + rate * sum of the trees' leaf values``).
+
+    Each array is ``(trees, nodes)``, trees padded to one node count; a leaf's
+    ``feature`` is -1. A sample goes left when its feature is at most the
+    node's threshold, compared in float32 as the fitting library does.
+    """
+
+    features: tuple[str, ...]
+    init: float
+    rate: float
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    depth: int
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """P(positive) for each row of ``x`` (features in :attr:`features` order),
+        every tree walked for every row at once, one level per step."""
+        x = np.asarray(x, dtype=np.float32).astype(np.float64).reshape(-1, len(self.features))
+        n, trees = len(x), np.arange(self.feature.shape[0])
+        node = np.zeros((n, len(trees)), dtype=np.int64)
+        rows = np.arange(n)[:, None]
+        for _ in range(self.depth):
+            feature = self.feature[trees, node]
+            leaf = feature < 0
+            left = x[rows, np.where(leaf, 0, feature)] <= self.threshold[trees, node]
+            node = np.where(leaf, node, np.where(left, self.left[trees, node], self.right[trees, node]))
+        z = self.init + self.rate * self.value[trees, node].sum(axis=1)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+    def probability(self, x: np.ndarray) -> float:
+        """P(positive) for one feature vector."""
+        return float(self.probabilities(x)[0])
+
+    def to_json(self) -> dict[str, object]:
+        """The model as ``reader.json`` keeps it."""
+        return {"kind": "trees", "features": list(self.features), "init": self.init, "rate": self.rate,
+                "depth": self.depth, "feature": self.feature.tolist(), "threshold": self.threshold.tolist(),
+                "left": self.left.tolist(), "right": self.right.tolist(), "value": self.value.tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> TreeModel:
+        """Read the trees of ``reader.json``; a ragged or mis-shaped array is a ``ValueError``."""
+        ints = {k: np.array(data[k], dtype=np.int64) for k in ("feature", "left", "right")}
+        floats = {k: np.array(data[k], dtype=np.float64) for k in ("threshold", "value")}
+        shapes = {a.shape for a in (*ints.values(), *floats.values())}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+            raise ValueError("tree arrays differ in shape")
+        return cls(tuple(str(f) for f in data["features"]), float(data["init"]),  # type: ignore[attr-defined, arg-type]
+                   float(data["rate"]), ints["feature"], floats["threshold"], ints["left"],  # type: ignore[arg-type]
+                   ints["right"], floats["value"], int(data["depth"]))  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
 class ReaderModels:
     """The candidate model, the abstention model and its threshold."""
 
-    candidate: LinearModel
+    candidate: LinearModel | TreeModel
     abstain: LinearModel
     threshold: float
 
@@ -262,10 +324,11 @@ def load_models(path: Path | None = None) -> ReaderModels:
     path = path or weights_path()
     try:
         data = json.loads(path.read_text("utf-8"))
-        candidate = LinearModel.from_json(data["candidate"])
+        cand = data["candidate"]
+        candidate = TreeModel.from_json(cand) if cand.get("kind") == "trees" else LinearModel.from_json(cand)
         abstain = LinearModel.from_json(data["abstain"])
         threshold = float(data["abstain"]["threshold"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReaderWeightsError(f"reader weights {path} are unusable ({exc}): run `python eval/fit_reader.py`") from None
     if candidate.features != CANDIDATE_FEATURES or abstain.features != ANSWER_FEATURES:
         raise ReaderWeightsError(f"reader weights {path} were fitted on other features: run `python eval/fit_reader.py`")
