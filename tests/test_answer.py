@@ -390,3 +390,16 @@ def test_every_mode_is_read_alike(components: Components, mode: str) -> None:
     answer = components.answerer.answer(SICHUAN, mode=mode)
     assert not answer.abstained and "52.23" in answer.text
     assert components.answerer.answer(UNANSWERABLE, mode=mode).abstained
+
+
+@pytest.mark.slow
+def test_a_row_answer_is_stated_by_the_statement_computed_over_it(components: Components) -> None:
+    # whichever the candidate model puts first, the row or the statement computed from its cells
+    answerer = components.answerer
+    question = answerer.analyze("成都天府软件园数字服务进出口22年比21年是涨了还是跌了")
+    vector = answerer.retriever.encode(question.text)
+    ranked = answerer.candidates(question, vector, answerer.retriever.search_vector(question.search_text, vector, 5))
+    row = next(c for c in ranked if c.kind == "row" and "成都天府软件园：" in c.text)
+    pieces = answerer.pieces(question, [row, *(c for c in ranked if c is not row)])
+    assert [(p.text, p.computed, [x.id for x in p.passages]) for p in pieces] == [
+        ("成都天府软件园2022年进出口额36.03亿美元，2021年进出口额36.97亿美元，下降。", True, [row.passage.id])]

@@ -23,6 +23,7 @@ from reportqa.answer.reader import (
     load_models,
     share_found,
     side_found,
+    term_found,
 )
 from reportqa.answer.tables import TableReasoner, columns, named_rows
 from reportqa.chunking import Chunker, Passage
@@ -62,6 +63,12 @@ def test_a_list_is_asked_by_a_count_and_stated_by_its_separators() -> None:
     assert [kind_found("list", t) for t in ("建设已全部开工，推动东西部算力平衡协调发展。",
                                             "包括北京、上海和广州。", "一是提升容量；二是建设通道。")] == \
         [False, True, True]
+
+
+def test_a_short_form_is_found_spread_out_in_its_long_form() -> None:
+    assert [term_found(t, x) for t, x in (("数字服务", "全球可数字化交付服务出口额"), ("综试区", "跨境电商综合试验区"),
+                                          ("数字服务", "数字服务出口"), ("数字服务", "数字化的技术与服务"))] == \
+        [0.8, 0.8, 1.0, pytest.approx(0.8 * 2 / 3)]  # the last too far spread: its character pairs only
 
 
 def test_rank_at_reads_the_place_asked_about() -> None:

@@ -301,6 +301,8 @@ class Answerer:
         if not ranked:
             return []
         best = ranked[0]
+        if best.kind == "row":  # the statement computed over the row says what its cells mean for the question
+            best = next((c for c in ranked if c.kind == "computed" and c.passages[0].id == best.passages[0].id), best)
         if best.kind == "computed":
             return [Piece(best.text, best.sentence, best.passages, computed=True)]
         chosen = self.choose(question, ranked)

@@ -22,6 +22,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -46,6 +47,8 @@ ANSWER_FEATURES = (
     "years", "numbers", "typed", "side", "missing_weight", "max_missing",
 )
 MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
+MAX_SPREAD = 6  # the longest term looked for spread out as a long form (two-character ones match too loosely)
+MAX_GAP = 3  # characters a long form puts between two of the short form's
 
 DATE_IN_TEXT = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月")
 DAY_IN_TEXT = re.compile(r"\d{1,2}\s*日")
@@ -89,12 +92,25 @@ def longest_piece(term: str, text: str) -> int:
     return 0
 
 
+@lru_cache(maxsize=4096)
+def _spread(term: str) -> re.Pattern[str]:
+    """A pattern for ``term``'s characters in order with short gaps between
+    them: how Chinese shortens a name (数字服务 in 可数字化交付服务, 综试区 in
+    综合试验区, 跨境电商 in 跨境电子商务)."""
+    return re.compile(f".{{0,{MAX_GAP}}}".join(re.escape(c) for c in term))
+
+
 def term_found(term: str, text: str, forms: tuple[str, ...] = ()) -> float:
     """1 when ``term`` or one of its alias forms is in ``text``; for a longer
-    term partial credit: 0.8 when two thirds of it are there in one piece,
-    else the share of its character pairs found, times 0.8."""
+    term partial credit: 0.8 when two thirds of it are there in one piece or
+    all of it is spread out as a long form of it, else the share of its
+    character pairs found, times 0.8."""
     if term in text or any(f in text for f in forms):
         return 1.0
+    if 3 <= len(term) <= MAX_SPREAD and not term.isascii():
+        m = _spread(term).search(text)
+        if m is not None and len(m.group(0)) <= 2 * len(term) + 1:
+            return 0.8
     if 3 <= len(term) <= MAX_PARTIAL:
         if longest_piece(term, text) >= math.ceil(2 * len(term) / 3):
             return 0.8
