@@ -11,7 +11,7 @@ Training questions: the main set, the dev splits and eval/casual/train.jsonl (ne
    Gradient-boosted trees (small trees: the features interact, e.g. a
    computed statement's typed match means more than a sentence's); 5-fold
    cross-validation grouped by question reports how often the top candidate
-   holds the answer, beside a logistic regression's figure (``--linear`` fits that instead).
+   holds the answer (``--linear`` fits a logistic regression instead, to compare).
 2. Abstention model. For each question, the answer composed with the
    candidate model of the folds that did not see it (so its features are
    those of an unseen question) gives the answer features. Answerable
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -83,7 +84,7 @@ def fit_trees(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> TreeMo
 
     leaf = [t.children_left < 0 for t in trees]
     out = TreeModel(
-        features, float(model._raw_predict_init(x[:1])[0, 0]), RATE,
+        features, float(np.log(y.mean() / (1 - y.mean()))), RATE,  # the log-loss prior: the classes' log-odds
         padded([np.where(f, -1, t.feature) for t, f in zip(trees, leaf, strict=True)], -1).astype(np.int64),
         padded([t.threshold for t in trees], 0.0),
         padded([np.where(f, 0, t.children_left) for t, f in zip(trees, leaf, strict=True)], 0).astype(np.int64),
@@ -91,6 +92,14 @@ def fit_trees(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> TreeMo
         padded([t.value[:, 0, 0] for t in trees], 0.0), max(t.max_depth for t in trees))
     assert np.allclose(out.probabilities(x[:500]), model.predict_proba(x[:500])[:, 1]), "trees read back wrong"
     return out
+
+
+def dumps(payload: dict[str, object]) -> str:
+    """``reader.json``'s text: indented, with each list of numbers (a tree's
+    arrays, a model's coefficients) on one line."""
+    text = json.dumps(payload, ensure_ascii=False, indent=1)
+    return re.sub(r"\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]",
+                  lambda m: "[" + ", ".join(m.group(1).replace(",", " ").split()) + "]", text) + "\n"
 
 
 def main() -> int:
@@ -209,7 +218,7 @@ def main() -> int:
         "cv_accuracy": cv,
     }
     path = weights_path()
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    path.write_text(dumps(payload), "utf-8")
     print(f"weights written to {path}", file=sys.stderr)
     return 0
 
