@@ -187,9 +187,11 @@ def main() -> int:
         for k, q, feats, ok, text in records:
             if fold_of[k] != f:
                 continue
-            answered = feats is not None and model.probability(feats) >= t
+            support = model.probability(feats) if feats is not None else 0.0
+            answered = feats is not None and support >= t
             outcome[k] = (answered and ok) if q.answerable else not answered
             verdicts.append({"id": q.id, "answerable": q.answerable, "answered": answered, "right": ok,
+                             "support": round(support, 4), "threshold": round(t, 4),
                              "correct": outcome[k], "question": q.question, "answer": text,
                              "must_include": list(q.must_include)})
     by_set: dict[str, list[bool]] = {}
