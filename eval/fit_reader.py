@@ -3,7 +3,8 @@
     .venv/bin/python eval/fit_reader.py            # fit on the training sets, write the weights
     .venv/bin/python eval/fit_reader.py --check    # cross-validated figures only, nothing written
 
-Training questions: the main set, the dev splits and eval/casual/train.jsonl (never a test split).
+Training questions: the main set, the dev splits and the two training sets
+(eval/holdout/train.jsonl, report-worded; eval/casual/train.jsonl) — never a test split.
 
 1. Candidate model. Every candidate of every answerable training question
    (sentences, table rows, computed statements of the top passages) is
@@ -52,7 +53,8 @@ from reportqa.evaluation.runner import load_questions
 from reportqa.service import build_answerer, load_components
 from reportqa.settings import Settings
 
-TRAINING = ("eval/questions.jsonl", "eval/holdout/dev.jsonl", "eval/casual/dev.jsonl", "eval/casual/train.jsonl")
+TRAINING = ("eval/questions.jsonl", "eval/holdout/dev.jsonl", "eval/holdout/train.jsonl", "eval/casual/dev.jsonl",
+            "eval/casual/train.jsonl")
 FOLDS = 5
 C = 1.0  # the candidate model: thousands of candidates
 C_ABSTAIN = 0.03  # the abstention model: one row per question, so stronger regularisation (chosen by CV)

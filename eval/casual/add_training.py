@@ -1,6 +1,7 @@
-"""Add helpers' casual questions to the training set, never near-copies of a test question.
+"""Add helpers' questions to a training set, never near-copies of a test question.
 
 Usage: python eval/casual/add_training.py extra_g.jsonl extra_h.jsonl ...
+       python eval/casual/add_training.py --into holdout eval/holdout/extra_fa.jsonl
 
 Each new question is checked against the report (every ``must_include``
 string and every evidence quote is in it) and against the question sets:
@@ -8,11 +9,13 @@ one whose character bigrams overlap a test question's (``eval/casual/test.jsonl`
 ``eval/holdout/test.jsonl``) by ``NEAR`` or more (Jaccard) is dropped, so no
 near-copy of a test question is fitted on; so is one that repeats a question
 already held for fitting or evaluation. The rest are appended to
-``eval/casual/train.jsonl``; the counts are printed.
+``eval/casual/train.jsonl`` (casual wording) or, with ``--into holdout``,
+to ``eval/holdout/train.jsonl`` (report wording); the counts are printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,9 +23,9 @@ from pathlib import Path
 EVAL = Path(__file__).resolve().parents[1]
 REPORT = EVAL.parent / "corpus" / "china-digital-trade-report-2022.txt"
 TESTS = (EVAL / "casual" / "test.jsonl", EVAL / "holdout" / "test.jsonl")
-HELD = (EVAL / "questions.jsonl", EVAL / "holdout" / "dev.jsonl", EVAL / "casual" / "dev.jsonl",
-        EVAL / "casual" / "train.jsonl")
 TRAIN = EVAL / "casual" / "train.jsonl"
+TRAINING_SETS = {"casual": TRAIN, "holdout": EVAL / "holdout" / "train.jsonl"}
+HELD = (EVAL / "questions.jsonl", EVAL / "holdout" / "dev.jsonl", EVAL / "casual" / "dev.jsonl", *TRAINING_SETS.values())
 NEAR = 0.45
 KEYS = {"id", "question", "answer", "must_include", "evidence", "type", "answerable"}
 
@@ -53,13 +56,18 @@ def problem(row: dict, report: str) -> str | None:
     return f"not in the report: {missing}" if missing else None
 
 
-def main(paths: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", help="helpers' question files")
+    parser.add_argument("--into", default="casual", choices=sorted(TRAINING_SETS),
+                        help="the training set to extend: casual or report wording")
+    args = parser.parse_args(argv)
     report = REPORT.read_text("utf-8")
     tests = [bigrams(r["question"]) for f in TESTS for r in rows(f)]
-    held = {r["question"] for f in HELD for r in rows(f)}
-    ids = {r["id"] for f in HELD for r in rows(f)}
+    held = {r["question"] for f in HELD if f.exists() for r in rows(f)}
+    ids = {r["id"] for f in HELD if f.exists() for r in rows(f)}
     kept, dropped = [], {"invalid": 0, "near a test question": 0, "repeated": 0}
-    for path in paths:
+    for path in args.paths:
         for row in rows(Path(path)):
             why = problem(row, report)
             if why is not None:
@@ -73,7 +81,7 @@ def main(paths: list[str]) -> int:
                 held.add(row["question"])
                 ids.add(row["id"])
                 kept.append(row)
-    with TRAIN.open("a", encoding="utf-8") as out:
+    with TRAINING_SETS[args.into].open("a", encoding="utf-8") as out:
         for row in kept:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"added {len(kept)} ({sum(not r['answerable'] for r in kept)} unanswerable); dropped {dropped}")
