@@ -260,6 +260,9 @@ def test_linear_model_is_a_standardised_logistic_regression() -> None:
     x = np.array([3.0, 1.0])  # standardised: (1, 1) → 2 - 1 + 0.5 = 1.5
     assert model.probability(x) == pytest.approx(1 / (1 + math.exp(-1.5)))
     assert model.contributions(x) == {"a": 2.0, "b": -1.0}
+    # every row at once: (1, 1) → 1.5 and (-0.5, 0) → -1 + 0.5 = -0.5
+    assert model.probabilities(np.array([[3.0, 1.0], [0.0, 0.0]])) == pytest.approx(
+        [1 / (1 + math.exp(-1.5)), 1 / (1 + math.exp(0.5))], abs=1e-15)
 
 
 def _two_trees() -> TreeModel:
@@ -291,6 +294,17 @@ def test_tree_weights_are_read_back_and_checked(tmp_path: Path) -> None:
     path.write_text(json.dumps({"candidate": {**trees, "value": [[0.0]]}, "abstain": abstain}))
     with pytest.raises(ValueError, match=r"unusable \(tree arrays differ in shape\)"):
         load_models(path)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"depth": 1}, "the trees are deeper than their depth says"),  # tree 2's leaves 2 and 3 are two splits down
+    ({"left": [[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]]}, "a tree's child lies outside it or before its parent"),  # a cycle
+    ({"right": [[2, 0, 0, 0, 0], [5, 3, 0, 0, 0]]}, "a tree's child lies outside it or before its parent"),
+    ({"feature": [[2, -1, -1, -1, -1], [1, 0, -1, -1, -1]]}, "a tree splits on a feature the model does not have"),
+])
+def test_trees_that_cannot_be_walked_are_refused(change: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TreeModel.from_json({**_two_trees().to_json(), **change})
 
 
 def test_fitted_trees_give_the_library_s_probabilities() -> None:

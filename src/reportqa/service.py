@@ -242,7 +242,8 @@ def remove_report(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, 
     every = report_files(settings.corpus_dir)
     files = [p for p in every if p.stem == doc_id]
     if not every and settings.store == "milvus":
-        raise _no_corpus(settings, len(open_store(settings).manifest().documents))
+        store = open_store(settings)
+        raise _no_corpus(settings, len(store.manifest().documents), store.location)
     if not files:
         raise UnknownReportError(f"no report {doc_id!r} in {settings.corpus_dir}")
     if len(every) == len(files):
@@ -253,9 +254,11 @@ def remove_report(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, 
     return report
 
 
-def _no_corpus(settings: Settings, live: int) -> NoCorpusError:
+def _no_corpus(settings: Settings, live: int, location: str | None = None) -> NoCorpusError:
+    """The refusal to change an index from a process without its corpus (a replica)."""
+    where = location if location is not None else open_store(settings).location
     return NoCorpusError(f"{settings.corpus_dir} holds none of the {live} reports live in "
-                         f"{open_store(settings).location}: add or remove reports where the corpus is "
+                         f"{where}: add or remove reports where the corpus is "
                          "(without one, this process only serves)")
 
 

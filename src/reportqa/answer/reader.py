@@ -241,8 +241,10 @@ class LinearModel:
         return sigmoid(float(z @ np.asarray(self.coef)) + self.intercept)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """P(positive) for each row of ``x``."""
-        return np.array([self.probability(row) for row in np.asarray(x).reshape(-1, len(self.features))])
+        """P(positive) for each row of ``x``, all rows in one product."""
+        z = (np.asarray(x, dtype=np.float64).reshape(-1, len(self.features)) - np.asarray(self.mean)) \
+            / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-np.clip(z @ np.asarray(self.coef) + self.intercept, -50.0, 50.0)))
 
     def contributions(self, x: np.ndarray) -> dict[str, float]:
         """Each feature's share of the log-odds, relative to the training mean."""
@@ -306,15 +308,38 @@ class TreeModel:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> TreeModel:
-        """Read the trees of ``reader.json``; a ragged or mis-shaped array is a ``ValueError``."""
+        """Read the trees of ``reader.json``; a ragged or mis-shaped array, a
+        split on a feature the model lacks, a child outside its tree or not
+        after its parent, or a ``depth`` that does not reach every leaf is a
+        ``ValueError``."""
         ints = {k: np.array(data[k], dtype=np.int64) for k in ("feature", "left", "right")}
         floats = {k: np.array(data[k], dtype=np.float64) for k in ("threshold", "value")}
         shapes = {a.shape for a in (*ints.values(), *floats.values())}
         if len(shapes) != 1 or len(next(iter(shapes))) != 2:
             raise ValueError("tree arrays differ in shape")
+        split = ints["feature"] >= 0
+        nodes = ints["feature"].shape[1]
+        if (ints["feature"] >= len(data["features"])).any():  # type: ignore[arg-type]
+            raise ValueError("a tree splits on a feature the model does not have")
+        after = np.arange(nodes)[None, :]
+        if any(((ints[k] <= after) | (ints[k] >= nodes))[split].any() for k in ("left", "right")):
+            raise ValueError("a tree's child lies outside it or before its parent")
+        if _tree_depth(ints["feature"], ints["left"], ints["right"]) > int(data["depth"]):  # type: ignore[call-overload]
+            raise ValueError("the trees are deeper than their depth says")
         return cls(tuple(str(f) for f in data["features"]), float(data["init"]),  # type: ignore[attr-defined, arg-type]
                    float(data["rate"]), ints["feature"], floats["threshold"], ints["left"],  # type: ignore[arg-type]
                    ints["right"], floats["value"], int(data["depth"]))  # type: ignore[call-overload]
+
+
+def _tree_depth(feature: np.ndarray, left: np.ndarray, right: np.ndarray) -> int:
+    """The most splits a walk takes from a root to a leaf, for trees whose
+    children come after their parent (as the fitting library writes them)."""
+    depth = np.zeros(feature.shape, dtype=np.int64)
+    for node in range(feature.shape[1]):
+        inner = np.flatnonzero(feature[:, node] >= 0)
+        depth[inner, left[inner, node]] = depth[inner, node] + 1
+        depth[inner, right[inner, node]] = depth[inner, node] + 1
+    return int(depth.max())
 
 
 @dataclass(frozen=True)
