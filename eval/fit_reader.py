@@ -1,4 +1,4 @@
-"""Fit the reader's two logistic regressions and write ``reader.json``.
+"""Fit the reader's two models (candidate trees, abstention regression) and write ``reader.json``.
 
     .venv/bin/python eval/fit_reader.py            # fit on the training sets, write the weights
     .venv/bin/python eval/fit_reader.py --check    # cross-validated figures only, nothing written
@@ -107,7 +107,8 @@ def dumps(payload: dict[str, object]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report cross-validated figures, write nothing")
-    parser.add_argument("--dump", help="write the cross-validated verdict of every training question here")
+    parser.add_argument("--dump", help="write the cross-validated verdict of every training question here "
+                                       "(with its support and its fold's threshold)")
     parser.add_argument("--training", nargs="+", default=list(TRAINING), help="training question sets")
     parser.add_argument("--c-abstain", type=float, default=C_ABSTAIN, help="regularisation of the abstention model")
     parser.add_argument("--penalty", choices=("l1", "l2"), default="l2", help="the abstention model's penalty")
