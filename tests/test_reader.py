@@ -86,6 +86,22 @@ def test_how_much_is_no_direction(analyzer: QuestionAnalyzer) -> None:
     assert (down.asks[0], down.direction, down.falling) == ("extreme", None, True)
 
 
+def test_how_many_is_neither_more_nor_less(analyzer: QuestionAnalyzer) -> None:
+    # the 多少 after 哪个 asks how many; it sets nothing against anything
+    q = analyzer.analyze("数据产量全球第一是哪个国家 多少ZB")
+    assert (q.asks, q.direction) == (("quantity", "place"), None)
+    q = analyzer.analyze("表2那12个省市里 出口增速最快的是哪个 多少")
+    assert (q.asks[:2], q.direction) == (("extreme", "rate"), "high")
+    assert [analyzer.analyze(t).direction for t in ("哪个少", "谁多谁少", "哪个更多")] == ["low", "high", "high"]
+
+
+def test_a_fall_is_a_change(analyzer: QuestionAnalyzer) -> None:
+    # every word that says something fell makes the question one about a change (its rate columns)
+    q = analyzer.analyze("表1那十个经济体里 数字服务进口降得最狠的是哪个")
+    assert (q.asks[0], q.rate, q.falling) == ("extreme", True, True)
+    assert [analyzer.analyze(t).rate for t in ("出口额减少了多少", "出口额是多少")] == [True, False]
+
+
 def test_comparison_sides_are_names_or_the_halves_of_the_question(analyzer: QuestionAnalyzer) -> None:
     q = analyzer.analyze("全球ICT服务出口增速和数字贸易出口增速哪个快")
     assert q.sides == (("全球", "ict", "服务"), ("数字", "贸易"))

@@ -21,6 +21,8 @@ from reportqa.index.aliases import Aliases
 from reportqa.segment import Tokenizer
 from reportqa.segment.tokenizer import normalize
 
+# 多/少 as more/less, not as the 多少 of "how many" (哪个国家 多少ZB asks no comparison)
+MORE, LESS = "多(?!少)", "(?<!多)少"
 # What a question asks for, in order of precedence. Each cue is general
 # Chinese question wording, not wording of any one question.
 ASKS: tuple[tuple[str, str], ...] = (
@@ -32,8 +34,8 @@ ASKS: tuple[tuple[str, str], ...] = (
     ("change", r"涨了?还是跌|是涨是跌|涨还是跌|增长还是下降|升还是降|上升还是下降|增加还是减少"
                r"|是不是(?:涨|增长|增加|下降|跌|降)|有没有(?:涨|增长|增加|下降)|涨没涨|降没降"),
     ("extreme", r"最(?:高|多|大|快|低|少|小|慢|狠|猛|凶|厉害|牛|火|强|弱|好)|老大|第一名|(?:排名|排)第\s*[1一](?!\d)|垫底"),
-    ("comparison", r"哪个.{0,6}(?:更|高|快|多|大|低|少)|谁.{0,4}(?:更|高|快|多|大)|哪一个.{0,6}更|更(?:高|快|多|大|低|少|慢)"
-                   r"|高于|低于|超过|相比|对比|比较|还是|谁(?:高|大|多|快)"),
+    ("comparison", rf"哪个.{{0,6}}(?:更|高|快|{MORE}|大|低|{LESS})|谁.{{0,4}}(?:更|高|快|{MORE}|大)|哪一个.{{0,6}}更"
+                   rf"|更(?:高|快|多|大|低|少|慢)|高于|低于|超过|相比|对比|比较|还是|谁(?:高|大|{MORE}|快)"),
     ("rate", r"增长了?多少|增速|增长率|增幅|涨了?多少|跌了?多少|降了?多少|同比|增长几|涨幅|跌幅|降幅"),
     ("money", r"(?:收入|营收|营业额|销售额|金额|产值|市值|利润|进出口额?|[出进]口额?|交易额|投资额|执行额|贸易额|总额|规模|卖)"
               r".{0,4}(?:多少|几)(?:钱|美元|元)?|多少钱"),
@@ -46,11 +48,13 @@ ASKS: tuple[tuple[str, str], ...] = (
     ("definition", r"什么是|是什么|指什么|含义|定义|是指|啥是|是啥|什么意思|啥意思|怎么理解|内涵"),
 )
 _ASK_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in ASKS)
-HIGH = re.compile(r"最(?:高|多|大|快|强|好)|老大|第一名|排名第一|更(?:高|快|多|大)|哪个.{0,6}(?:高|快|多|大)|谁.{0,4}(?:高|快|多|大)")
+HIGH = re.compile(rf"最(?:高|多|大|快|强|好)|老大|第一名|排名第一|更(?:高|快|多|大)|哪个.{{0,6}}(?:高|快|{MORE}|大)"
+                  rf"|谁.{{0,4}}(?:高|快|{MORE}|大)")
 # 最狠/最猛/最厉害 say how much, not which way: 跌得最狠 is the lowest change, 涨得最猛 the highest
-LOW = re.compile(r"最(?:低|少|小|慢|弱)|垫底|更(?:低|少|慢|小)|哪个.{0,6}(?:低|少|小|慢)")
-FALLING = re.compile(r"跌|下滑|下降|降|萎缩|减少|负增长")
-RATE_WORDS = re.compile(r"增速|增长率|增幅|同比|涨|跌|增长|下降|下滑|降幅|涨幅")
+LOW = re.compile(rf"最(?:低|少|小|慢|弱)|垫底|更(?:低|少|慢|小)|哪个.{{0,6}}(?:低|{LESS}|小|慢)")
+FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
+FALLING = re.compile(FALLING_WORDS)
+RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
