@@ -77,11 +77,6 @@ def with_gaps(own: np.ndarray) -> np.ndarray:
     return np.hstack([own, gaps])
 
 
-def sigmoid(x: float) -> float:
-    """The logistic function."""
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
-
-
 def longest_piece(term: str, text: str) -> int:
     """Length of the longest piece of ``term`` (two characters or more) in
     ``text``; ``term`` is at most :data:`MAX_PARTIAL` long, so this is linear in ``text``."""
@@ -237,8 +232,7 @@ class LinearModel:
 
     def probability(self, x: np.ndarray) -> float:
         """P(positive) for one feature vector (in :attr:`features` order)."""
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        return sigmoid(float(z @ np.asarray(self.coef)) + self.intercept)
+        return float(self.probabilities(x)[0])
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(positive) for each row of ``x``, all rows in one product."""
