@@ -57,3 +57,27 @@ def test_no_conclusion_without_a_figure_for_each_side(conclude) -> None:  # type
     assert conclude("江苏和浙江的数字服务出口哪个增速高", ["江苏出口额同比下降1.08%。"]) is None
     assert conclude("江苏和浙江的数字服务出口哪个增速高", ["江苏和浙江出口额同比增长1.5%。"]) is None  # one figure, two sides
     assert conclude("江苏的数字服务出口是多少", ["江苏出口额10亿美元。"]) is None  # no comparison
+
+
+REGIONS = ["2022年，中部地区、西部地区、东北地区可数字化交付服务贸易规模分别为85.9亿美元、151.38亿美元和93.3亿美元，"
+           "占全国的比重分别为2.3%、4.1%和2.5%。"]
+
+
+def test_a_superlative_over_a_respectively_list_names_the_highest(conclude) -> None:  # type: ignore[no-untyped-def]
+    assert conclude("中部 西部 东北三块 哪块规模最大", REGIONS) == \
+        "西部（151.38亿美元）最大，其次为东北（93.3亿美元）、中部（85.9亿美元）。"
+    # a share question reads the per-cent list, whose clause names no items of its own
+    assert conclude("中部 西部 东北 哪个占全国的比重最低", REGIONS) == "中部（2.3%）最低，其次为东北（2.5%）、西部（4.1%）。"
+    # only the items the question names are ranked
+    assert conclude("中部和东北地区哪个规模最小", REGIONS) == "中部（85.9亿美元）最小，其次为东北地区（93.3亿美元）。"
+
+
+def test_a_comparison_of_two_listed_items_without_sides_reads_the_list(conclude) -> None:  # type: ignore[no-untyped-def]
+    assert conclude("中部和东北 哪边规模更大", REGIONS) == "东北（93.3亿美元）大于中部（85.9亿美元）。"
+
+
+def test_no_superlative_when_the_list_does_not_fit(conclude) -> None:  # type: ignore[no-untyped-def]
+    assert conclude("西部规模是不是最大", REGIONS) is None  # one item named
+    assert conclude("前两名是哪两个地区 中部 西部 东北 规模最大的", REGIONS) is None  # asks for two
+    # three items, two figures: the counts disagree
+    assert conclude("中部 西部 东北哪个最大", ["中部地区、西部地区、东北地区规模分别为85.9亿美元和151.38亿美元。"]) is None

@@ -247,6 +247,15 @@ class Answerer:
         scored.sort(key=lambda c: -c.score)
         return scored
 
+    def _typed(self, question: Question, text: str, tagged: list[tuple[str, str]] | None, kind: str) -> float:
+        """The share of the asked kinds ``text`` holds; a sentence whose figures
+        a comparison or superlative is computed from (a 分别 list of the
+        items asked about) holds what it asks, though no ranking word says so."""
+        if (kind == "sentence" and (question.asks_for("comparison") or question.asks_for("extreme"))
+                and self.comparer.conclude(question, [text]) is not None):
+            return 1.0
+        return typed_share(question, text, tagged)
+
     def _candidate(self, question: Question, text: str, sentence: Sentence, s: int | None,
                    passages: tuple[Passage, ...], rank: int, sim: float, passage_sim: float,
                    context: tuple[float, float, float], kind: str, caption: str = "") -> Candidate:
@@ -261,7 +270,7 @@ class Answerer:
             "context_coverage": context[0], "names": share_found(question.names, heading + text),
             "context_names": context[1], "years": years_found(question, heading + text),
             "context_years": context[2], "numbers": share_found(question.numbers, caption + text),
-            "typed": typed_share(question, text, tagged), "side": side_found(question, text),
+            "typed": self._typed(question, text, tagged, kind), "side": side_found(question, text),
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS,
@@ -297,7 +306,8 @@ class Answerer:
     def pieces(self, question: Question, ranked: list[Candidate]) -> list[Piece]:
         """The extractive answer's pieces: the best candidate with sentences
         adding key terms it lacks, or a list's items, or one piece per side
-        of a comparison."""
+        of a comparison; a comparison's or superlative's conclusion computed
+        from their figures leads them (what the abstention model reads too)."""
         if not ranked:
             return []
         best = ranked[0]
@@ -315,7 +325,7 @@ class Answerer:
         if len(sides) >= 2 and not all(any(_states_side(side, p.text) and NUMBER.search(p.text)
                                            for p in pieces) for side in sides):
             pieces = self.side_by_side(sides, ranked) or pieces
-        return pieces
+        return self._concluded(question, pieces)
 
     def choose(self, question: Question, ranked: list[Candidate]) -> list[Candidate]:
         """The best candidate, plus sentences that cover key terms it misses
@@ -543,7 +553,6 @@ class Answerer:
             written = self._generated(q.text, hits, decision.support)
             if written is not None:
                 return written
-        pieces = self._concluded(q, pieces)
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts = []

@@ -38,6 +38,8 @@ READ_ON = 2  # clauses after a side's own clause that its figure is looked for i
 # the comparative the question asks in (哪个更快, 谁多, 哪个条目少), which the conclusion repeats
 COMPARATIVE = re.compile(r"(?:更|谁|哪个|哪边|[比较])[^，。,?？]{0,6}?(高|多|大|快|低|少|小|慢)")
 LOWER = frozenset("少小低慢")
+SUPERLATIVE = re.compile(r"最(高|多|大|快|低|少|小|慢)")  # the superlative the question asks in (哪块规模最大)
+MAX_ITEM_NAME = 12
 
 
 @dataclass(frozen=True)
@@ -162,19 +164,84 @@ def side_figures(question: Question, texts: list[str], read: Reader) -> list[Fig
     return [figures[0], figures[1]]
 
 
+def named_start(item: str, question: Question) -> str:
+    """The longest start of a listed item (two characters or more) that the
+    question states: ``中部`` of ``中部地区`` in 中部 西部 东北哪块最大; empty when none."""
+    for n in range(min(len(item), MAX_ITEM_NAME), 1, -1):
+        if item[:n] in question.norm:
+            return item[:n]
+    return ""
+
+
+def listed_figures(question: Question, texts: list[str]) -> list[list[tuple[str, Figure]]]:
+    """The ``A、B和C…分别为a、b和c`` lists of ``texts``, each as the items the
+    question names (two or more) with their figures, in one unit; a 分别
+    clause with no items of its own (``占全国的比重分别为…``) lists the
+    previous clause's items."""
+    out = []
+    items: list[str] = []
+    for clause in (c for text in texts for c in CLAUSE.findall(text)):
+        norm = normalize(clause)
+        at = norm.find("分别")
+        if at < 0:
+            continue
+        own = [i.strip() for i in ITEM_JOINER.split(norm[:at]) if i.strip()]
+        items = own if len(own) >= 2 else items
+        figures = [f for piece in ITEM_JOINER.split(norm[at + 2 :]) if (f := amount_figure(piece)) is not None]
+        if len(items) < 2 or len(figures) != len(items) or len({f.unit for f in figures}) != 1:
+            continue
+        named = [(name, f) for item, f in zip(items, figures, strict=True) if (name := named_start(item, question))]
+        if len(named) >= 2 and len({n for n, _ in named}) == len(named):
+            out.append(named)
+    return out
+
+
 class ProseComparer:
-    """States which side of a comparison is higher, from the figures its sentences give."""
+    """States which side of a comparison is higher, or which listed item is
+    highest, from the figures its sentences give."""
+
+    def listed(self, question: Question, texts: list[str]) -> str | None:
+        """Which of the items a 分别 list of ``texts`` gives figures for, among
+        those the question names, is highest (or lowest), in the question's
+        own superlative (``西部（151.38亿美元）最大，其次为东北（93.3亿美元）、
+        中部（85.9亿美元）。``) or, for a comparison of two, its comparative
+        (``东北（93.3亿美元）大于中部（85.9亿美元）。``). A question about shares
+        or rates reads a list in per cent, any other a list of amounts;
+        ``None`` when no list fits or the first two are equal."""
+        if question.falling or question.top_n > 1:
+            return None
+        in_percent = bool(SHARE_ASKED.search(question.norm)) or question.rate
+        named = next((n for n in listed_figures(question, texts) if (n[0][1].unit == "%") == in_percent), None)
+        superlative = question.asks_for("extreme")
+        if named is None or (not superlative and len(named) != 2):
+            return None
+        m = (SUPERLATIVE if superlative else COMPARATIVE).search(question.norm)
+        word = m.group(1) if m else "低" if question.direction == "low" else "高"
+        low = word in LOWER
+        ordered = sorted(named, key=lambda x: x[1].value, reverse=not low)
+        if ordered[0][1].value == ordered[1][1].value:
+            return None
+        if not superlative:
+            (a, fa), (b, fb) = ordered
+            return f"{a}（{fa.text}）{word}于{b}（{fb.text}）。"
+        (best, fig), rest = ordered[0], ordered[1:]
+        return f"{best}（{fig.text}）最{word}，其次为" + "、".join(f"{n}（{f.text}）" for n, f in rest) + "。"
 
     def conclude(self, question: Question, texts: list[str]) -> str | None:
         """The conclusion of a two-sided comparison answered by ``texts`` (the
         answer's sentences), in the question's own comparative (``高于``,
-        ``少于``, ``快于``); ``None`` when a side or its figure is missing or
-        the two figures are in different units."""
-        if len(question.sides) != 2 or not question.asks_for("comparison") or question.asks_for("extreme"):
+        ``少于``, ``快于``), or of the items of a 分别 list the question names (:meth:`listed`);
+        ``None`` when a side or its figure is missing or the two figures are
+        in different units."""
+        if question.asks_for("extreme"):
+            return self.listed(question, texts)
+        if not question.asks_for("comparison"):
             return None
         read = share_figure if SHARE_ASKED.search(question.norm) else rate_figure if question.rate else amount_figure
-        found = side_figures(question, texts, read)
-        if found is None or found[0].unit != found[1].unit:
+        found = side_figures(question, texts, read) if len(question.sides) == 2 else None
+        if found is None:
+            return self.listed(question, texts)
+        if found[0].unit != found[1].unit:
             return None
         (a, fa), (b, fb) = ((written(question, key_term(question, i)), found[i]) for i in (0, 1))
         if fa.value == fb.value:
