@@ -326,6 +326,10 @@ def test_an_abstention_names_its_reason(components: Components) -> None:
     assert answer.abstain_reason == "the retrieved passages do not name 韩国"
     assert answer_json(answer)["abstain_reason"] == "the retrieved passages do not name 韩国"
     assert components.answerer.answer(SICHUAN).abstain_reason is None
+    # a place the report never mentions is the reason itself
+    answer = components.answerer.answer("广西经西部陆海新通道2022年运了多少万标箱")
+    assert answer.abstained
+    assert answer.abstain_reason == "the report never mentions 广西"
 
 
 @pytest.mark.slow

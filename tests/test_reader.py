@@ -154,6 +154,18 @@ def test_the_answer_step_grows_at_most_linearly(hash_index: tuple[object, object
         assert step(long) <= 6 * step(short) + 0.002  # 4x the length, at most 6x the time
 
 
+def test_a_place_the_report_never_mentions_is_absent() -> None:
+    vocab = {**VOCAB, "重庆": 5, "软件园": 6, "天府": 7, "软件": 8}
+    q = QuestionAnalyzer(Tokenizer(), vocab, np.append(IDF, [1.0] * 4))
+    assert q.analyze("广西经西部陆海新通道运了多少标箱").absent == ("广西",)
+    assert q.analyze("重庆经西部陆海新通道运了多少标箱").absent == ()
+    # a name the report writes only in parts is mentioned (天府, 软件, 软件园), and chatter tagged
+    # as a person (孙子) is no place
+    assert q.analyze("天府软件园出口多少").absent == ()
+    assert q.analyze("孙子问我数字贸易是什么").absent == ()
+    assert q.analyze("重庆借助西南出海的通道运了多少").absent == ()  # a direction, not a place
+
+
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:
     q = QuestionAnalyzer(Tokenizer(), {**VOCAB, "城市": 5, "上海": 6}, np.append(IDF, [1.0, 1.0]))
     record = q.analyze("2022年上海合作的会议在哪座城市举行")

@@ -62,6 +62,7 @@ REASON_OF = {
     "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names",
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
+    "absent": "absent",
 }
 
 
@@ -472,6 +473,7 @@ class Answerer:
             # the most specific term the answer leaves out (全线, 首任, 国内), against the rarest possible
             "max_missing": max((w for t, w in question.terms.items() if t not in found), default=0.0)
             / self.analyzer.max_idf,
+            "absent": float(bool(question.absent)),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 
@@ -505,6 +507,8 @@ class Answerer:
             return f"the retrieved passages do not cover {'、'.join(question.years)}"
         if worst == "side" and question.trade_side:
             return f"the retrieved passages give no {question.trade_side} figure"
+        if worst == "absent" and question.absent:
+            return f"the report never mentions {'、'.join(question.absent)}"
         missing = [t for t in question.terms if t not in question.known]
         if worst == "unknown" and missing:
             return f"the report never mentions {'、'.join(missing[:3])}"

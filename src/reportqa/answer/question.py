@@ -63,6 +63,8 @@ QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
 # the word after 哪/什么 names the kind of thing asked (哪座城市: a city), not a name the answer must state
 ASKED_KIND = re.compile(r"(?:哪|什么|啥)[一两三四五六七八九几]?[个家座项种类位所部条些方国]?([\u4e00-\u9fff]{2})")
 ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg", "eng"})
+COMPASS = re.compile(r"[东南西北中]+部?")  # a direction (西南, 中西部) describes where; jieba tags it a place
+PLACE_OR_ORG_FLAGS = frozenset({"ns", "nt"})  # jieba's own dictionary tags them; a person tag (nr) often hits chatter (孙子)
 GENERAL_RARE = 16.0
 MAX_TERMS = 24  # key terms, numbers and names kept per question
 SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
@@ -98,6 +100,9 @@ class Question:
         top_n: how many a superlative asks for (``前五``, ``最大的5个``: 5), else 1.
         rank_at: the place a rank question asks who holds (``排第三的是谁``: 3), else ``None``.
         expansions: long forms of the abbreviations among its terms.
+        absent: places and organisations it names (by jieba's tags) that the
+            report never mentions, neither whole nor by their parts (广西 in a
+            report that names only 重庆): a fact about them is not in the report.
     """
 
     text: str
@@ -117,6 +122,7 @@ class Question:
     top_n: int = 1
     rank_at: int | None = None
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    absent: tuple[str, ...] = ()
 
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
@@ -231,9 +237,13 @@ class QuestionAnalyzer:
         terms: dict[str, float] = {}
         names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
         stop = self.tokenizer.stopwords
+        absent: list[str] = []
         for word, flag in self._joined(self.tokenizer.tagged(body)):
             if word in stop or (len(word) == 1 and not word.isdigit() and not word.isascii()):
                 continue
+            if (flag in PLACE_OR_ORG_FLAGS and len(word) >= 2 and not COMPASS.fullmatch(word)
+                    and not self.mentions(word)):
+                absent.append(word)
             if YEAR.fullmatch(word):
                 continue  # years are specifics, matched on their own
             parts = [word]
@@ -265,7 +275,16 @@ class QuestionAnalyzer:
             rate=bool(RATE_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
+            absent=tuple(dict.fromkeys(absent)),
         )
+
+    def mentions(self, word: str) -> bool:
+        """Whether the report uses ``word``, or every dictionary part of it
+        (天府软件园 as 天府 and 软件园, 美国市场 as 美国 and 市场), or defines it as an alias."""
+        if word in self.vocab or self.aliases.expand(word):
+            return True
+        parts = [p for p in self.tokenizer.tokenize(word) if p != word and len(p) >= 2]
+        return bool(parts) and all(p in self.vocab for p in parts)
 
     def sides(self, body: str, terms: Mapping[str, float], names: list[str]) -> tuple[tuple[str, ...], ...]:
         """What a comparison sets against what. Names that are rare in the

@@ -44,7 +44,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 # features, then features of the composed answer as a whole
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names",
-    "years", "numbers", "typed", "side", "missing_weight", "max_missing",
+    "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent",
 )
 MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
 MAX_SPREAD = 6  # the longest term looked for spread out as a long form (two-character ones match too loosely)
