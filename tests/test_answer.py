@@ -391,6 +391,13 @@ def test_up_or_down_between_two_years_is_computed(components: Components) -> Non
 
 
 @pytest.mark.slow
+def test_up_or_down_is_read_from_the_rate_column_the_question_names(components: Components) -> None:
+    # the question names the rate (同比), so the rate column is picked; its amount is the column before it
+    answer = components.answerer.answer("表1里英国进口同比是涨还是跌")
+    assert answer.text == "英国进口1850.15亿美元，进口同比-4.44%，下降。[1]"
+
+
+@pytest.mark.slow
 def test_the_question_is_analysed_once_with_corpus_aliases(components: Components) -> None:
     answerer = components.answerer
     q = answerer.analyze("写论文要用 个保法是哪年出台的")

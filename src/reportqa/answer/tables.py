@@ -218,13 +218,20 @@ class TableReasoner:
             text = (f"{label}{new.label}{table.rows[r].cells[new.k]}{unit}，{old.label}"
                     f"{table.rows[r].cells[old.k]}{unit}，{word}。")
             return [Computed(text, (rows[r],))]
-        rate = next((c for c in columns(table) if c.rate and c.k == col.k + 1), None)
+        # the rate column beside the amount it is the change of (出口, 出口同比); the
+        # question may have picked either
+        cols = columns(table)
+        if col.rate:
+            rate: Column | None = col
+            amount = next((c for c in cols if not c.rate and c.k == col.k - 1), None)
+        else:
+            rate, amount = next((c for c in cols if c.rate and c.k == col.k + 1), None), col
         if rate is None:
             return []
         value = _number(table.rows[r].cells[rate.k]) or 0.0
         word = "增长" if value > 0 else "下降" if value < 0 else "持平"
-        text = (f"{label}{col.label}{table.rows[r].cells[col.k]}{table_unit(table)}，"
-                f"{rate.label}{table.rows[r].cells[rate.k]}%，{word}。")
+        stated = f"{amount.label}{table.rows[r].cells[amount.k]}{table_unit(table)}，" if amount is not None else ""
+        text = f"{label}{stated}{rate.label}{table.rows[r].cells[rate.k]}%，{word}。"
         return [Computed(text, (rows[r],))]
 
     @staticmethod
