@@ -49,6 +49,10 @@ def test_asked_kinds_come_from_the_one_table() -> None:
     assert asked_kinds("《数据安全法》是什么时候出台的？") == ("date",)
     assert asked_kinds("数字贸易的定义是啥") == ("definition",)
     assert asked_kinds("规模最大的5个省市是哪些") == ("extreme", "list")
+    # 是谁 after a person's title asks for a person; after anything else for a person, body or country
+    assert asked_kinds("国家数据局首任局长是谁") == ("person",)
+    assert asked_kinds("仲裁中心的负责人是谁") == ("person",)
+    assert asked_kinds("数据产量世界第一是谁") == ("who",)
 
 
 def test_top_n_reads_counts_in_digits_and_words() -> None:
