@@ -21,6 +21,7 @@ from reportqa.answer.reader import (
     coverage,
     kind_found,
     load_models,
+    month_found,
     share_found,
     side_found,
     term_found,
@@ -168,6 +169,17 @@ def test_a_place_the_report_never_mentions_is_absent() -> None:
     assert q.analyze("天府软件园出口多少").absent == ()
     assert q.analyze("孙子问我数字贸易是什么").absent == ()
     assert q.analyze("重庆借助西南出海的通道运了多少").absent == ()  # a direction, not a place
+
+
+def test_a_month_the_question_states_must_not_be_contradicted(analyzer: QuestionAnalyzer) -> None:
+    year_end = analyzer.analyze("数字人民币到22年底累计交易金额多少")
+    assert year_end.month == 12
+    assert month_found(year_end, "截至2022年8月底，数字人民币试点累计交易金额1000.4亿元。") == 0.0
+    assert month_found(year_end, "截至2022年末，累计交易金额1000.4亿元。") == 1.0
+    assert month_found(year_end, "累计交易金额1000.4亿元。") == 1.0  # no month stated: nothing contradicts
+    assert analyzer.analyze("2022年8月DEPA工作组成立了吗").month == 8
+    assert analyzer.analyze("数贸会是几月办的").month is None  # asks the month, states none
+    assert month_found(analyzer.analyze("数贸会是几月办的"), "2022年12月举办首届数贸会。") == 1.0
 
 
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:

@@ -33,6 +33,7 @@ from reportqa.answer.reader import (
     ReaderModels,
     coverage,
     load_models,
+    month_found,
     row_named,
     share_found,
     side_found,
@@ -62,7 +63,7 @@ REASON_OF = {
     "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names",
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
-    "absent": "absent",
+    "absent": "absent", "month": "month",
 }
 
 
@@ -474,6 +475,7 @@ class Answerer:
             "max_missing": max((w for t, w in question.terms.items() if t not in found), default=0.0)
             / self.analyzer.max_idf,
             "absent": float(bool(question.absent)),
+            "month": month_found(question, said),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 
@@ -507,6 +509,8 @@ class Answerer:
             return f"the retrieved passages do not cover {'、'.join(question.years)}"
         if worst == "side" and question.trade_side:
             return f"the retrieved passages give no {question.trade_side} figure"
+        if worst == "month" and question.month is not None:
+            return f"the retrieved passages date their figures to another month than {question.month}月"
         if worst == "absent" and question.absent:
             return f"the report never mentions {'、'.join(question.absent)}"
         missing = [t for t in question.terms if t not in question.known]

@@ -57,6 +57,7 @@ FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
+MONTH = re.compile(r"(?<![\d几])(1[0-2]|0?[1-9])\s*月(?![份]?[几多])|年底|年末|年终")  # not 几月, not 几月份
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
@@ -104,6 +105,7 @@ class Question:
         absent: places and organisations it names (by jieba's tags) that the
             report never mentions, neither whole nor by their parts (广西 in a
             report that names only 重庆): a fact about them is not in the report.
+        month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
     """
 
     text: str
@@ -124,6 +126,7 @@ class Question:
     rank_at: int | None = None
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     absent: tuple[str, ...] = ()
+    month: int | None = None
 
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
@@ -232,6 +235,7 @@ class QuestionAnalyzer:
         norm = expand_years(normalize(text))
         asks = asked_kinds(norm)
         years = tuple(dict.fromkeys(YEAR.findall(norm)))
+        month = MONTH.search(norm)
         numbers = tuple(dict.fromkeys(n for n in NUMBER.findall(norm) if not YEAR.fullmatch(n)))
         asked_kind = {m.group(1) for m in ASKED_KIND.finditer(norm)}
         body = strip_cues(norm)
@@ -277,6 +281,7 @@ class QuestionAnalyzer:
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
+            month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
         )
 
     def mentions(self, word: str) -> bool:

@@ -44,7 +44,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 # features, then features of the composed answer as a whole
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names",
-    "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent",
+    "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month",
 )
 MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
 MAX_SPREAD = 6  # the longest term looked for spread out as a long form (two-character ones match too loosely)
@@ -57,6 +57,8 @@ CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
 # a rate of change: a growth word before the figure (a share, 占比91.1%, is none)
 RATE_IN_TEXT = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|降低|减少|回落|涨|跌)[^，。；]{0,8}?-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
 MONTH_IN_TEXT = re.compile(r"\d{1,2}\s*月")
+MONTH_IN_TEXT_NUMBER = re.compile(r"(?<!\d)(\d{1,2})\s*月")
+YEAR_END = re.compile(r"年底|年末|年终")
 LISTED = re.compile(r"、|；|;|一是|》《|”“")  # items set off; 和/及/与 join words of any sentence
 DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)")  # 全称（简称）
 RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排名|居.{0,4}[首第]|仅次于|领先|最[高低大小多少快慢]")
@@ -152,6 +154,17 @@ def years_found(question: Question, text: str) -> float:
         return 1.0
     norm = normalize(text)
     return sum(y in norm for y in question.years) / len(question.years)
+
+
+def month_found(question: Question, text: str) -> float:
+    """0 when the question dates its fact to a month (年底 is December) and
+    ``text`` dates what it says only to other months (截至2022年8月底 for 截至
+    2022年底), else 1."""
+    if question.month is None:
+        return 1.0
+    norm = normalize(text)
+    stated = {12} if YEAR_END.search(norm) else {int(m) for m in MONTH_IN_TEXT_NUMBER.findall(norm)}
+    return 0.0 if stated and question.month not in stated else 1.0
 
 
 def side_found(question: Question, text: str) -> float:
