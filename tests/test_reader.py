@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years, rank_at, top_n
+from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years, ordinals, rank_at, top_n
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
@@ -22,6 +22,7 @@ from reportqa.answer.reader import (
     kind_found,
     load_models,
     month_found,
+    ordinal_found,
     share_found,
     side_found,
     term_found,
@@ -180,6 +181,17 @@ def test_a_month_the_question_states_must_not_be_contradicted(analyzer: Question
     assert analyzer.analyze("2022年8月DEPA工作组成立了吗").month == 8
     assert analyzer.analyze("数贸会是几月办的").month is None  # asks the month, states none
     assert month_found(analyzer.analyze("数贸会是几月办的"), "2022年12月举办首届数贸会。") == 1.0
+
+
+def test_ordinals_are_specifics_matched_whole(analyzer: QuestionAnalyzer) -> None:
+    assert ordinals("首届数贸会和第一届数贸会") == ("1届",)
+    assert ordinals("金砖国家领导人第十四次会晤、第22次会议、第二十二次") == ("14次", "22次")
+    second = analyzer.analyze("第二届数贸会参展企业有多少家")
+    assert second.ordinals == ("2届",)
+    assert "第二" not in second.terms and "二届" not in second.terms  # not a pair of loose terms
+    assert ordinal_found(second, "2022年12月举办首届全球数字贸易博览会。") == 0.0  # another of the series
+    assert ordinal_found(second, "数贸会吸引800余家企业参展。") == 0.5  # none stated
+    assert ordinal_found(analyzer.analyze("第一届数贸会有多少企业参展"), "举办首届全球数字贸易博览会。") == 1.0
 
 
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:

@@ -34,6 +34,7 @@ from reportqa.answer.reader import (
     coverage,
     load_models,
     month_found,
+    ordinal_found,
     row_named,
     share_found,
     side_found,
@@ -63,7 +64,7 @@ REASON_OF = {
     "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names",
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
-    "absent": "absent", "month": "month",
+    "absent": "absent", "month": "month", "ordinal": "ordinal",
 }
 
 
@@ -476,6 +477,7 @@ class Answerer:
             / self.analyzer.max_idf,
             "absent": float(bool(question.absent)),
             "month": month_found(question, said),
+            "ordinal": ordinal_found(question, said),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 
@@ -511,6 +513,8 @@ class Answerer:
             return f"the retrieved passages give no {question.trade_side} figure"
         if worst == "month" and question.month is not None:
             return f"the retrieved passages date their figures to another month than {question.month}月"
+        if worst == "ordinal" and question.ordinals:
+            return f"the retrieved passages do not state {'、'.join('第' + o for o in question.ordinals)}"
         if worst == "absent" and question.absent:
             return f"the report never mentions {'、'.join(question.absent)}"
         missing = [t for t in question.terms if t not in question.known]

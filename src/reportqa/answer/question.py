@@ -74,6 +74,8 @@ TOP_N = re.compile(r"(?:前|最[\u4e00-\u9fff]{1,2}的)\s*(\d{1,2}|[一二两三
 # the place a rank question asks about (排第三的是谁: 3); 排第一 is a superlative (最高)
 RANK_AT = re.compile(r"(?:排|排名|排在|位居|位列)第\s*([2-9]|1\d|[二两三四五六七八九十])")
 CHINESE_NUMBERS = "一二三四五六七八九十"
+# an ordinal with its counter: 首届 is 第一届, the first of a series (a specific, like a year)
+ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[一二三四五六七八九]?)|首)\s*(届|批|次|期|轮|任)")
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
 
@@ -106,6 +108,7 @@ class Question:
             report never mentions, neither whole nor by their parts (广西 in a
             report that names only 重庆): a fact about them is not in the report.
         month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
+        ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
     """
 
     text: str
@@ -127,6 +130,7 @@ class Question:
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     absent: tuple[str, ...] = ()
     month: int | None = None
+    ordinals: tuple[str, ...] = ()
 
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
@@ -150,6 +154,28 @@ def strip_cues(norm: str) -> str:
     for _, pattern in _ASK_PATTERNS:
         norm = pattern.sub(" ", norm)
     return norm
+
+
+def chinese_number(n: str) -> int:
+    """A number in digits or Chinese numerals up to 99 (``14``, ``十四``, ``二十二``, ``两``)."""
+    if n.isdigit():
+        return int(n)
+    n = n.replace("两", "二")
+    if "十" not in n:
+        return CHINESE_NUMBERS.index(n) + 1 if len(n) == 1 else 0
+    tens, _, ones = n.partition("十")
+    return (CHINESE_NUMBERS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMBERS.index(ones) + 1 if ones else 0)
+
+
+def ordinals(norm: str) -> tuple[str, ...]:
+    """The ordinals a text states, each as its number and counter (``1届``
+    for 首届 and 第一届 alike, ``14次`` for 第十四次)."""
+    out = []
+    for m in ORDINAL.finditer(norm):
+        n = 1 if m.group(1) is None else chinese_number(m.group(1))
+        if n:
+            out.append(f"{n}{m.group(2)}")
+    return tuple(dict.fromkeys(out))
 
 
 def _count(n: str) -> int:
@@ -238,7 +264,7 @@ class QuestionAnalyzer:
         month = MONTH.search(norm)
         numbers = tuple(dict.fromkeys(n for n in NUMBER.findall(norm) if not YEAR.fullmatch(n)))
         asked_kind = {m.group(1) for m in ASKED_KIND.finditer(norm)}
-        body = strip_cues(norm)
+        body = ORDINAL.sub(" ", strip_cues(norm))  # an ordinal is matched whole, not as 第一 and 一届
         terms: dict[str, float] = {}
         names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
         stop = self.tokenizer.stopwords
@@ -282,6 +308,7 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
+            ordinals=ordinals(norm),
         )
 
     def mentions(self, word: str) -> bool:

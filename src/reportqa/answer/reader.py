@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa.answer.question import NUMBER, TRADE_SIDES, Question
+from reportqa.answer.question import NUMBER, TRADE_SIDES, Question, ordinals
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
 
@@ -44,7 +44,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 # features, then features of the composed answer as a whole
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names",
-    "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month",
+    "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month", "ordinal",
 )
 MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
 MAX_SPREAD = 6  # the longest term looked for spread out as a long form (two-character ones match too loosely)
@@ -165,6 +165,19 @@ def month_found(question: Question, text: str) -> float:
     norm = normalize(text)
     stated = {12} if YEAR_END.search(norm) else {int(m) for m in MONTH_IN_TEXT_NUMBER.findall(norm)}
     return 0.0 if stated and question.month not in stated else 1.0
+
+
+def ordinal_found(question: Question, text: str) -> float:
+    """1 when ``text`` states every ordinal the question states (首届 for 第一届)
+    or the question states none; 0 when it states another of the same series
+    (首届 for 第二届); 0.5 when it states none."""
+    if not question.ordinals:
+        return 1.0
+    stated = set(ordinals(normalize(text)))
+    if all(o in stated for o in question.ordinals):
+        return 1.0
+    series = {o[-1] for o in stated}
+    return 0.0 if any(o[-1] in series for o in question.ordinals) else 0.5
 
 
 def side_found(question: Question, text: str) -> float:
