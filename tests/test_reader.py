@@ -179,6 +179,7 @@ def test_a_month_the_question_states_must_not_be_contradicted(analyzer: Question
     assert month_found(year_end, "截至2022年末，累计交易金额1000.4亿元。") == 1.0
     assert month_found(year_end, "累计交易金额1000.4亿元。") == 1.0  # no month stated: nothing contradicts
     assert analyzer.analyze("2022年8月DEPA工作组成立了吗").month == 8
+    assert analyzer.analyze("2022年8月份出口多少").month == 8  # 月份多少 still states the month
     assert analyzer.analyze("数贸会是几月办的").month is None  # asks the month, states none
     assert month_found(analyzer.analyze("数贸会是几月办的"), "2022年12月举办首届数贸会。") == 1.0
 
