@@ -3,6 +3,7 @@ on the bundled report printed to PDF by the real Chromium (conftest's ``report_p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pdfplumber
@@ -94,6 +95,25 @@ def test_a_page_image_is_rendered_once_and_cached(report_pdf: Path, tmp_path: Pa
     assert images.png(report_pdf, "ab" * 32, 5) == path and path.stat().st_mtime_ns == stamp
     with pytest.raises(CorpusError, match="no page 54 \\(it has 53\\)"):
         images.png(report_pdf, "ab" * 32, 54)
+
+
+def test_a_pdf_read_from_the_store_is_fetched_once_for_its_pages(report_pdf: Path, tmp_path: Path) -> None:
+    fetched: list[str] = []
+
+    def fetch(name: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            fetched.append(name)
+            return report_pdf.read_bytes()
+        return read
+
+    images = PageImages(tmp_path / "cache", scale=0.2, keep=1)
+    images.png(fetch("a"), "aa" * 32, 1)
+    images.png(fetch("a"), "aa" * 32, 2)  # a page not rendered yet: the bytes are kept
+    images.png(fetch("a"), "aa" * 32, 1)  # a cached page: nothing read
+    assert fetched == ["a"]
+    images.png(fetch("b"), "bb" * 32, 1)  # another report takes the one place kept
+    images.png(fetch("a"), "aa" * 32, 3)
+    assert fetched == ["a", "b", "a"]
 
 
 def _encrypted_pdf(path: Path) -> Path:

@@ -21,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from reportqa.api import errors
 from reportqa.api.guards import Admission, BearerAuth, BodyLimit, SecurityHeaders
 from reportqa.api.routes import chat, documents, pages, qa, report, service
+from reportqa.ingest.pages import PageImages
 from reportqa.service import Components, load_components
 from reportqa.settings import Settings
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     add_guards(app, settings)
     errors.install(app)
     app.state.changes = threading.Lock()  # one change of the corpus at a time
+    app.state.page_images = PageImages(settings.index_dir / "page-images")
     for router in (service.router, qa.router, chat.router, report.router, documents.router, pages.router):
         app.include_router(router)
     for path, files in pages.static_files().items():

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from reportqa.ingest.pages import PageImages
 from reportqa.service import Components
 from reportqa.settings import Settings
 
@@ -24,5 +25,11 @@ def get_components(request: Request) -> Components:
     return loaded  # type: ignore[no-any-return]
 
 
+def get_page_images(request: Request) -> PageImages:
+    """The service's one page renderer (its cache of PDF bytes is shared)."""
+    return request.app.state.page_images  # type: ignore[no-any-return]
+
+
 Conf = Annotated[Settings, Depends(get_settings)]
+Pages = Annotated[PageImages, Depends(get_page_images)]
 Loaded = Annotated[Components, Depends(get_components)]

@@ -8,7 +8,9 @@ from the document's line layout, one box per line piece it covers.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,14 +46,37 @@ def quote_boxes(document: Document, start: int, end: int) -> list[QuoteBox]:
 class PageImages:
     """Rendered pages of PDF reports, cached in ``folder``.
 
+    One is shared by the requests of a service: the bytes of the last
+    ``keep`` PDFs read from a function (a replica's copy in the store) are
+    kept, so a reader paging through a report fetches its file once, not
+    once per page not yet rendered.
+
     Args:
         folder: where the PNG files are kept (created when needed).
         scale: pixels per point (1.5 is 108 dpi).
+        keep: how many PDFs' bytes to keep between renders.
     """
 
-    def __init__(self, folder: Path, scale: float = 1.5) -> None:
+    def __init__(self, folder: Path, scale: float = 1.5, keep: int = 2) -> None:
         self.folder = folder
         self.scale = scale
+        self.keep = keep
+        self._bytes: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _read(self, pdf: Callable[[], bytes], sha256: str) -> bytes:
+        """The PDF's bytes, read once while it is among the last ``keep`` read."""
+        with self._lock:
+            data = self._bytes.get(sha256)
+            if data is not None:
+                self._bytes.move_to_end(sha256)
+                return data
+        data = pdf()
+        with self._lock:
+            self._bytes[sha256] = data
+            while len(self._bytes) > self.keep:
+                self._bytes.popitem(last=False)
+        return data
 
     def png(self, pdf: Path | Callable[[], bytes], sha256: str, page: int) -> Path:
         """The PNG file of PDF page ``page`` (from 1), rendered on first use.
@@ -71,7 +96,7 @@ class PageImages:
 
         name = pdf if isinstance(pdf, Path) else f"PDF {sha256[:12]}"
         try:
-            document = pypdfium2.PdfDocument(str(pdf) if isinstance(pdf, Path) else pdf())
+            document = pypdfium2.PdfDocument(str(pdf) if isinstance(pdf, Path) else self._read(pdf, sha256))
         except (OSError, pypdfium2.PdfiumError) as exc:
             raise CorpusError(f"{name}: cannot be rendered ({exc})") from None
         try:

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
-from reportqa.api.deps import Conf, Loaded
+from reportqa.api.deps import Loaded, Pages
 from reportqa.api.errors import ERRORS
 from reportqa.api.schemas import BoxesOut, DocumentOut, PageBoxesOut, PassageOut
 from reportqa.api.views import document_view, passage_view
 from reportqa.errors import ReportqaError
 from reportqa.index.store import IndexLoadError
-from reportqa.ingest.pages import PageImages, quote_boxes
+from reportqa.ingest.pages import quote_boxes
 from reportqa.ingest.records import Document
 
 router = APIRouter(tags=["report"], responses=ERRORS)
@@ -48,7 +48,7 @@ def _pdf_document(loaded: Loaded, doc_id: str) -> Document:
 
 @router.get("/documents/{doc_id}/pages/{page}.png", response_class=FileResponse,
             responses={200: {"content": {"image/png": {}}}})
-def page_image(doc_id: str, page: int, loaded: Loaded, conf: Conf) -> Any:
+def page_image(doc_id: str, page: int, loaded: Loaded, images: Pages) -> Any:
     """PDF page ``page`` (from 1) of a report, rendered once and cached: from the
     PDF in the corpus, or from the copy the Milvus store holds (a replica without the corpus)."""
     doc = _pdf_document(loaded, doc_id)
@@ -56,7 +56,7 @@ def page_image(doc_id: str, page: int, loaded: Loaded, conf: Conf) -> Any:
         raise HTTPException(404, f"document {doc_id!r} has no page {page}")
     sha256 = loaded.index.manifest.documents[doc_id].sha256
     try:
-        path = PageImages(conf.index_dir / "page-images").png(loaded.index.pdf(doc_id), sha256, page)
+        path = images.png(loaded.index.pdf(doc_id), sha256, page)
     except IndexLoadError as exc:  # Milvus out of reach, or no copy of the PDF anywhere
         raise HTTPException(503, str(exc)) from None
     except ReportqaError as exc:  # a PDF that cannot be rendered
