@@ -184,15 +184,14 @@ class TableReasoner:
                 pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
                 word = "最低" if low else "最高"
                 out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],)))
+        order = sorted(body, key=lambda i: -values[i])  # the column's ranking, highest first
         if question.asks_for("rank") and question.rank_at and not set(named) & set(body) and question.rank_at <= len(body):
-            order = sorted(body, key=lambda i: -values[i])
             r = order[question.rank_at - 1]
             out.append(Computed(f"{col.label}排第{question.rank_at}的是{labels[r]}（{fig(r)}）"
                                 f"（表中{len(body)}个，第一为{labels[order[0]]}，{fig(order[0])}）。",
                                 (rows[r], rows[order[0]])))
         if question.asks_for("rank") and named and named[0] in body:
             r = named[0]
-            order = sorted(body, key=lambda i: -values[i])
             out.append(Computed(f"{labels[r]}{col.label}{fig(r)}，在表中{len(body)}个中排第{order.index(r) + 1}位"
                                 f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
                                 (rows[r], rows[order[0]])))
