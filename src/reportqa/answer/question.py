@@ -57,7 +57,8 @@ FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
-MONTH = re.compile(r"(?<![\d几])(1[0-2]|0?[1-9])\s*月|年底|年末|年终")  # a month stated (8月份多少 too), not asked (几月)
+YEAR_END = re.compile(r"年底|年末|年终")  # the end of a year: December
+MONTH = re.compile(rf"(?<![\d几])(1[0-2]|0?[1-9])\s*月|{YEAR_END.pattern}")  # a month stated (8月份多少 too), not asked (几月)
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
@@ -178,22 +179,16 @@ def ordinals(norm: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _count(n: str) -> int:
-    """A small count in digits or one Chinese numeral (``5``, ``五``, ``两``)."""
-    n = n.replace("两", "二")
-    return int(n) if n.isdigit() else CHINESE_NUMBERS.index(n) + 1
-
-
 def top_n(norm: str) -> int:
     """How many a superlative asks for: ``前五`` and ``最大的5个`` ask for 5; 1 when it names no count."""
     m = TOP_N.search(norm)
-    return 1 if m is None else _count(m.group(1))
+    return 1 if m is None else chinese_number(m.group(1))
 
 
 def rank_at(norm: str) -> int | None:
     """The place a question asks who holds: ``排第三的是谁`` asks for 3, ``排名第2`` for 2."""
     m = RANK_AT.search(norm)
-    return None if m is None else _count(m.group(1))
+    return None if m is None else chinese_number(m.group(1))
 
 
 def expand_years(norm: str) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa.answer.question import NUMBER, TRADE_SIDES, Question, ordinals
+from reportqa.answer.question import NUMBER, TRADE_SIDES, YEAR_END, Question, ordinals
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
 
@@ -56,9 +56,7 @@ QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])
 CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
 # a rate of change: a growth word before the figure (a share, 占比91.1%, is none)
 RATE_IN_TEXT = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|降低|减少|回落|涨|跌)[^，。；]{0,8}?-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
-MONTH_IN_TEXT = re.compile(r"\d{1,2}\s*月")
-MONTH_IN_TEXT_NUMBER = re.compile(r"(?<!\d)(\d{1,2})\s*月")
-YEAR_END = re.compile(r"年底|年末|年终")
+MONTH_IN_TEXT = re.compile(r"(\d{1,2})\s*月")
 LISTED = re.compile(r"、|；|;|一是|》《|”“")  # items set off; 和/及/与 join words of any sentence
 DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)")  # 全称（简称）
 RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排名|居.{0,4}[首第]|仅次于|领先|最[高低大小多少快慢]")
@@ -163,7 +161,7 @@ def month_found(question: Question, text: str) -> float:
     if question.month is None:
         return 1.0
     norm = normalize(text)
-    stated = {12} if YEAR_END.search(norm) else {int(m) for m in MONTH_IN_TEXT_NUMBER.findall(norm)}
+    stated = {12} if YEAR_END.search(norm) else {int(m) for m in MONTH_IN_TEXT.findall(norm)}
     return 0.0 if stated and question.month not in stated else 1.0
 
 
