@@ -7,7 +7,8 @@ Each new question is checked against the report (every ``must_include``
 string and every evidence quote is in it) and against the question sets:
 one whose character bigrams overlap a test question's (``eval/casual/test.jsonl``,
 ``eval/holdout/test.jsonl``) by ``NEAR`` or more (Jaccard) is dropped, so no
-near-copy of a test question is fitted on; so is one that repeats a question
+near-copy of a test question is fitted on (nor of a set named with
+``--kept-back``, e.g. this stop's fresh sets); so is one that repeats a question
 already held for fitting or evaluation. The rest are appended to
 ``eval/casual/train.jsonl`` (casual wording) or, with ``--into holdout``,
 to ``eval/holdout/train.jsonl`` (report wording); the counts are printed.
@@ -61,9 +62,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("paths", nargs="+", help="helpers' question files")
     parser.add_argument("--into", default="casual", choices=sorted(TRAINING_SETS),
                         help="the training set to extend: casual or report wording")
+    parser.add_argument("--kept-back", nargs="*", default=[], type=Path,
+                        help="more sets kept back for validation, held to the same nearness check as the tests")
     args = parser.parse_args(argv)
     report = REPORT.read_text("utf-8")
-    tests = [bigrams(r["question"]) for f in TESTS for r in rows(f)]
+    tests = [bigrams(r["question"]) for f in (*TESTS, *args.kept_back) for r in rows(f)]
     held = {r["question"] for f in HELD if f.exists() for r in rows(f)}
     ids = {r["id"] for f in HELD if f.exists() for r in rows(f)}
     kept, dropped = [], {"invalid": 0, "near a test question": 0, "repeated": 0}
