@@ -14,6 +14,7 @@ import pytest
 from conftest import STORES, on_both_stores
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
 from reportqa.answer.composer import numbers_in
+from reportqa.answer.reader import CANDIDATE_FEATURES
 from reportqa.chunking import Passage, Sentence
 from reportqa.evaluation.metrics import answer_length
 from reportqa.rendering import answer_json
@@ -289,6 +290,22 @@ def test_list_answer_gives_the_heads_of_a_numbered_run(components: Components) -
     (citation,) = answer.citations
     assert citation.quote == "上海市大力推进跨境数字基础设施。"
     assert "四是建设全球数据枢纽平台" in citation.passage.text
+
+
+@pytest.mark.slow
+def test_a_lead_before_a_numbered_run_holds_the_list_asked_for(components: Components) -> None:
+    # 上海市大力推进跨境数字基础设施。 names no item itself; the 一是… after it in its passage does
+    answerer = components.answerer
+    question = answerer.analyze("上海市在推进跨境数字基础设施方面采取了哪几项举措？")
+    vector = answerer.retriever.encode(question.text)
+    ranked = answerer.candidates(question, vector,
+                                 answerer.retriever.search_vector(question.search_text, vector, answerer.config.top_k))
+    typed = {c.text: c.features[CANDIDATE_FEATURES.index("typed")] for c in ranked}
+    assert typed["上海市大力推进跨境数字基础设施。"] == 1.0
+    # the same lead asked for no list holds no figure: the run does not make it typed
+    count = answerer.analyze("上海市推进跨境数字基础设施投入了多少资金？")
+    ranked = answerer.candidates(count, vector, answerer.retriever.search_vector(count.search_text, vector, 8))
+    assert {c.text: c.features[CANDIDATE_FEATURES.index("typed")] for c in ranked}["上海市大力推进跨境数字基础设施。"] == 0.0
 
 
 @pytest.mark.slow

@@ -236,9 +236,11 @@ class Answerer:
                     continue
                 seen.add(s)
                 sentence = sentences[s]
+                after = sentences.get(s + 1)  # a lead's numbered run, when its passage holds it
                 out.append(self._candidate(question, sentence.text, sentence, s, (passage,), hit.rank,
                                            sims[s], passage_sim, ctx,
-                                           "row" if passage.kind == "table_row" else "sentence"))
+                                           "row" if passage.kind == "table_row" else "sentence",
+                                           run=after.text if after is not None and _ordinal(after.text) == 1 else ""))
         ranges = self.retriever.index.ranges  # the tables in report order, as the reasoner reads them
         paired = [(table, holdings.passages(rows)) for (doc_id, start), (table, rows)
                   in sorted(tables.items(), key=lambda kv: (ranges[kv[0][0]][0], kv[0][1]))]
@@ -250,21 +252,25 @@ class Answerer:
         scored.sort(key=lambda c: -c.score)
         return scored
 
-    def _typed(self, question: Question, text: str, tagged: list[tuple[str, str]] | None, kind: str) -> float:
+    def _typed(self, question: Question, text: str, tagged: list[tuple[str, str]] | None, kind: str,
+               run: str = "") -> float:
         """The share of the asked kinds ``text`` holds; a sentence whose figures
         a comparison or superlative is computed from (a 分别 list of the
-        items asked about) holds what it asks, though no ranking word says so."""
+        items asked about) holds what it asks, though no ranking word says so;
+        a lead followed by the first item of a numbered ``run``
+        (``上海市大力推进跨境数字基础设施。`` before ``一是…``) holds a list."""
         if (kind == "sentence" and (question.asks_for("comparison") or question.asks_for("extreme"))
                 and self.comparer.conclude(question, [text]) is not None):
             return 1.0
-        return typed_share(question, text, tagged)
+        return typed_share(question, text + run if question.asks_for("list") else text, tagged)
 
     def _candidate(self, question: Question, text: str, sentence: Sentence, s: int | None,
                    passages: tuple[Passage, ...], rank: int, sim: float, passage_sim: float,
-                   context: tuple[float, float, float], kind: str, caption: str = "") -> Candidate:
+                   context: tuple[float, float, float], kind: str, caption: str = "", run: str = "") -> Candidate:
         """A candidate with its features; ``context`` is the passage's
         coverage, names share and years share. A computed statement reads its
-        table's ``caption`` as part of itself, as the table's rows do."""
+        table's ``caption`` as part of itself, as the table's rows do; ``run``
+        is the first item of a numbered run the sentence leads, if any."""
         heading = passages[0].heading + caption
         cov, covered = coverage(question, heading + text)
         tagged = self.retriever.tokenizer.tagged(text) if self._needs_tags(question) else None
@@ -273,7 +279,7 @@ class Answerer:
             "context_coverage": context[0], "names": share_found(question.names, heading + text),
             "context_names": context[1], "years": years_found(question, heading + text),
             "context_years": context[2], "numbers": share_found(question.numbers, caption + text),
-            "typed": self._typed(question, text, tagged, kind), "side": side_found(question, text),
+            "typed": self._typed(question, text, tagged, kind, run), "side": side_found(question, text),
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS,
