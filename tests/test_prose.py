@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reportqa.answer.prose import Figure, ProseComparer, amount_figure, rate_figure, share_figure
+from reportqa.answer.prose import Figure, ProseComparer, amount_figure, list_items, rate_figure, share_figure
 from reportqa.answer.question import QuestionAnalyzer
 from reportqa.segment import Tokenizer
 
@@ -81,3 +81,22 @@ def test_no_superlative_when_the_list_does_not_fit(conclude) -> None:  # type: i
     assert conclude("前两名是哪两个地区 中部 西部 东北 规模最大的", REGIONS) is None  # asks for two
     # three items, two figures: the counts disagree
     assert conclude("中部 西部 东北哪个最大", ["中部地区、西部地区、东北地区规模分别为85.9亿美元和151.38亿美元。"]) is None
+
+
+def test_list_items_are_read_as_many_as_their_figures() -> None:
+    head = "金融服务、保险与养老服务、知识产权使用费服务进出口规模"
+    assert list_items(head, 3) == ["金融服务", "保险与养老服务", "知识产权使用费服务进出口规模"]
+    assert list_items("金融服务、保险与养老服务和知识产权使用费服务", 3) == ["金融服务", "保险与养老服务", "知识产权使用费服务"]
+    assert list_items("西部、中部和东北", 3) == ["西部", "中部", "东北"]
+    assert list_items("西部、中部和东北", 2) == ["西部", "中部和东北"]  # 、 alone gives two
+    assert list_items("西部、中部和东北", 4) == ["西部", "中部", "东北"]  # no reading fits: the first
+
+
+def test_a_list_whose_item_holds_a_joiner_and_whose_first_item_holds_the_setting(conclude) -> None:  # type: ignore[no-untyped-def]
+    # the report's own sentence: an ASCII comma after the year, 中国 before the first item, 与 inside the second
+    texts = ["2022年, 中国金融服务、保险与养老服务、知识产权使用费服务进出口规模分别为89.2亿美元、254.3亿美元、"
+             "579.7亿美元，在可数字化交付服务中的占比分别为2.4%、6.8%和15.6%。"]
+    assert conclude("金融服务 保险养老 知识产权使用费这三块进出口 哪个规模最大", texts) == (
+        "知识产权使用费（579.7亿美元）最大，其次为保险（254.3亿美元）、金融服务（89.2亿美元）。")
+    assert conclude("2022年中国保险与养老服务和金融服务的进出口规模哪个大", texts) == (
+        "保险与养老服务（254.3亿美元）大于金融服务（89.2亿美元）。")

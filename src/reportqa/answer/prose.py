@@ -31,9 +31,11 @@ AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万亿|亿|万|千|百)?\s*(�
 CHANGE_TO = re.compile(r"(?:由|从)[^，。；]{0,20}?\d[^，。；]{0,12}?(?:提升|上升|增长|增加|扩大|下降|降低|减少|缩减)?(?:至|到)")
 MAGNITUDES = {None: 1.0, "百": 1e2, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}
 NOT_UNITS = frozenset("年月日第")
-CLAUSE = re.compile(r"[^，；。]+[，；。]?")  # a clause with its closing mark
+# a clause with its closing mark; an ASCII comma between words ends one too (2022年, 中国…), not one in 1,000
+CLAUSE = re.compile(r"(?:[^，；。,]|,(?=\d))+[，；。,]?")
 SHARE_FIGURE = re.compile(r"(?:占比|比重|份额|比例|占)[^，。；\d]{0,8}?(\d+(?:\.\d+)?)\s*%")
 ITEM_JOINER = re.compile(r"[、和及与]")
+LAST_JOINER = re.compile(r"[和及与](?!.*[和及与])")  # the last joiner of a list's last piece
 READ_ON = 2  # clauses after a side's own clause that its figure is looked for in
 # the comparative the question asks in (哪个更快, 谁多, 哪个条目少), which the conclusion repeats
 COMPARATIVE = re.compile(r"(?:更|谁|哪个|哪边|[比较])[^，。,?？]{0,6}?(高|多|大|快|低|少|小|慢)")
@@ -164,13 +166,31 @@ def side_figures(question: Question, texts: list[str], read: Reader) -> list[Fig
     return [figures[0], figures[1]]
 
 
-def named_start(item: str, question: Question) -> str:
+def named_start(item: str, question: Question, first: bool = False) -> str:
     """The longest start of a listed item (two characters or more) that the
-    question states: ``中部`` of ``中部地区`` in 中部 西部 东北哪块最大; empty when none."""
-    for n in range(min(len(item), MAX_ITEM_NAME), 1, -1):
-        if item[:n] in question.norm:
-            return item[:n]
-    return ""
+    question states: ``中部`` of ``中部地区`` in 中部 西部 东北哪块最大; empty when none.
+    A list's ``first`` item may carry the sentence's setting before its name
+    (中国金融服务): its longest stated end is its name when that is longer."""
+    sizes = range(min(len(item), MAX_ITEM_NAME), 1, -1)
+    start = next((item[:n] for n in sizes if item[:n] in question.norm), "")
+    end = next((item[-n:] for n in sizes if item[-n:] in question.norm), "") if first else ""
+    return end if len(end) > len(start) else start
+
+
+def list_items(head: str, count: int) -> list[str]:
+    """The items of a list's head, as many as it has figures (``count``) when a
+    reading gives that many: split at every joiner (、和及与); else at 、 only,
+    the last piece at its last 和/及/与 (金融服务、保险与养老服务和知识产权使用费服务),
+    else at 、 alone (保险与养老服务 one item); the first reading when none fits."""
+    def pieces(parts: list[str]) -> list[str]:
+        return [p.strip() for p in parts if p.strip()]
+
+    readings = [pieces(ITEM_JOINER.split(head))]
+    commas = pieces(head.split("、"))
+    *rest, last = commas or [""]
+    tail = LAST_JOINER.split(last, maxsplit=1)
+    readings += [pieces([*rest, *tail]), commas]
+    return next((r for r in readings if len(r) == count), readings[0])
 
 
 def listed_figures(question: Question, texts: list[str]) -> list[list[tuple[str, Figure]]]:
@@ -185,12 +205,13 @@ def listed_figures(question: Question, texts: list[str]) -> list[list[tuple[str,
         at = norm.find("分别")
         if at < 0:
             continue
-        own = [i.strip() for i in ITEM_JOINER.split(norm[:at]) if i.strip()]
-        items = own if len(own) >= 2 else items
         figures = [f for piece in ITEM_JOINER.split(norm[at + 2 :]) if (f := amount_figure(piece)) is not None]
+        own = list_items(norm[:at], len(figures))
+        items = own if len(own) >= 2 else items
         if len(items) < 2 or len(figures) != len(items) or len({f.unit for f in figures}) != 1:
             continue
-        named = [(name, f) for item, f in zip(items, figures, strict=True) if (name := named_start(item, question))]
+        named = [(name, f) for k, (item, f) in enumerate(zip(items, figures, strict=True))
+                 if (name := named_start(item, question, first=k == 0))]
         if len(named) >= 2 and len({n for n, _ in named}) == len(named):
             out.append(named)
     return out
