@@ -26,6 +26,7 @@ from reportqa.answer.reader import (
     share_found,
     side_found,
     term_found,
+    type_verdicts,
 )
 from reportqa.answer.tables import TableReasoner, columns, named_rows
 from reportqa.chunking import Chunker, Passage
@@ -393,3 +394,16 @@ def test_unusable_weights_name_the_file_and_the_fix(tmp_path: Path) -> None:
 def test_chunker_renders_the_row_the_reasoner_cites() -> None:
     assert render_row(TABLE, TABLE.rows[0]) == "表4 2020—2022年部分基地数字产业产值（单位：亿元）中关村软件园：2022年4759；2021年4295"
     assert Chunker  # the same renderer serves the index
+
+
+def test_an_amount_asked_is_no_percentage(analyzer: QuestionAnalyzer) -> None:
+    # 多大规模 asks an amount: a sentence whose only figures are percentages does not hold it
+    scale = analyzer.analyze("22年全球数字化交付服务出口多大规模")
+    assert (scale.percent, scale.share) == (False, False)
+    assert type_verdicts(scale, "2012—2022年，全球可数字化交付服务出口年均增长6.1%，高出1.6个百分点。") == [False]
+    assert type_verdicts(scale, "2022年全球可数字化交付服务出口额为4.1万亿美元，同比增长3.4%。") == [True]
+    # a share, a ratio or a rate is answered by a percentage
+    assert [analyzer.analyze(t).percent for t in ("东部地区占全国多少", "5G用户普及率是多少", "出口增长了多少",
+                                                   "数据产量全球占几成")] == [True, True, True, True]
+    assert type_verdicts(analyzer.analyze("5G用户普及率是多少"), "5G用户普及率达到60%。") == [True]
+    assert [analyzer.analyze(t).share for t in ("东部地区占比多少", "普及率是多少")] == [True, False]

@@ -20,7 +20,6 @@ from reportqa.answer.question import SIDE_MIN_IDF, Question
 from reportqa.answer.reader import share_found
 from reportqa.segment.tokenizer import normalize
 
-SHARE_ASKED = re.compile(r"份额|比重|比例|占比|占多少|占多大|百分之几")  # a comparison of shares
 # a rate of change: a growth word, a few characters, a signed figure in % or points
 RATE_FIGURE = re.compile(
     r"(增长|增速|增幅|同比|提升|上升|提高|下降|降低|减少|回落|下滑)[^，。；\d]{0,8}?(-?\d+(?:\.\d+)?)\s*(%|个百分点)")
@@ -231,7 +230,7 @@ class ProseComparer:
         ``None`` when no list fits or the first two are equal."""
         if question.falling or question.top_n > 1:
             return None
-        in_percent = bool(SHARE_ASKED.search(question.norm)) or question.rate
+        in_percent = question.share or question.rate
         named = next((n for n in listed_figures(question, texts) if (n[0][1].unit == "%") == in_percent), None)
         superlative = question.asks_for("extreme")
         if named is None or (not superlative and len(named) != 2):
@@ -258,7 +257,7 @@ class ProseComparer:
             return self.listed(question, texts)
         if not question.asks_for("comparison"):
             return None
-        read = share_figure if SHARE_ASKED.search(question.norm) else rate_figure if question.rate else amount_figure
+        read = share_figure if question.share else rate_figure if question.rate else amount_figure
         found = side_figures(question, texts, read) if len(question.sides) == 2 else None
         if found is None:
             return self.listed(question, texts)

@@ -57,6 +57,9 @@ FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
+SHARE = re.compile(r"份额|比重|比例|占比|占多少|占多大|百分之几")  # a share asked (a comparison of shares)
+# what a percentage answers besides a rate of change: a share, a ratio (普及率), 占…, 几成, %
+PERCENT_WORDS = re.compile(rf"{SHARE.pattern}|占|百分|几成|率|%")
 YEAR_END = re.compile(r"年底|年末|年终")  # the end of a year: December
 MONTH = re.compile(rf"(?<![\d几])(1[0-2]|0?[1-9])\s*月|{YEAR_END.pattern}")  # a month stated (8月份多少 too), not asked (几月)
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -96,6 +99,9 @@ class Question:
         names: places, organisations and quoted titles it names that the report knows.
         trade_side: ``进出口``, ``出口`` or ``进口`` when it names one.
         rate: whether it asks about a rate of change (增速, 涨跌).
+        share: whether it asks about a share (占比, 比重, 百分之几).
+        percent: whether a percentage may answer it: a rate, a share, or
+            another ratio (普及率, 占…, 几成); an amount asked (多大规模) is no percentage.
         direction: ``high`` or ``low`` for a superlative or comparison, else ``None``.
         falling: whether its superlative is about falling (跌得最狠).
         search_text: the text retrieval searches: the question and the long
@@ -122,6 +128,8 @@ class Question:
     names: tuple[str, ...]
     trade_side: str | None = None
     rate: bool = False
+    share: bool = False
+    percent: bool = False
     direction: str | None = None
     falling: bool = False
     search_text: str = ""
@@ -298,7 +306,8 @@ class QuestionAnalyzer:
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
             numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side,
-            rate=bool(RATE_WORDS.search(norm)), direction=direction,
+            rate=bool(RATE_WORDS.search(norm)), share=bool(SHARE.search(norm)),
+            percent=bool(RATE_WORDS.search(norm) or PERCENT_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),

@@ -56,6 +56,9 @@ QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])
 CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
 # a rate of change: a growth word before the figure (a share, 占比91.1%, is none)
 RATE_IN_TEXT = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|降低|减少|回落|涨|跌)[^，。；]{0,8}?-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
+# an amount: a figure that is no year (2022年, 2012—2022), percentage, multiple or point
+# change (6.1% answers no 多大规模)
+AMOUNT = re.compile(r"(?<![\d.\-—–~])(?!(?:19|20)\d{2}\s*[年\-—–~至到])\d+(?:\.\d+)?(?![\d.])(?!\s*(?:[月日%倍]|个百分点))")
 MONTH_IN_TEXT = re.compile(r"(\d{1,2})\s*月")
 LISTED = re.compile(r"、|；|;|一是|》《|”“")  # items set off; 和/及/与 join words of any sentence
 DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)")  # 全称（简称）
@@ -221,6 +224,8 @@ def type_verdicts(question: Question, text: str, tagged: list[tuple[str, str]] |
     out = []
     for kind in question.asks:
         verdict = kind_found(kind, text)
+        if verdict and kind in ("quantity", "money") and not question.percent:
+            verdict = bool(AMOUNT.search(normalize(text)))  # an amount asked, not a percentage
         if verdict is None and tagged is not None:
             verdict = tagged_found(kind, tagged)
         if verdict is not None:
