@@ -129,8 +129,7 @@ def main() -> int:
     rows = []
     for k, q in enumerate(questions):
         question = base.analyze(q.question)
-        vector = base.retriever.encode(question.text)
-        hits = base.retriever.search_vector(question.search_text, vector, base.config.top_k)
+        vector, hits = base.retrieve(question)
         cands = base.candidates(question, vector, hits)
         labels = [all(normalize_answer(m) in normalize_answer(c.text) for m in q.must_include) for c in cands]
         rows.append((k, q, question, vector, hits, cands, labels))

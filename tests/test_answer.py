@@ -297,14 +297,12 @@ def test_a_lead_before_a_numbered_run_holds_the_list_asked_for(components: Compo
     # 上海市大力推进跨境数字基础设施。 names no item itself; the 一是… after it in its passage does
     answerer = components.answerer
     question = answerer.analyze("上海市在推进跨境数字基础设施方面采取了哪几项举措？")
-    vector = answerer.retriever.encode(question.text)
-    ranked = answerer.candidates(question, vector,
-                                 answerer.retriever.search_vector(question.search_text, vector, answerer.config.top_k))
+    ranked = answerer.candidates(question, *answerer.retrieve(question))
     typed = {c.text: c.features[CANDIDATE_FEATURES.index("typed")] for c in ranked}
     assert typed["上海市大力推进跨境数字基础设施。"] == 1.0
     # the same lead asked for no list holds no figure: the run does not make it typed
     count = answerer.analyze("上海市推进跨境数字基础设施投入了多少资金？")
-    ranked = answerer.candidates(count, vector, answerer.retriever.search_vector(count.search_text, vector, 8))
+    ranked = answerer.candidates(count, *answerer.retrieve(count))
     assert {c.text: c.features[CANDIDATE_FEATURES.index("typed")] for c in ranked}["上海市大力推进跨境数字基础设施。"] == 0.0
 
 
@@ -314,9 +312,7 @@ def test_list_answer_from_a_box_leaves_out_the_paragraph_before_it(components: C
     # fitted model puts first is the model's business; the main set's figures count that)
     answerer = components.answerer
     question = answerer.analyze("中关村软件园在完善新型基础设施、建设智慧园区方面有哪些具体举措？")
-    vector = answerer.retriever.encode(question.text)
-    hits = answerer.retriever.search_vector(question.search_text, vector, answerer.config.top_k)
-    ranked = answerer.candidates(question, vector, hits)
+    ranked = answerer.candidates(question, *answerer.retrieve(question))
     item = next(c for c in ranked if c.text.startswith("3.建设云计算服务平台"))
     pieces = answerer.pieces(question, [item, *(c for c in ranked if c is not item)])
     assert "".join(p.text for p in pieces) == "1.打造融合通信平台；2.扩容升级数据中心；3.建设云计算服务平台；4.建设IPv6示范应用系统。"
@@ -441,8 +437,7 @@ def test_a_row_answer_is_stated_by_the_statement_computed_over_it(components: Co
     # whichever the candidate model puts first, the row or the statement computed from its cells
     answerer = components.answerer
     question = answerer.analyze("成都天府软件园数字服务进出口22年比21年是涨了还是跌了")
-    vector = answerer.retriever.encode(question.text)
-    ranked = answerer.candidates(question, vector, answerer.retriever.search_vector(question.search_text, vector, 5))
+    ranked = answerer.candidates(question, *answerer.retrieve(question, 5))
     row = next(c for c in ranked if c.kind == "row" and "成都天府软件园：" in c.text)
     pieces = answerer.pieces(question, [row, *(c for c in ranked if c is not row)])
     assert [(p.text, p.computed, [x.id for x in p.passages]) for p in pieces] == [

@@ -541,15 +541,21 @@ class Answerer:
         info = self.retriever.index.manifest.documents.get(doc_id)
         return info.title if info is not None else doc_id
 
+    def retrieve(self, q: Question, k: int | None = None, mode: str | None = None,
+                 doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, list[Hit]]:
+        """The question's one embedding forward and the passages retrieved with
+        it (the reader's ``top_k`` unless ``k``), as answering and fitting both read them."""
+        self.retriever.scope(doc_ids)  # an unknown report is an error before the model runs
+        vector = self.retriever.encode(q.text)
+        return vector, self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
+
     def answer(self, question: str, k: int | None = None, mode: str | None = None,
                doc_ids: Collection[str] | None = None) -> Answer:
         """Analyse, retrieve, read, compose and decide an answer to ``question``
         from the reports ``doc_ids`` (all by default)."""
         t0 = time.perf_counter()
         q = self.analyze(question)
-        self.retriever.scope(doc_ids)  # an unknown report is an error before the model runs
-        vector = self.retriever.encode(q.text)
-        hits = self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
+        vector, hits = self.retrieve(q, k, mode, doc_ids)
         t1 = time.perf_counter()
         ranked = self.candidates(q, vector, hits)
         result = self._compose(q, hits, ranked)
