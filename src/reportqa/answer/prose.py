@@ -165,8 +165,8 @@ def side_figures(question: Question, texts: list[str], read: Reader) -> list[Fig
     return [figures[0], figures[1]]
 
 
-def named_start(item: str, question: Question, first: bool = False) -> str:
-    """The longest start of a listed item (two characters or more) that the
+def item_name(item: str, question: Question, first: bool = False) -> str:
+    """A listed item's name: its longest start (two characters or more) that the
     question states: ``中部`` of ``中部地区`` in 中部 西部 东北哪块最大; empty when none.
     A list's ``first`` item may carry the sentence's setting before its name
     (中国金融服务): its longest stated end is its name when that is longer."""
@@ -210,7 +210,7 @@ def listed_figures(question: Question, texts: list[str]) -> list[list[tuple[str,
         if len(items) < 2 or len(figures) != len(items) or len({f.unit for f in figures}) != 1:
             continue
         named = [(name, f) for k, (item, f) in enumerate(zip(items, figures, strict=True))
-                 if (name := named_start(item, question, first=k == 0))]
+                 if (name := item_name(item, question, first=k == 0))]
         if len(named) >= 2 and len({n for n, _ in named}) == len(named):
             out.append(named)
     return out

@@ -297,6 +297,7 @@ class QuestionAnalyzer:
         # a word the report never uses may be its abbreviation of a name it does use
         expansions = {t: forms for t in terms if t not in self.vocab and (forms := self.aliases.expand(t))}
         side = next((s for s in TRADE_SIDES if s in norm), None)
+        rate = bool(RATE_WORDS.search(norm))
         direction = "low" if LOW.search(norm) else "high" if HIGH.search(norm) else None
         if direction is None and "comparison" in asks:
             direction = "high"
@@ -306,8 +307,8 @@ class QuestionAnalyzer:
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
             numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side,
-            rate=bool(RATE_WORDS.search(norm)), share=bool(SHARE.search(norm)),
-            percent=bool(RATE_WORDS.search(norm) or PERCENT_WORDS.search(norm)), direction=direction,
+            rate=rate, share=bool(SHARE.search(norm)),
+            percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
