@@ -421,6 +421,12 @@ def test_the_question_is_analysed_once_with_corpus_aliases(components: Component
     assert aliases.pairs["基地"] == ("国家数字服务出口基地",)
     assert aliases.pairs["浦软"] == ("浦东软件园",)
     assert aliases.pairs["wto"] == ("世界贸易组织",)
+    assert aliases.pairs["数贸会"] == ("全球数字贸易博览会",)  # 全球数字贸易博览会（数贸会）
+    assert aliases.pairs["rcep"] == ("区域全面经济伙伴关系协定",)  # 《区域全面经济伙伴关系协定》（RCEP）
+    # a word the report uses is read with the form it defines as the same: a sentence naming
+    # the 世界贸易组织 names the wto
+    q = answerer.analyze("wto电子商务谈判里中国交了几份方案")
+    assert dict(q.expansions) == {"wto": ("世界贸易组织",)}
 
 
 @pytest.mark.slow

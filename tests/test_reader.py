@@ -58,6 +58,15 @@ def test_asked_kinds_come_from_the_one_table() -> None:
     assert asked_kinds("数据产量世界第一是谁") == ("who",)
 
 
+def test_a_money_cue_does_not_reach_across_what_else_is_asked() -> None:
+    # a share, a rate or a list between the money word and its 多少 asks for that instead
+    assert asked_kinds("2022年全球可数字化交付服务出口额占全球服务出口的比重是多少") == ("quantity",)
+    assert asked_kinds("跟一带一路国家做跨境电商 交易额增长大概多少") == ("quantity",)
+    assert asked_kinds("东部数字服务进出口前五是哪几个省市") == ("list",)
+    assert asked_kinds("中国数字服务出口额多少") == ("money",)
+    assert asked_kinds("跨境电商出口一共多少钱") == ("money",)
+
+
 def test_top_n_reads_counts_in_digits_and_words() -> None:
     assert [top_n(t) for t in ("规模最大的5个省市是哪些", "前五是哪几个省", "排名前三的公司", "最高的是哪个")] == \
         [5, 5, 3, 1]
@@ -214,6 +223,9 @@ def test_share_found_matches_numbers_whole() -> None:
     assert share_found(("5",), "建成5G基站") == 1.0
     assert share_found(("5",), "建成15个") == 0.0
     assert share_found(("山东省",), "山东") == 1.0  # two thirds of a name
+    # a name is found by a form the report defines as the same
+    assert share_found(("wto", "中国"), "中国加入世界贸易组织") == 0.5
+    assert share_found(("wto", "中国"), "中国加入世界贸易组织", {"wto": ("世界贸易组织",)}) == 1.0
     assert share_found(("新西兰",), "新加坡") == 0.0
     assert share_found(("浦东软件园",), "上海浦东软件园") == 1.0
 
@@ -309,6 +321,16 @@ def test_aliases_are_mined_from_definitions_in_the_text() -> None:
     assert aliases.expand("数据安全法") == ()  # a name itself is no abbreviation
     assert Aliases.from_json(aliases.to_json()) == aliases
     assert Aliases.from_json("junk") == Aliases()
+
+
+def test_short_forms_in_brackets_are_mined_when_they_shorten_the_name_before_them() -> None:
+    texts = ["浙江省举办首届全球数字贸易博览会（数贸会）。", "杭州高新区（滨江）物联网产业园。",
+             "《区域全面经济伙伴关系协定》（RCEP）正式生效。", "积极参与二十国集团（G20）。"]
+    aliases = mine_aliases(texts, Tokenizer())
+    # 数贸会 takes its characters, in order, from the name; 滨江 is a gloss, not a short form
+    assert aliases.pairs == {"数贸会": ("全球数字贸易博览会",), "全球数字贸易博览会": ("数贸会",),
+                             "rcep": ("区域全面经济伙伴关系协定",), "区域全面经济伙伴关系协定": ("rcep",),
+                             "g20": ("二十国集团",), "二十国集团": ("g20",)}
 
 
 # -- the fitted models -------------------------------------------------------------------------

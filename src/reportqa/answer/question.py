@@ -23,6 +23,9 @@ from reportqa.segment.tokenizer import normalize
 
 # 多/少 as more/less, not as the 多少 of "how many" (哪个国家 多少ZB asks no comparison)
 MORE, LESS = "多(?!少)", "(?<!多)少"
+# between a money word and its 多少: no word that asks for something else (出口的比重是多少 asks a
+# share, 交易额增长多少 a rate, 出口快几个点 a comparison, 进出口前五是哪几 a list)
+MONEY_GAP = r"(?:(?!占|比|百分|增|涨|跌|降|快|慢|前)[^，。？！,?!])"
 # What a question asks for, in order of precedence. Each cue is general
 # Chinese question wording, not wording of any one question.
 ASKS: tuple[tuple[str, str], ...] = (
@@ -38,7 +41,7 @@ ASKS: tuple[tuple[str, str], ...] = (
                    rf"|更(?:高|快|多|大|低|少|慢)|高于|低于|超过|相比|对比|比较|还是|谁(?:高|大|{MORE}|快)"),
     ("rate", r"增长了?多少|增速|增长率|增幅|涨了?多少|跌了?多少|降了?多少|同比|增长几|涨幅|跌幅|降幅"),
     ("money", r"(?:收入|营收|营业额|销售额|金额|产值|市值|利润|进出口额?|[出进]口额?|交易额|投资额|执行额|贸易额|总额|规模|卖)"
-              r".{0,4}(?:多少|几)(?:钱|美元|元)?|多少钱"),
+              rf"{MONEY_GAP}{{0,4}}(?<![哪好])(?:多少|几)(?:钱|美元|元)?|多少钱"),
     ("quantity", r"多少|(?<!哪)几[个家项次年位件条份种座部所批名人万亿千百十]|多大|多高|多长|多久"),
     ("list", r"哪些|哪几|哪\s*(?:\d{1,2}|[两二三四五六七八九十]{1,2})\s*[个家项国种类条位所座批大]|分别|包括什么|包括啥|有什么|有啥|列举|都有"),
     ("person", r"哪位|谁(?:说|提出|担任|牵头|主持)"
@@ -110,7 +113,8 @@ class Question:
             terms only that side has (``("新西兰",)``, ``("全球", "ict")``).
         top_n: how many a superlative asks for (``前五``, ``最大的5个``: 5), else 1.
         rank_at: the place a rank question asks who holds (``排第三的是谁``: 3), else ``None``.
-        expansions: long forms of the abbreviations among its terms.
+        expansions: long forms of the abbreviations among its terms and names, and for
+            words the report uses the forms it defines as the same (``wto``: ``世界贸易组织``).
         absent: places and organisations it names (by jieba's tags) that the
             report never mentions, neither whole nor by their parts (广西 in a
             report that names only 重庆): a fact about them is not in the report.
@@ -294,8 +298,10 @@ class QuestionAnalyzer:
             terms = {t: terms[t] for t in terms if t in keep}
         numbers = numbers[:MAX_TERMS]
         names = names[:MAX_TERMS]
-        # a word the report never uses may be its abbreviation of a name it does use
-        expansions = {t: forms for t in terms if t not in self.vocab and (forms := self.aliases.expand(t))}
+        # a word the report never uses may be its abbreviation of a name it does use; a word it
+        # uses may have a form it defines as the same (wto: 世界贸易组织, 数贸会: 全球数字贸易博览会)
+        expansions = {t: forms for t in (*terms, *names) if (forms := self.aliases.expand(t) if t not in self.vocab
+                                                             else self.aliases.pairs.get(t, ()))}
         side = next((s for s in TRADE_SIDES if s in norm), None)
         rate = bool(RATE_WORDS.search(norm))
         direction = "low" if LOW.search(norm) else "high" if HIGH.search(norm) else None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -132,9 +133,10 @@ def coverage(question: Question, text: str) -> tuple[float, frozenset[str]]:
             frozenset(t for t, v in got.items() if v >= 0.99))
 
 
-def share_found(items: tuple[str, ...], text: str) -> float:
+def share_found(items: tuple[str, ...], text: str, forms: Mapping[str, tuple[str, ...]] | None = None) -> float:
     """Share of names or numbers found in ``text`` (1 when there are none):
-    numbers whole (not inside a longer number), names when two thirds are there."""
+    numbers whole (not inside a longer number), names when two thirds are
+    there or one of their alias ``forms`` is (世界贸易组织 for wto)."""
     if not items:
         return 1.0
     norm = normalize(text)
@@ -142,7 +144,7 @@ def share_found(items: tuple[str, ...], text: str) -> float:
     for item in items:
         if NUMBER.fullmatch(item):
             found += bool(re.search(rf"(?<![\d.]){re.escape(item)}(?![\d])", norm))
-        elif item in norm:
+        elif item in norm or (forms and any(f in norm for f in forms.get(item, ()))):
             found += 1
         elif len(item) >= 3:
             found += longest_piece(item, norm) >= max(2, math.ceil(0.66 * len(item)))
