@@ -79,6 +79,17 @@ def test_a_list_is_asked_by_a_count_and_stated_by_its_separators() -> None:
     assert [kind_found("list", t) for t in ("建设已全部开工，推动东西部算力平衡协调发展。",
                                             "包括北京、上海和广州。", "一是提升容量；二是建设通道。")] == \
         [False, True, True]
+    # 分别 pairs the items with their figures, joined by 和 or not
+    assert kind_found("list", "全国版和自贸试验区外资准入负面清单条目已分别缩减至31条和27条。") is True
+
+
+def test_a_thing_described_and_named_is_defined() -> None:
+    # what a 是什么 question about a named thing asks is the description that names it
+    assert [kind_found("definition", t) for t in (
+        "创建了由创新中心、全球云计算平台、国际云市场平台、营销服务平台构成的“一中心三平台”保障体系。",
+        "以胶东沿海数字贸易创新发展区、环省会数字贸易聚集发展区和鲁南数字贸易特色发展区为圈的“双核三圈”数字贸易空间新布局。",
+        "创新性提出“制造业服务化—服务数字化—数字贸易化”的特色发展路径。",
+        "山东省2022年可数字化交付服务进出口额108.12亿美元。")] == [True, True, True, False]
 
 
 def test_a_short_form_is_found_spread_out_in_its_long_form() -> None:

@@ -61,8 +61,10 @@ RATE_IN_TEXT = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|
 # change (6.1% answers no 多大规模)
 AMOUNT = re.compile(r"(?<![\d.\-—–~])(?!(?:19|20)\d{2}\s*[年\-—–~至到])\d+(?:\.\d+)?(?![\d.])(?!\s*(?:[月日%倍]|个百分点))")
 MONTH_IN_TEXT = re.compile(r"(\d{1,2})\s*月")
-LISTED = re.compile(r"、|；|;|一是|》《|”“")  # items set off; 和/及/与 join words of any sentence
-DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)")  # 全称（简称）
+LISTED = re.compile(r"、|；|;|一是|》《|”“|分别")  # items set off, or paired with figures (分别为); 和/及/与 join words of any sentence
+# a definition, or a thing described and named: 由…构成的“一中心三平台”, …为圈的“双核三圈”, “…”的特色发展路径
+DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8}的|定义|\S{2}\(\S{2,}\)"  # 全称（简称）
+                     r"|的[“《]|[”》]的|由[^，。；]{2,40}?(?:构成|组成)")
 RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排名|居.{0,4}[首第]|仅次于|领先|最[高低大小多少快慢]")
 COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.*\d")
 PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
