@@ -411,6 +411,16 @@ def test_up_or_down_is_read_from_the_rate_column_the_question_names(components: 
 
 
 @pytest.mark.slow
+def test_the_table_a_question_names_is_the_one_computed_over(components: Components) -> None:
+    # 表3 lists bases, 表2 the provinces they are in: both have an 出口额 column, and 上海 leads 表2
+    answer = components.answerer.answer("表三那几个基地2022年出口额最高的是哪一个")
+    assert answer.text == "2022年出口额最高的是大连高新技术产业园区（31.58亿美元）。[1]"
+    # 产业 of the table's 数字产业产值 names no row (杭州…物联网产业园): the row at the second place is read
+    answer = components.answerer.answer("据表4，2022年数字产业产值排第二位的基地是哪个？")
+    assert answer.text == "2022年排第2的是中国（南京）软件谷（2600亿元）（表中6个，第一为中关村软件园，4759亿元）。[1][2]"
+
+
+@pytest.mark.slow
 def test_the_question_is_analysed_once_with_corpus_aliases(components: Components) -> None:
     answerer = components.answerer
     q = answerer.analyze("写论文要用 个保法是哪年出台的")

@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reportqa.answer.question import QuestionAnalyzer, asked_kinds, expand_years, ordinals, rank_at, top_n
+from reportqa.answer.question import (
+    QuestionAnalyzer,
+    asked_kinds,
+    expand_years,
+    ordinals,
+    rank_at,
+    table_named,
+    top_n,
+)
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
@@ -290,6 +298,15 @@ def test_named_rows_need_a_piece_no_other_row_has() -> None:
     labels = ["中关村软件园", "中国（南京）软件谷", "成都天府软件园"]
     assert named_rows(labels, "成都和中关村哪个高") == [2, 0]
     assert named_rows(labels, "软件园哪个高") == []
+    # a piece of the table's own title or header names no row: 产业 of 数字产业产值, not of …产业园
+    parks = ["中关村软件园", "中国（南京）软件谷", "杭州高新技术产业开发区（滨江）物联网产业园"]
+    assert named_rows(parks, "2022年数字产业产值排第二位的基地") == [2]
+    assert named_rows(parks, "2022年数字产业产值排第二位的基地", "表4部分基地数字产业产值基地2022年") == []
+
+
+def test_a_question_names_a_table_by_its_number() -> None:
+    assert [table_named(t) for t in ("据表4,2022年排第二的", "表三那几个基地", "表1里面哪个国家", "表里那几个国家",
+                                     "产值表 2022年排第二的", "表示")] == ["4", "3", "1", None, None, None]
 
 
 @pytest.mark.parametrize(("question", "statement", "rows"), [

@@ -241,6 +241,10 @@ class Answerer:
                                            sims[s], passage_sim, ctx,
                                            "row" if passage.kind == "table_row" else "sentence",
                                            run=after.text if after is not None and _ordinal(after.text) == 1 else ""))
+        if question.table is not None:  # the table the question names is the one to compute over
+            named = {(doc_id, table.start): (table, rows) for doc_id in dict.fromkeys(h.passage.doc_id for h in hits)
+                     for table, rows in holdings.tables(doc_id) if table.number == question.table}
+            tables = named or tables
         ranges = self.retriever.index.ranges  # the tables in report order, as the reasoner reads them
         paired = [(table, holdings.passages(rows)) for (doc_id, start), (table, rows)
                   in sorted(tables.items(), key=lambda kv: (ranges[kv[0][0]][0], kv[0][1]))]

@@ -83,6 +83,8 @@ RANK_AT = re.compile(r"(?:排|排名|排在|位居|位列)第\s*([2-9]|1\d|[二�
 CHINESE_NUMBERS = "一二三四五六七八九十"
 # an ordinal with its counter: 首届 is 第一届, the first of a series (a specific, like a year)
 ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[一二三四五六七八九]?)|首)\s*(届|批|次|期|轮|任)")
+# the table a question names by its number (表4, 表三, 表1里面); 表里 names none
+TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
 
@@ -120,6 +122,7 @@ class Question:
             report that names only 重庆): a fact about them is not in the report.
         month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
         ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
+        table: the number of the table it names (``表三``: ``"3"``), else ``None``.
     """
 
     text: str
@@ -144,6 +147,7 @@ class Question:
     absent: tuple[str, ...] = ()
     month: int | None = None
     ordinals: tuple[str, ...] = ()
+    table: str | None = None
 
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
@@ -201,6 +205,13 @@ def rank_at(norm: str) -> int | None:
     """The place a question asks who holds: ``排第三的是谁`` asks for 3, ``排名第2`` for 2."""
     m = RANK_AT.search(norm)
     return None if m is None else chinese_number(m.group(1))
+
+
+def table_named(norm: str) -> str | None:
+    """The number of the table a question names: ``表4`` and ``表四`` are ``"4"``."""
+    m = TABLE_NAMED.search(norm)
+    n = 0 if m is None else chinese_number(m.group(1))
+    return str(n) if n else None
 
 
 def expand_years(norm: str) -> str:
@@ -319,7 +330,7 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm),
+            ordinals=ordinals(norm), table=table_named(norm),
         )
 
     def mentions(self, word: str) -> bool:

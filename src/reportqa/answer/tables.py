@@ -80,11 +80,12 @@ def table_unit(table: Table) -> str:
     return m.group(1).strip() if m else ""
 
 
-def named_rows(labels: list[str], question: str) -> list[int]:
+def named_rows(labels: list[str], question: str, table_words: str = "") -> list[int]:
     """Rows the question names: a row whose label shares with the question
     a piece of two characters or more that no other label has (``大连`` for
-    ``大连高新技术产业园区``; ``软件园`` names none of three parks), in the
-    order the question names them."""
+    ``大连高新技术产业园区``; ``软件园`` names none of three parks) and that is
+    not a word of the table's own title or header (``产业`` of ``数字产业产值``
+    names no ``…物联网产业园``), in the order the question names them."""
     found: list[tuple[int, int]] = []
     for r, label in enumerate(labels):
         norm = normalize(label)
@@ -93,7 +94,8 @@ def named_rows(labels: list[str], question: str) -> list[int]:
             for i in range(len(norm) - n + 1):
                 piece = norm[i : i + n]
                 at = question.find(piece)
-                if at >= 0 and not any(piece in normalize(o) for j, o in enumerate(labels) if j != r):
+                if at >= 0 and piece not in table_words \
+                        and not any(piece in normalize(o) for j, o in enumerate(labels) if j != r):
                     best_at = at
                     break
             if best_at >= 0:
@@ -148,7 +150,7 @@ class TableReasoner:
         if not cols or len(rows) != len(table.rows):
             return []
         labels = [row_label(r.cells) for r in table.rows]
-        named = named_rows(labels, question.norm)
+        named = named_rows(labels, question.norm, normalize(table.title + "".join(table.header)))
         unit = table_unit(table)
         year_cols = [c for c in cols if c.year]
         want_rate = question.rate and not (question.asks_for("change") and year_cols)
