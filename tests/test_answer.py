@@ -411,6 +411,13 @@ def test_up_or_down_is_read_from_the_rate_column_the_question_names(components: 
 
 
 @pytest.mark.slow
+def test_a_rate_asked_of_one_row_is_looked_up_with_its_amount(components: Components) -> None:
+    # the picked column (出口同比) and the amount it is the change of, not the whole row
+    answer = components.answerer.answer("印度数字服务出口去年涨了多少 感觉印度这两年特别猛")
+    assert answer.text == "印度出口2354.18亿美元，出口同比25.93%，增长。[1]"
+
+
+@pytest.mark.slow
 def test_the_table_a_question_names_is_the_one_computed_over(components: Components) -> None:
     # 表3 lists bases, 表2 the provinces they are in: both have an 出口额 column, and 上海 leads 表2
     answer = components.answerer.answer("表三那几个基地2022年出口额最高的是哪一个")

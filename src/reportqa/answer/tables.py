@@ -165,7 +165,11 @@ class TableReasoner:
             return f"{cell}{'%' if c.rate else unit}"
 
         out: list[Computed] = []
-        if question.asks_for("change") and named:
+        # up or down, or a rate asked of one row of a table with a rate column (印度出口涨了多少): the
+        # row's amount and its change (a table of years says what it measures only in its title)
+        looked_up = (question.rate and len(named) == 1 and not year_cols
+                     and not {"comparison", "extreme", "rank"} & set(question.asks))
+        if named and (question.asks_for("change") or looked_up):
             out += self._change(question, table, rows, named[0], col, year_cols)
         if len(named) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = named[0], named[1]
