@@ -398,33 +398,23 @@ def test_a_superlative_over_a_prose_list_is_computed_from_its_figures(components
 
 
 @pytest.mark.slow
-def test_up_or_down_between_two_years_is_computed(components: Components) -> None:
-    answer = components.answerer.answer("成都天府软件园数字服务进出口22年比21年是涨了还是跌了")
-    assert answer.text == "成都天府软件园2022年进出口额36.03亿美元，2021年进出口额36.97亿美元，下降。[1]"
-
-
-@pytest.mark.slow
-def test_up_or_down_is_read_from_the_rate_column_the_question_names(components: Components) -> None:
+@pytest.mark.parametrize(("question", "expected"), [
+    # up or down between two years of a table of years
+    ("成都天府软件园数字服务进出口22年比21年是涨了还是跌了",
+     "成都天府软件园2022年进出口额36.03亿美元，2021年进出口额36.97亿美元，下降。[1]"),
     # the question names the rate (同比), so the rate column is picked; its amount is the column before it
-    answer = components.answerer.answer("表1里英国进口同比是涨还是跌")
-    assert answer.text == "英国进口1850.15亿美元，进口同比-4.44%，下降。[1]"
-
-
-@pytest.mark.slow
-def test_a_rate_asked_of_one_row_is_looked_up_with_its_amount(components: Components) -> None:
-    # the picked column (出口同比) and the amount it is the change of, not the whole row
-    answer = components.answerer.answer("印度数字服务出口去年涨了多少 感觉印度这两年特别猛")
-    assert answer.text == "印度出口2354.18亿美元，出口同比25.93%，增长。[1]"
-
-
-@pytest.mark.slow
-def test_the_table_a_question_names_is_the_one_computed_over(components: Components) -> None:
-    # 表3 lists bases, 表2 the provinces they are in: both have an 出口额 column, and 上海 leads 表2
-    answer = components.answerer.answer("表三那几个基地2022年出口额最高的是哪一个")
-    assert answer.text == "2022年出口额最高的是大连高新技术产业园区（31.58亿美元）。[1]"
+    ("表1里英国进口同比是涨还是跌", "英国进口1850.15亿美元，进口同比-4.44%，下降。[1]"),
+    # a rate asked of one row: the picked column (出口同比) and the amount it is the change of, not the whole row
+    ("印度数字服务出口去年涨了多少 感觉印度这两年特别猛", "印度出口2354.18亿美元，出口同比25.93%，增长。[1]"),
+    # the table the question names: 表3 lists bases, 表2 the provinces they are in; both have an 出口额
+    # column, and 上海 leads 表2
+    ("表三那几个基地2022年出口额最高的是哪一个", "2022年出口额最高的是大连高新技术产业园区（31.58亿美元）。[1]"),
     # 产业 of the table's 数字产业产值 names no row (杭州…物联网产业园): the row at the second place is read
-    answer = components.answerer.answer("据表4，2022年数字产业产值排第二位的基地是哪个？")
-    assert answer.text == "2022年排第2的是中国（南京）软件谷（2600亿元）（表中6个，第一为中关村软件园，4759亿元）。[1][2]"
+    ("据表4，2022年数字产业产值排第二位的基地是哪个？",
+     "2022年排第2的是中国（南京）软件谷（2600亿元）（表中6个，第一为中关村软件园，4759亿元）。[1][2]"),
+])
+def test_a_table_statement_is_computed_for_what_is_asked(components: Components, question: str, expected: str) -> None:
+    assert components.answerer.answer(question).text == expected
 
 
 @pytest.mark.slow

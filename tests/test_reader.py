@@ -78,6 +78,9 @@ def test_a_money_cue_does_not_reach_across_what_else_is_asked() -> None:
 def test_top_n_reads_counts_in_digits_and_words() -> None:
     assert [top_n(t) for t in ("规模最大的5个省市是哪些", "前五是哪几个省", "排名前三的公司", "最高的是哪个")] == \
         [5, 5, 3, 1]
+    # a period (前三季度) and the set asked within (前十那个表里, 前十里头) are no count asked for
+    assert [top_n(t) for t in ("23年前三季度全国数字服务进出口多少", "全球前十那个表里 跌得最狠的是哪个国家",
+                               "在全球前十里头排老几", "进出口排前五名")] == [1, 1, 1, 5]
 
 
 def test_a_list_is_asked_by_a_count_and_stated_by_its_separators() -> None:

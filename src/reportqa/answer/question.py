@@ -77,7 +77,9 @@ PLACE_OR_ORG_FLAGS = frozenset({"ns", "nt"})  # jieba's own dictionary tags them
 GENERAL_RARE = 16.0
 MAX_TERMS = 24  # key terms, numbers and names kept per question
 SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
-TOP_N = re.compile(r"(?:前|最[\u4e00-\u9fff]{1,2}的)\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|名|位|家|大)?")
+# 前三季度 is a period and 前十那个表里 the set asked within, not how many are asked for
+TOP_N = re.compile(r"(?:前|最[\u4e00-\u9fff]{1,2}的)\s*(\d{1,2}|[一二两三四五六七八九十])"
+                   r"(?!\s*(?:个?季度|个?月|年|天|周|(?:的|那个|那张)?\s*(?:表|里|中)))\s*(?:个|名|位|家|大)?")
 # the place a rank question asks about (排第三的是谁: 3); 排第一 is a superlative (最高)
 RANK_AT = re.compile(r"(?:排|排名|排在|位居|位列)第\s*([2-9]|1\d|[二两三四五六七八九十])")
 CHINESE_NUMBERS = "一二三四五六七八九十"
