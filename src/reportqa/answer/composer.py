@@ -34,6 +34,7 @@ from reportqa.answer.reader import (
     coverage,
     load_models,
     month_found,
+    names_found,
     ordinal_found,
     row_named,
     share_found,
@@ -227,7 +228,7 @@ class Answerer:
         for hit, position, ms in zip(read, positions, members, strict=True):
             passage = hit.passage
             context = " ".join(passage.section_path) + passage.text
-            ctx = (coverage(question, context)[0], share_found(question.names, context, question.expansions),
+            ctx = (coverage(question, context)[0], names_found(question, context),
                    years_found(question, context))
             # from the index vectors, so that it is the same whichever mode retrieved the passage
             passage_sim = self.retriever.dense_score(vector, position)  # type: ignore[arg-type]
@@ -280,7 +281,7 @@ class Answerer:
         tagged = self.retriever.tokenizer.tagged(text) if self._needs_tags(question) else None
         values = {
             "sim": sim, "passage_sim": passage_sim, "rank": 1.0 / rank, "coverage": cov,
-            "context_coverage": context[0], "names": share_found(question.names, heading + text, question.expansions),
+            "context_coverage": context[0], "names": names_found(question, heading + text),
             "context_names": context[1], "years": years_found(question, heading + text),
             "context_years": context[2], "numbers": share_found(question.numbers, caption + text),
             "typed": self._typed(question, text, tagged, kind, run), "side": side_found(question, text),
@@ -312,7 +313,7 @@ class Answerer:
         context = caption + computed.text
         first = computed.rows[0].sentences[0]
         return self._candidate(question, computed.text, first, None, computed.rows, rank, max(sims),
-                               max(dense), (coverage(question, context)[0], share_found(question.names, context, question.expansions),
+                               max(dense), (coverage(question, context)[0], names_found(question, context),
                                             years_found(question, context)), "computed", caption)
 
     # -- composing ------------------------------------------------------------
@@ -475,8 +476,8 @@ class Answerer:
             "best": best.score, "margin": best.score - (ranked[1].score if len(ranked) > 1 else 0.0),
             **{f"top_{f}": float(v) for f, v in zip(CANDIDATE_FEATURES, best.features, strict=True)},
             "coverage": coverage(question, stated)[0],
-            "names": share_found(question.names, stated, question.expansions),
-            "lead_up_names": share_found(rare, _lead_up(pieces[:1]), question.expansions),
+            "names": names_found(question, stated),
+            "lead_up_names": names_found(question, _lead_up(pieces[:1]), rare),
             "years": years_found(question, _lead_up(pieces)), "numbers": share_found(question.numbers, stated),
             "typed": float(all(type_verdicts(question, said, self.retriever.tokenizer.tagged(said)
                                              if self._needs_tags(question) else None))),

@@ -153,6 +153,12 @@ def share_found(items: tuple[str, ...], text: str, forms: Mapping[str, tuple[str
     return found / len(items)
 
 
+def names_found(question: Question, text: str, names: tuple[str, ...] | None = None) -> float:
+    """Share of the question's names (or of ``names``, some of them) in ``text``,
+    each also found by the forms the report defines as the same (wto: 世界贸易组织)."""
+    return share_found(question.names if names is None else names, text, question.expansions)
+
+
 def years_found(question: Question, text: str) -> float:
     """Share of the question's years in ``text`` (1 when it names none)."""
     if not question.years:
