@@ -436,6 +436,20 @@ def test_the_question_is_analysed_once_with_corpus_aliases(components: Component
     assert dict(q.expansions) == {"wto": ("世界贸易组织",)}
 
 
+def test_a_statistic_about_a_part_reads_as_about_another_subject(components: Components) -> None:
+    # the whole (全球) the question asks about against a part of it (发达经济体) a sentence gives
+    answerer = components.answerer
+    q = answerer.analyze("22年全球数字服务出口一共多少钱")
+    vector, hits = answerer.retrieve(q)
+    at = CANDIDATE_FEATURES.index("subject")
+    subject = {c.text[:12]: float(c.features[at]) for c in answerer.candidates(q, vector, hits)}
+    assert subject["2022年，发达经济体数"] == 0.0
+    assert subject["2022年，发展中经济体"] == 0.0
+    assert subject["其中，美国、英国、爱尔兰"] == 0.0
+    assert subject["据世界贸易组织（WTO）"] == 1.0  # 2022年全球可数字化交付服务出口额为4.1万亿美元
+    assert subject["2022年，全球ICT服"] == 1.0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
 def test_every_mode_is_read_alike(components: Components, mode: str) -> None:

@@ -27,12 +27,14 @@ from reportqa.answer.reader import (
     LinearModel,
     TreeModel,
     coverage,
+    figure_lead,
     kind_found,
     load_models,
     month_found,
     ordinal_found,
     share_found,
     side_found,
+    subject_found,
     term_found,
     type_verdicts,
 )
@@ -214,6 +216,21 @@ def test_a_month_the_question_states_must_not_be_contradicted(analyzer: Question
     assert analyzer.analyze("2022年8月份出口多少").month == 8  # 月份多少 still states the month
     assert analyzer.analyze("数贸会是几月办的").month is None  # asks the month, states none
     assert month_found(analyzer.analyze("数贸会是几月办的"), "2022年12月举办首届数贸会。") == 1.0
+
+
+def test_a_statistic_names_whose_it_is_before_its_figure(analyzer: QuestionAnalyzer) -> None:
+    # the clause of the first figure that is no date, up to the figure
+    assert figure_lead("2022年，东部地区可数字化交付服务进出口规模达3396.5亿美元，全国占比高达91.1%。") == \
+        "东部地区可数字化交付服务进出口规模达"
+    assert figure_lead("2022年9月1日至12月30日，仲裁中心处理案件103件。") == "仲裁中心处理案件"
+    assert figure_lead("数字贸易是指以数据资源为关键生产要素的对外贸易。") == ""
+    q = analyzer.analyze("中国数字服务出口2022年多少")
+    assert subject_found(q, "东部", False) == 0.0  # a part for the whole
+    assert subject_found(q, "中国", True) == 1.0
+    assert subject_found(q, "全球", True) == 1.0  # the report's setting: a question need not name it
+    assert subject_found(q, None, False) == 0.5  # 其中，出口2105.4亿美元: no subject stated
+    assert subject_found(analyzer.analyze("东部数字服务出口多少"), "东部", False) == 1.0
+    assert subject_found(analyzer.analyze("东北出口多少"), "东北地区", False) == 1.0  # a word of the question in it
 
 
 def test_ordinals_are_specifics_matched_whole(analyzer: QuestionAnalyzer) -> None:

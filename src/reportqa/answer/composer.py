@@ -30,8 +30,10 @@ from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
     OWN_FEATURES,
+    SUBJECT_FLAGS,
     ReaderModels,
     coverage,
+    figure_lead,
     load_models,
     month_found,
     names_found,
@@ -39,6 +41,7 @@ from reportqa.answer.reader import (
     row_named,
     share_found,
     side_found,
+    subject_found,
     type_verdicts,
     typed_share,
     with_gaps,
@@ -179,6 +182,7 @@ class Answerer:
         self.analyzer = QuestionAnalyzer(retriever.tokenizer, terms.vocab, terms.idf, retriever.index.aliases)
         self.followups = FollowUpResolver(self.analyzer)
         self.comparer = ProseComparer()
+        self._subjects: dict[str, tuple[str | None, bool]] = {}  # a report sentence's subject (bounded by the report)
 
     def table_of(self, passage: Passage) -> tuple[tuple[str, int], Table, list[int]] | None:
         """The parsed table a table or row passage belongs to: its key
@@ -285,12 +289,26 @@ class Answerer:
             "context_names": context[1], "years": years_found(question, heading + text),
             "context_years": context[2], "numbers": share_found(question.numbers, caption + text),
             "typed": self._typed(question, text, tagged, kind, run), "side": side_found(question, text),
+            "subject": subject_found(question, *self._subject(text)) if kind == "sentence" else 0.5,
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS,
         }
         features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
+
+    def _subject(self, text: str) -> tuple[str | None, bool]:
+        """The first noun before a sentence's first figure in its clause (see
+        :func:`figure_lead`), and whether it is the report's setting (idf below
+        :data:`SIDE_MIN_IDF`: 中国, 全球); read once per sentence of the report."""
+        found = self._subjects.get(text)
+        if found is None:
+            subject = next((w for w, f in self.retriever.tokenizer.tagged(figure_lead(text))
+                            if f in SUBJECT_FLAGS and len(w) >= 2), None)
+            at = self.analyzer.vocab.get(subject) if subject is not None else None
+            found = self._subjects[text] = (
+                subject, at is not None and float(self.analyzer.idf[at]) < SIDE_MIN_IDF)  # type: ignore[index]
+        return found
 
     @staticmethod
     def _needs_tags(question: Question) -> bool:

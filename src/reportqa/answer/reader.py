@@ -35,7 +35,7 @@ from reportqa.segment.tokenizer import normalize
 
 OWN_FEATURES = (
     "sim", "passage_sim", "rank", "coverage", "context_coverage", "names", "context_names",
-    "years", "context_years", "numbers", "typed", "side", "row", "computed", "row_named", "length",
+    "years", "context_years", "numbers", "typed", "side", "subject", "row", "computed", "row_named", "length",
 )
 # how far a candidate is behind the best candidate of the same question: the
 # pool's own scale, which an absolute similarity or coverage does not carry
@@ -67,6 +67,11 @@ DEFINED = re.compile(r"是指|即|包括|包含|指的是|简称|全称|是.{0,8
                      r"|的[“《]|[”》]的|由[^，。；]{2,40}?(?:构成|组成)")
 RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排名|居.{0,4}[首第]|仅次于|领先|最[高低大小多少快慢]")
 COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.*\d")
+# a figure that is no date (2022年, 2012—2022年, 9月1日): where a statistic is stated
+FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*[年\-—–~至到])(?!\d{1,2}\s*[月日])\d")
+CLAUSE_END = re.compile(r"[,;:。，；：]")
+# what a statistic's subject is tagged as: nouns, places, organisations, directions (东部), Latin names
+SUBJECT_FLAGS = frozenset({"n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "f", "s", "j", "eng"})
 PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
 TAGGED_KINDS = {"person": PERSON_FLAGS, "place": frozenset({"ns"}),
                 "who": PERSON_FLAGS | {"nt", "ns", "nz"}}
@@ -189,6 +194,36 @@ def ordinal_found(question: Question, text: str) -> float:
         return 1.0
     series = {o[-1] for o in stated}
     return 0.0 if any(o[-1] in series for o in question.ordinals) else 0.5
+
+
+def figure_lead(text: str) -> str:
+    """What the clause holding a sentence's first figure says before the
+    figure (``2022年，东部地区可数字化交付服务进出口规模达3396.5亿美元`` →
+    ``东部地区可数字化交付服务进出口规模达``): where a statistic says whose it is;
+    empty when the sentence states no figure."""
+    norm = normalize(text)
+    m = FIGURE.search(norm)
+    if m is None:
+        return ""
+    start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
+    return norm[start : m.start()]
+
+
+def subject_found(question: Question, subject: str | None, setting: bool) -> float:
+    """Whether the question names whose a statistic is. ``subject`` is the
+    first noun before the figure in its clause (东部 of 东部地区…规模达3396.5亿美元,
+    发达经济体, 重庆经西部陆海新通道运输14.8万标箱); ``setting`` says it is a word
+    the report uses everywhere (中国, 全球), which a question need not name.
+    1 when the question names it (or one of its words is in it, or a form the
+    report defines as the same), or it is the setting; 0 when the question does
+    not name it (a part for the whole: 东部地区 for the country); 0.5 when the
+    text states no figure with a subject (其中，出口2105.4亿美元)."""
+    if subject is None:
+        return 0.5
+    if setting or subject in question.norm:
+        return 1.0
+    words = (*question.terms, *question.names, *(f for forms in question.expansions.values() for f in forms))
+    return float(any(len(w) >= 2 and (w in subject or subject in w) for w in words))
 
 
 def side_found(question: Question, text: str) -> float:
