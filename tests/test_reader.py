@@ -351,6 +351,22 @@ def test_table_statements_are_computed_from_cells(analyzer: QuestionAnalyzer, qu
     assert [(c.text, [p.id for p in c.rows]) for c in computed][:1] == [(statement, rows)]
 
 
+def test_which_rows_fell_is_a_filter_by_sign(analyzer: QuestionAnalyzer) -> None:
+    table = Table("t1", "1", "表1 2022年主要经济体数字服务出口", "（单位：亿美元；%）", ("国家", "出口", "出口同比"),
+                  (TableRow(("美国", "6560.54", "4.93"), 0, 1), TableRow(("英国", "3780.21", "-4.44"), 1, 2),
+                   TableRow(("日本", "1171.41", "-0.45"), 2, 3), TableRow(("印度", "2354.18", "25.93"), 3, 4)),
+                  "", (), 1, 1, 0, 4)
+    reasoner = TableReasoner([(table, row_passages(table))])
+    q = analyzer.analyze("哪几个国家数字服务出口同比下降了")
+    assert (q.negative, q.falling) == (True, False)
+    computed = reasoner.compute(q, {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
+        ("出口同比为负的是英国（-4.44%）、日本（-0.45%）（表中4个）。", ["p-row1", "p-row2"])]
+    # a superlative of a fall is no filter; a question naming its row asks that row's change
+    assert analyzer.analyze("出口跌得最狠的是哪个").negative is False
+    assert analyzer.analyze("英国出口同比是不是下降了").negative is False
+
+
 def test_no_statement_for_a_table_not_retrieved(analyzer: QuestionAnalyzer) -> None:
     reasoner = TableReasoner([(TABLE, row_passages(TABLE))])
     assert reasoner.compute(analyzer.analyze("数字产业产值最低的基地"), {("doc", 99)}) == []

@@ -58,6 +58,8 @@ HIGH = re.compile(rf"最(?:高|多|大|快|强|好)|老大|第一名|排名第�
 LOW = re.compile(rf"最(?:低|少|小|慢|弱)|垫底|更(?:低|少|慢|小)|哪个.{{0,6}}(?:低|{LESS}|小|慢)")
 FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
+NEGATIVE = re.compile(rf"为负|负数|是负|负的|{FALLING_WORDS}")
+WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which items
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
 SHARE = re.compile(r"份额|比重|比例|占比|占多少|占多大|百分之几")  # a share asked (a comparison of shares)
@@ -111,6 +113,8 @@ class Question:
             another ratio (普及率, 占…, 几成); an amount asked (多大规模) is no percentage.
         direction: ``high`` or ``low`` for a superlative or comparison, else ``None``.
         falling: whether its superlative is about falling (跌得最狠).
+        negative: whether it asks which items fell, with no superlative or
+            comparison (哪个省市增速为负, 哪几个经济体出口下降了): a filter by sign.
         search_text: the text retrieval searches: the question and the long
             forms of the abbreviations it uses.
         sides: for a comparison, what it sets against what: each side the
@@ -141,6 +145,7 @@ class Question:
     percent: bool = False
     direction: str | None = None
     falling: bool = False
+    negative: bool = False
     search_text: str = ""
     sides: tuple[tuple[str, ...], ...] = ()
     top_n: int = 1
@@ -329,6 +334,8 @@ class QuestionAnalyzer:
             rate=rate, share=bool(SHARE.search(norm)),
             percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
+            negative=(bool(NEGATIVE.search(norm)) and not {"extreme", "comparison"} & set(asks)
+                      and any(k in asks for k in WHICH_KINDS)),
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),

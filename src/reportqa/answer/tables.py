@@ -190,6 +190,11 @@ class TableReasoner:
                 pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
                 word = "最低" if low else "最高"
                 out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],)))
+        if question.negative and col.rate and not named:  # which rows fell: a filter by sign
+            fell = [r for r in body if values[r] < 0]
+            if fell:
+                listed = "、".join(f"{labels[r]}（{fig(r)}）" for r in fell)
+                out.append(Computed(f"{col.label}为负的是{listed}（表中{len(body)}个）。", tuple(rows[r] for r in fell)))
         order = sorted(body, key=lambda i: -values[i])  # the column's ranking, highest first
         if question.asks_for("rank") and question.rank_at and not set(named) & set(body) and question.rank_at <= len(body):
             r = order[question.rank_at - 1]
