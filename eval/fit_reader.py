@@ -10,9 +10,14 @@ Training questions: the main set, the dev splits and the two training sets
    (sentences, table rows, computed statements of the top passages) is
    labelled 1 when it contains all of the question's must_include strings.
    Gradient-boosted trees (small trees: the features interact, e.g. a
-   computed statement's typed match means more than a sentence's); 5-fold
-   cross-validation grouped by question reports how often the top candidate
-   holds the answer (``--linear`` fits a logistic regression instead, to compare).
+   computed statement's typed match means more than a sentence's), fitted to
+   rank each question's candidates (LightGBM's LambdaRank: what matters is
+   which candidate of a question comes first, not how each scores alone),
+   then their score mapped to a probability by a logistic regression on it
+   (Platt scaling), so that the abstention model reads a calibrated best
+   score. 5-fold cross-validation grouped by question reports how often the
+   top candidate holds the answer (``--pointwise`` fits scikit-learn's
+   classifier trees instead, ``--linear`` a logistic regression, to compare).
 2. Abstention model. For each question, the answer composed with the
    candidate model of the folds that did not see it (so its features are
    those of an unseen question) gives the answer features. Answerable
@@ -28,6 +33,7 @@ The weights go to ``src/reportqa/answer/reader.json`` with the figures.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -35,6 +41,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from lightgbm import LGBMRanker
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
@@ -102,6 +109,50 @@ def fit_trees(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> TreeMo
     return out
 
 
+def fit_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, features: tuple[str, ...]) -> TreeModel:
+    """Trees fitted to rank each question's candidates (``groups``: the
+    question of each row, its rows together), their summed leaf values mapped
+    to a probability by Platt scaling, as a :class:`TreeModel` (checked to
+    give the library's own scores)."""
+    sizes = [len(list(run)) for _, run in itertools.groupby(groups.tolist())]
+    model = LGBMRanker(n_estimators=TREES, learning_rate=RATE, num_leaves=LEAVES, min_child_samples=MIN_LEAF,
+                       random_state=0, verbose=-1).fit(x, y, group=sizes)
+    raw = model.predict(x)
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw[:, None], y)
+    nodes = [_flatten(t["tree_structure"]) for t in model.booster_.dump_model()["tree_info"]]
+    width = max(len(n[0]) for n in nodes)
+
+    def padded(k: int, fill: float) -> np.ndarray:
+        return np.array([np.pad(np.array(n[k], dtype=np.float64), (0, width - len(n[k])), constant_values=fill)
+                         for n in nodes])
+
+    out = TreeModel(features, float(platt.intercept_[0]), float(platt.coef_[0, 0]),
+                    padded(0, -1).astype(np.int64), padded(1, 0.0), padded(2, 0).astype(np.int64),
+                    padded(3, 0).astype(np.int64), padded(4, 0.0), max(n[5] for n in nodes))
+    assert np.allclose(out.probabilities(x), platt.predict_proba(raw[:, None])[:, 1]), "ranker read back wrong"
+    return out
+
+
+def _flatten(root: dict) -> tuple[list[int], list[float], list[int], list[int], list[float], int]:
+    """One LightGBM tree (nested nodes) as arrays, breadth first, so that
+    every child comes after its parent: feature (-1 at a leaf), threshold,
+    left and right child, leaf value, and the depth that reaches every leaf."""
+    rows: list[tuple[int, float, int, int, float]] = []
+    queue, depth = [(root, 0)], 0
+    while queue:
+        node, level = queue.pop(0)
+        depth = max(depth, level)
+        if "split_feature" not in node:  # a leaf (a tree of one leaf has only its value)
+            rows.append((-1, 0.0, 0, 0, float(node.get("leaf_value", 0.0))))
+            continue
+        assert node["decision_type"] == "<=" and node["missing_type"] != "Zero", "a split the trees cannot read"
+        first = len(rows) + len(queue) + 1  # the queue's nodes are numbered before this one's children
+        rows.append((int(node["split_feature"]), float(node["threshold"]), first, first + 1, 0.0))
+        queue += [(node["left_child"], level + 1), (node["right_child"], level + 1)]
+    feature, threshold, left, right, value = (list(col) for col in zip(*rows, strict=True))
+    return feature, threshold, left, right, value, depth  # type: ignore[return-value]
+
+
 def dumps(payload: dict[str, object]) -> str:
     """``reader.json``'s text: indented, with each list of numbers (a tree's
     arrays, a model's coefficients) on one line."""
@@ -119,6 +170,8 @@ def main() -> int:
     parser.add_argument("--c-abstain", type=float, default=C_ABSTAIN, help="regularisation of the abstention model")
     parser.add_argument("--penalty", choices=("l1", "l2"), default="l2", help="the abstention model's penalty")
     parser.add_argument("--linear", action="store_true", help="a logistic regression as the candidate model")
+    parser.add_argument("--pointwise", action="store_true",
+                        help="classifier trees (each candidate alone) as the candidate model, not ranking trees")
     args = parser.parse_args()
     training = tuple(args.training)
     questions = [q for f in training for q in load_questions(Path(f))]
@@ -148,13 +201,15 @@ def main() -> int:
     unanswerable = [k for k, q, *_ in rows if not q.answerable]
     for j, k in enumerate(unanswerable):
         fold_of[k] = j % FOLDS
-    def fit_candidate(x: np.ndarray, y: np.ndarray) -> LinearModel | TreeModel:
-        return fit(x, y, CANDIDATE_FEATURES) if args.linear else fit_trees(x, y, CANDIDATE_FEATURES)
+    def fit_candidate(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> LinearModel | TreeModel:
+        if args.linear:
+            return fit(x, y, CANDIDATE_FEATURES)
+        return fit_trees(x, y, CANDIDATE_FEATURES) if args.pointwise else fit_ranker(x, y, g, CANDIDATE_FEATURES)
 
     fold_models = []
     for f in range(FOLDS):
         train = np.array([fold_of[int(g)] != f for g in groups])
-        fold_models.append(fit_candidate(x[train], y[train]))
+        fold_models.append(fit_candidate(x[train], y[train], groups[train]))
 
     # cross-fitted answers: each question read by the candidate model that did not see it
     top1 = top1_sim = n_ans = 0
@@ -214,7 +269,7 @@ def main() -> int:
     if args.dump:
         Path(args.dump).write_text(json.dumps(verdicts, ensure_ascii=False, indent=1), "utf-8")
     abstain, threshold = fit_abstain(records)
-    candidate = fit_candidate(x, y)
+    candidate = fit_candidate(x, y, groups)
     if args.check:
         return 0
     payload = {

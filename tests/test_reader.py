@@ -464,6 +464,24 @@ def test_fitted_trees_give_the_library_s_probabilities() -> None:
     assert ((model.probabilities(x) > 0.5) == y).mean() > 0.95
 
 
+def test_fitted_ranking_trees_give_the_library_s_scores() -> None:
+    spec = importlib.util.spec_from_file_location("fit_reader", Path(__file__).parents[1] / "eval" / "fit_reader.py")
+    assert spec is not None and spec.loader is not None
+    fit_reader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_reader)
+    rng = np.random.default_rng(0)
+    x = rng.random((600, 3)).round(3)
+    groups = np.repeat(np.arange(60), 10)  # 60 questions of 10 candidates, one holding the answer
+    y = np.zeros(600, dtype=int)
+    y[np.arange(60) * 10 + np.argmax(x[:, 0].reshape(60, 10) - x[:, 1].reshape(60, 10), axis=1)] = 1
+    model = fit_reader.fit_ranker(x, y, groups, ("a", "b", "c"))  # asserts its own read-back against the library
+    assert model.feature.shape[0] == fit_reader.TREES
+    # every child after its parent, as TreeModel.from_json demands of a shipped model
+    assert TreeModel.from_json(model.to_json()).depth == model.depth
+    p = model.probabilities(x).reshape(60, 10)
+    assert (p.argmax(axis=1) == y.reshape(60, 10).argmax(axis=1)).mean() > 0.9
+
+
 def test_shipped_weights_fit_the_features() -> None:
     models = load_models()
     assert models.candidate.features == CANDIDATE_FEATURES

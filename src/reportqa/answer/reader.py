@@ -331,8 +331,10 @@ class LinearModel:
 
 @dataclass(frozen=True, eq=False)
 class TreeModel:
-    """Fitted gradient-boosted regression trees over named features (a binary
-    classifier's log-odds: ``init + rate * sum of the trees' leaf values``).
+    """Fitted gradient-boosted regression trees over named features, read as a
+    probability through the logistic of ``init + rate * sum of the trees' leaf
+    values``: a classifier's log-odds (prior, learning rate), or ranking
+    trees' score with its Platt scaling (intercept, slope).
 
     Each array is ``(trees, nodes)``, trees padded to one node count; a leaf's
     ``feature`` is -1. A sample goes left when its feature is at most the
