@@ -161,6 +161,13 @@ class Question:
         return kind in self.asks
 
 
+def asks_which_fell(norm: str, asks: tuple[str, ...]) -> bool:
+    """Whether a question asks which items fell, with no superlative or
+    comparison (哪个省市增速为负, 哪几个经济体出口下降了): a filter by sign."""
+    return (bool(NEGATIVE.search(norm)) and not {"extreme", "comparison"} & set(asks)
+            and any(k in asks for k in WHICH_KINDS))
+
+
 def asked_kinds(norm: str) -> tuple[str, ...]:
     """The kinds of :data:`ASKS` whose cues occur in normalised text, in table
     order. A cue's characters are used once: the kind earlier in the table
@@ -334,8 +341,7 @@ class QuestionAnalyzer:
             rate=rate, share=bool(SHARE.search(norm)),
             percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
-            negative=(bool(NEGATIVE.search(norm)) and not {"extreme", "comparison"} & set(asks)
-                      and any(k in asks for k in WHICH_KINDS)),
+            negative=asks_which_fell(norm, asks),
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),

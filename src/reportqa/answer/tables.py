@@ -190,11 +190,8 @@ class TableReasoner:
                 pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
                 word = "最低" if low else "最高"
                 out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],)))
-        if question.negative and col.rate and not named:  # which rows fell: a filter by sign
-            fell = [r for r in body if values[r] < 0]
-            if fell:
-                listed = "、".join(f"{labels[r]}（{fig(r)}）" for r in fell)
-                out.append(Computed(f"{col.label}为负的是{listed}（表中{len(body)}个）。", tuple(rows[r] for r in fell)))
+        if question.negative and col.rate and not named:
+            out += self._fell(col.label, [(labels[r], fig(r), rows[r]) for r in body if values[r] < 0], len(body))
         order = sorted(body, key=lambda i: -values[i])  # the column's ranking, highest first
         if question.asks_for("rank") and question.rank_at and not set(named) & set(body) and question.rank_at <= len(body):
             r = order[question.rank_at - 1]
@@ -207,6 +204,15 @@ class TableReasoner:
                                 f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
                                 (rows[r], rows[order[0]])))
         return out
+
+    @staticmethod
+    def _fell(label: str, fell: list[tuple[str, str, Passage]], n: int) -> list[Computed]:
+        """Which rows fell, a filter by sign: the rows of the ``n`` whose rate
+        column ``label`` is negative, each ``(name, figure, row)``, or nothing."""
+        if not fell:
+            return []
+        listed = "、".join(f"{name}（{figure}）" for name, figure, _ in fell)
+        return [Computed(f"{label}为负的是{listed}（表中{n}个）。", tuple(row for _, _, row in fell))]
 
     @staticmethod
     def _change(question: Question, table: Table, rows: list[Passage], r: int, col: Column,
