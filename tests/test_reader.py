@@ -8,6 +8,7 @@ import importlib.util
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -451,11 +452,17 @@ def test_trees_that_cannot_be_walked_are_refused(change: dict[str, object], mess
         TreeModel.from_json({**_two_trees().to_json(), **change})
 
 
-def test_fitted_trees_give_the_library_s_probabilities() -> None:
+def _fit_reader() -> Any:
+    """``eval/fit_reader.py`` as a module (it is a script, not a package)."""
     spec = importlib.util.spec_from_file_location("fit_reader", Path(__file__).parents[1] / "eval" / "fit_reader.py")
     assert spec is not None and spec.loader is not None
-    fit_reader = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fit_reader)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fitted_trees_give_the_library_s_probabilities() -> None:
+    fit_reader = _fit_reader()
     rng = np.random.default_rng(0)
     x = rng.random((400, 3)).round(3)  # ties at thresholds, as features with few values have
     y = ((x[:, 0] > 0.5) ^ (x[:, 1] > 0.7)).astype(int)
@@ -465,10 +472,7 @@ def test_fitted_trees_give_the_library_s_probabilities() -> None:
 
 
 def test_fitted_ranking_trees_give_the_library_s_scores() -> None:
-    spec = importlib.util.spec_from_file_location("fit_reader", Path(__file__).parents[1] / "eval" / "fit_reader.py")
-    assert spec is not None and spec.loader is not None
-    fit_reader = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fit_reader)
+    fit_reader = _fit_reader()
     rng = np.random.default_rng(0)
     x = rng.random((600, 3)).round(3)
     groups = np.repeat(np.arange(60), 10)  # 60 questions of 10 candidates, one holding the answer
