@@ -232,6 +232,8 @@ def test_a_statistic_names_whose_it_is_before_its_figure(analyzer: QuestionAnaly
     assert subject_found(q, None, False) == 0.5  # 其中，出口2105.4亿美元: no subject stated
     assert subject_found(analyzer.analyze("东部数字服务出口多少"), "东部", False) == 1.0
     assert subject_found(analyzer.analyze("东北出口多少"), "东北地区", False) == 1.0  # a word of the question in it
+    # the setting is a word the report uses everywhere (idf below 1.5)
+    assert [analyzer.setting(w) for w in ("中国", "基地", "韩国")] == [True, False, False]
 
 
 def test_ordinals_are_specifics_matched_whole(analyzer: QuestionAnalyzer) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from reportqa.answer.followup import FollowUpResolver, Resolution
 from reportqa.answer.prose import CLAUSE, ProseComparer
-from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, Question, QuestionAnalyzer
+from reportqa.answer.question import NUMBER, Question, QuestionAnalyzer
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
@@ -299,15 +299,13 @@ class Answerer:
 
     def _subject(self, text: str) -> tuple[str | None, bool]:
         """The first noun before a sentence's first figure in its clause (see
-        :func:`figure_lead`), and whether it is the report's setting (idf below
-        :data:`SIDE_MIN_IDF`: 中国, 全球); read once per sentence of the report."""
+        :func:`figure_lead`), and whether it is the report's setting (中国, 全球,
+        :meth:`QuestionAnalyzer.setting`); read once per sentence of the report."""
         found = self._subjects.get(text)
         if found is None:
             subject = next((w for w, f in self.retriever.tokenizer.tagged(figure_lead(text))
                             if f in SUBJECT_FLAGS and len(w) >= 2), None)
-            at = self.analyzer.vocab.get(subject) if subject is not None else None
-            found = self._subjects[text] = (
-                subject, at is not None and float(self.analyzer.idf[at]) < SIDE_MIN_IDF)  # type: ignore[index]
+            found = self._subjects[text] = (subject, subject is not None and self.analyzer.setting(subject))
         return found
 
     @staticmethod
@@ -483,9 +481,7 @@ class Answerer:
         best = ranked[0]
         stated = _stated(pieces)
         said = "".join(p.text for p in pieces)
-        vocab = self.analyzer.vocab
-        rare = tuple(n for n in question.names
-                     if vocab.get(n) is None or float(self.analyzer.idf[vocab[n]]) >= SIDE_MIN_IDF)  # type: ignore[index]
+        rare = tuple(n for n in question.names if not self.analyzer.setting(n))
 
         unknown = {t: w for t, w in question.terms.items() if t not in question.known}
         found = coverage(question, stated)[1]

@@ -252,6 +252,13 @@ class QuestionAnalyzer:
         self.max_idf = max((float(v) for v in idf), default=1.0)  # type: ignore[attr-defined]
         self._general, self._general_total = tokenizer.general_frequencies()
 
+    def setting(self, word: str) -> bool:
+        """Whether the report uses ``word`` everywhere (idf below
+        :data:`SIDE_MIN_IDF`: 中国, 全球): its setting, which a question need
+        not name and which is no side of a comparison."""
+        k = self.vocab.get(word)
+        return k is not None and float(self.idf[k]) < SIDE_MIN_IDF  # type: ignore[index]
+
     def weight(self, word: str) -> float:
         """A key term's weight: its idf in the report; for a word the report
         never uses, the report's highest idf scaled by the word's rarity in
@@ -365,8 +372,7 @@ class QuestionAnalyzer:
         plain = [n for n in names if not NUMBER.fullmatch(n)]
         joined = {t for t in plain for o in plain if o != t
                   and re.search(rf"{re.escape(t)}\s*[和与及、跟]?\s*{re.escape(o)}", body)}
-        rare = [n for n in plain if n in joined or self.vocab.get(n) is None
-                or float(self.idf[self.vocab[n]]) >= SIDE_MIN_IDF]  # type: ignore[index]
+        rare = [n for n in plain if n in joined or not self.setting(n)]
         if len(rare) >= 2:
             return tuple((n,) for n in dict.fromkeys(rare))
         for m in JOINER.finditer(body):
