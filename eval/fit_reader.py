@@ -128,7 +128,7 @@ def fit_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, features: tuple
 
     out = TreeModel(features, float(platt.intercept_[0]), float(platt.coef_[0, 0]),
                     padded(0, -1).astype(np.int64), padded(1, 0.0), padded(2, 0).astype(np.int64),
-                    padded(3, 0).astype(np.int64), padded(4, 0.0), max(n[5] for n in nodes))
+                    padded(3, 0).astype(np.int64), padded(4, 0.0), max(n[5] for n in nodes), float32=False)
     assert np.allclose(out.probabilities(x), platt.predict_proba(raw[:, None])[:, 1]), "ranker read back wrong"
     return out
 

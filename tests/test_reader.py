@@ -431,6 +431,16 @@ def test_tree_model_adds_the_leaves_each_row_reaches() -> None:
     assert model.probability(x[1]) == pytest.approx(1 / (1 + math.exp(-1.6)))
 
 
+def test_tree_model_compares_in_the_fitting_library_s_precision() -> None:
+    # 0.3 lies below tree 1's threshold 0.30000000000000004 in float64, but rounds to 0.3000000119 in float32
+    model = TreeModel.from_json({**_two_trees().to_json(), "threshold": [[0.30000000000000004, 0, 0, 0, 0],
+                                                                          [2.0, 0.2, 0, 0, 0]]})
+    x = np.array([0.3, 5.0])  # tree 2: b > 2 → 2.0
+    assert model.float32 and model.probability(x) == pytest.approx(1 / (1 + math.exp(-(0.1 + 0.5 * (-1 + 2)))))
+    ranker = TreeModel.from_json({**model.to_json(), "float32": False})
+    assert not ranker.float32 and ranker.probability(x) == pytest.approx(1 / (1 + math.exp(-(0.1 + 0.5 * (1 + 2)))))
+
+
 def test_tree_weights_are_read_back_and_checked(tmp_path: Path) -> None:
     path = tmp_path / "reader.json"
     abstain = {**LinearModel(ANSWER_FEATURES, (0.0,) * len(ANSWER_FEATURES), 0.0, (0.0,) * len(ANSWER_FEATURES),

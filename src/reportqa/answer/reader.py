@@ -338,7 +338,8 @@ class TreeModel:
 
     Each array is ``(trees, nodes)``, trees padded to one node count; a leaf's
     ``feature`` is -1. A sample goes left when its feature is at most the
-    node's threshold, compared in float32 as the fitting library does.
+    node's threshold, compared as the fitting library compares: in float32
+    (scikit-learn) or in float64 (LightGBM, ``float32`` false).
     """
 
     features: tuple[str, ...]
@@ -350,11 +351,13 @@ class TreeModel:
     right: np.ndarray
     value: np.ndarray
     depth: int
+    float32: bool = True
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(positive) for each row of ``x`` (features in :attr:`features` order),
         every tree walked for every row at once, one level per step."""
-        x = np.asarray(x, dtype=np.float32).astype(np.float64).reshape(-1, len(self.features))
+        x = np.asarray(x, dtype=np.float32 if self.float32 else np.float64).astype(np.float64)
+        x = x.reshape(-1, len(self.features))
         n, trees = len(x), np.arange(self.feature.shape[0])
         node = np.zeros((n, len(trees)), dtype=np.int64)
         rows = np.arange(n)[:, None]
@@ -374,7 +377,8 @@ class TreeModel:
         """The model as ``reader.json`` keeps it."""
         return {"kind": "trees", "features": list(self.features), "init": self.init, "rate": self.rate,
                 "depth": self.depth, "feature": self.feature.tolist(), "threshold": self.threshold.tolist(),
-                "left": self.left.tolist(), "right": self.right.tolist(), "value": self.value.tolist()}
+                "left": self.left.tolist(), "right": self.right.tolist(), "value": self.value.tolist(),
+                "float32": self.float32}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> TreeModel:
@@ -398,7 +402,8 @@ class TreeModel:
             raise ValueError("the trees are deeper than their depth says")
         return cls(tuple(str(f) for f in data["features"]), float(data["init"]),  # type: ignore[attr-defined, arg-type]
                    float(data["rate"]), ints["feature"], floats["threshold"], ints["left"],  # type: ignore[arg-type]
-                   ints["right"], floats["value"], int(data["depth"]))  # type: ignore[call-overload]
+                   ints["right"], floats["value"], int(data["depth"]),  # type: ignore[call-overload]
+                   bool(data.get("float32", True)))  # type: ignore[attr-defined]
 
 
 def _tree_depth(feature: np.ndarray, left: np.ndarray, right: np.ndarray) -> int:
