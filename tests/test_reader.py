@@ -153,6 +153,12 @@ def test_short_years_are_written_out() -> None:
     assert expand_years("增长12.22年") == "增长12.22年"  # a decimal is no year
 
 
+def test_a_year_ends_a_word(analyzer: QuestionAnalyzer) -> None:
+    # jieba alone joins the year's 年 to the next character: 年数 of 22年数服
+    q = analyzer.analyze("德国22年数服进口多少")
+    assert q.years == ("2022",) and set(q.terms) == {"德国"}
+
+
 def test_chatter_weighs_less_than_a_specific_the_report_lacks(analyzer: QuestionAnalyzer) -> None:
     q = analyzer.analyze("老板让我查下 中国6G基站有多少")
     assert q.years == () and q.numbers == ("6",)

@@ -69,6 +69,8 @@ YEAR_END = re.compile(r"年底|年末|年终")  # the end of a year: December
 MONTH = re.compile(rf"(?<![\d几])(1[0-2]|0?[1-9])\s*月|{YEAR_END.pattern}")  # a month stated (8月份多少 too), not asked (几月)
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
+# a year ends a word: jieba would join its 年 to what follows (2022年数服 → 年数, 2022年产值 → 年产值)
+YEAR_WORD = re.compile(r"((?:19|20)\d{2}\s*年)(?=[\u4e00-\u9fff])")
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
 # the word after 哪/什么 names the kind of thing asked (哪座城市: a city), not a name the answer must state
@@ -304,6 +306,7 @@ class QuestionAnalyzer:
         numbers = tuple(dict.fromkeys(n for n in NUMBER.findall(norm) if not YEAR.fullmatch(n)))
         asked_kind = {m.group(1) for m in ASKED_KIND.finditer(norm)}
         body = ORDINAL.sub(" ", strip_cues(norm))  # an ordinal is matched whole, not as 第一 and 一届
+        body = YEAR_WORD.sub(r"\1 ", body)
         terms: dict[str, float] = {}
         names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
         stop = self.tokenizer.stopwords
