@@ -15,13 +15,17 @@ Training questions: the main set, the dev splits and the two training sets
    which candidate of a question comes first, not how each scores alone),
    then their score mapped to a probability by a logistic regression on it
    (Platt scaling), so that the abstention model reads a calibrated best
-   score. 5-fold cross-validation grouped by question reports how often the
-   top candidate holds the answer (``--pointwise`` fits scikit-learn's
-   classifier trees instead, ``--linear`` a logistic regression, to compare).
+   score. 5-fold cross-validation reports how often the top candidate holds
+   the answer. Its folds keep the questions about one fact together (the
+   fact: the question's top passage), since helpers retype the same facts and
+   a fold that saw one retyping flatters the model on the next (``--folds
+   question`` groups each question alone, as before). ``--pointwise`` fits
+   scikit-learn's classifier trees instead, ``--linear`` a logistic
+   regression, to compare.
 2. Abstention model. For each question, the answer composed with the
    candidate model of the folds that did not see it (so its features are
-   those of an unseen question) gives the answer features. Answerable
-   questions answered right are positives, unanswerable ones negatives
+   those of an unseen question about an unseen fact) gives the answer
+   features. Answerable questions answered right are positives, unanswerable ones negatives
    (answering or not is wrong either way for the others). The threshold
    maximises accuracy over all training questions, averaged over its
    neighbourhood (``WINDOW``): accuracy is flat over a wide stretch of
