@@ -305,8 +305,7 @@ class QuestionAnalyzer:
         month = MONTH.search(norm)
         numbers = tuple(dict.fromkeys(n for n in NUMBER.findall(norm) if not YEAR.fullmatch(n)))
         asked_kind = {m.group(1) for m in ASKED_KIND.finditer(norm)}
-        body = ORDINAL.sub(" ", strip_cues(norm))  # an ordinal is matched whole, not as 第一 and 一届
-        body = YEAR_WORD.sub(r"\1 ", body)
+        body = YEAR_WORD.sub(r"\1 ", ORDINAL.sub(" ", strip_cues(norm)))  # an ordinal whole (not 第一 and 一届)
         terms: dict[str, float] = {}
         names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
         stop = self.tokenizer.stopwords
