@@ -157,6 +157,13 @@ def _flatten(root: dict) -> tuple[list[int], list[float], list[int], list[int], 
     return feature, threshold, left, right, value, depth  # type: ignore[return-value]
 
 
+def fact_folds(facts: list[str], folds: int = FOLDS) -> dict[int, int]:
+    """Each question's cross-validation fold (by its index), the questions
+    about one fact (``facts``: one key per question) always in one fold."""
+    index = np.arange(len(facts))
+    return {int(k): f for f, (_, test) in enumerate(GroupKFold(folds).split(index, groups=facts)) for k in index[test]}
+
+
 def dumps(payload: dict[str, object]) -> str:
     """``reader.json``'s text: indented, with each list of numbers (a tree's
     arrays, a model's coefficients) on one line."""
@@ -205,10 +212,7 @@ def main() -> int:
     if args.folds == "fact":
         # questions about one fact (helpers retype the same facts) share a fold: what the
         # report says first for a question, its top passage, stands for the fact it is about
-        facts = [hits[0].passage.id if hits else f"#{k}" for k, _q, _question, _vector, hits, *_ in rows]
-        index = np.arange(len(rows))
-        fold_of = {int(k): f for f, (_, test) in enumerate(GroupKFold(FOLDS).split(index, groups=facts))
-                   for k in index[test]}
+        fold_of = fact_folds([hits[0].passage.id if hits else f"#{k}" for k, _q, _question, _vector, hits, *_ in rows])
     else:
         fold_of = {k: f for f, (_, test) in enumerate(GroupKFold(FOLDS).split(x, y, groups))
                    for k in set(groups[test].tolist())}

@@ -479,6 +479,15 @@ def _fit_reader() -> Any:
     return module
 
 
+def test_questions_about_one_fact_share_a_fold() -> None:
+    facts = ["p1", "p2", "p1", "p3", "p4", "p2", "p5", "p1", "p6", "p7"]
+    folds = _fit_reader().fact_folds(facts, 5)
+    assert sorted(folds) == list(range(10)) and set(folds.values()) == set(range(5))
+    assert folds[0] == folds[2] == folds[7] and folds[1] == folds[5]
+    # GroupKFold puts the largest fact (p1, three questions) first, alone in its fold
+    assert [k for k, f in folds.items() if f == folds[0]] == [0, 2, 7]
+
+
 def test_fitted_trees_give_the_library_s_probabilities() -> None:
     fit_reader = _fit_reader()
     rng = np.random.default_rng(0)
