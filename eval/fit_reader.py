@@ -25,8 +25,8 @@ Training questions: the main set, the dev splits and the two training sets
 2. Abstention model. For each question, the answer composed with the
    candidate model of the folds that did not see it (so its features are
    those of an unseen question about an unseen fact) gives the answer
-   features. Answerable questions answered right are positives, unanswerable ones negatives
-   (answering or not is wrong either way for the others). The threshold
+   features. Answerable questions answered right are positives, unanswerable
+   ones negatives (answering or not is wrong either way for the others). The threshold
    maximises accuracy over all training questions, averaged over its
    neighbourhood (``WINDOW``): accuracy is flat over a wide stretch of
    thresholds, and the exact maximum jumps about within it.
