@@ -157,11 +157,14 @@ def _flatten(root: dict) -> tuple[list[int], list[float], list[int], list[int], 
     return feature, threshold, left, right, value, depth  # type: ignore[return-value]
 
 
-def fact_folds(facts: list[str], folds: int = FOLDS) -> dict[int, int]:
+def fact_folds(facts: list[str], folds: int = FOLDS, seed: int | None = None) -> dict[int, int]:
     """Each question's cross-validation fold (by its index), the questions
-    about one fact (``facts``: one key per question) always in one fold."""
+    about one fact (``facts``: one key per question) always in one fold;
+    with a ``seed``, the facts are dealt to folds at random instead of by
+    size, so that CV can be repeated over other folds."""
     index = np.arange(len(facts))
-    return {int(k): f for f, (_, test) in enumerate(GroupKFold(folds).split(index, groups=facts)) for k in index[test]}
+    split = GroupKFold(folds) if seed is None else GroupKFold(folds, shuffle=True, random_state=seed)
+    return {int(k): f for f, (_, test) in enumerate(split.split(index, groups=facts)) for k in index[test]}
 
 
 def dumps(payload: dict[str, object]) -> str:
@@ -185,6 +188,7 @@ def main() -> int:
                         help="classifier trees (each candidate alone) as the candidate model, not ranking trees")
     parser.add_argument("--folds", choices=("fact", "question"), default="fact",
                         help="cross-validation folds: questions about one fact together, or each question alone")
+    parser.add_argument("--seed", type=int, help="deal the facts to folds at random with this seed (to repeat CV)")
     args = parser.parse_args()
     training = tuple(args.training)
     questions = [q for f in training for q in load_questions(Path(f))]
@@ -212,7 +216,8 @@ def main() -> int:
     if args.folds == "fact":
         # questions about one fact (helpers retype the same facts) share a fold: what the
         # report says first for a question, its top passage, stands for the fact it is about
-        fold_of = fact_folds([hits[0].passage.id if hits else f"#{k}" for k, _q, _question, _vector, hits, *_ in rows])
+        fold_of = fact_folds([hits[0].passage.id if hits else f"#{k}" for k, _q, _question, _vector, hits, *_ in rows],
+                             seed=args.seed)
     else:
         fold_of = {k: f for f, (_, test) in enumerate(GroupKFold(FOLDS).split(x, y, groups))
                    for k in set(groups[test].tolist())}

@@ -486,6 +486,10 @@ def test_questions_about_one_fact_share_a_fold() -> None:
     assert folds[0] == folds[2] == folds[7] and folds[1] == folds[5]
     # GroupKFold puts the largest fact (p1, three questions) first, alone in its fold
     assert [k for k, f in folds.items() if f == folds[0]] == [0, 2, 7]
+    # with a seed the facts are dealt at random: other folds, facts still together
+    seeded = _fit_reader().fact_folds(facts, 5, seed=1)
+    assert seeded[0] == seeded[2] == seeded[7] == seeded[1] == seeded[5] and seeded[3] == seeded[9]
+    assert [k for k, f in seeded.items() if f == seeded[0]] == [0, 1, 2, 5, 7]
 
 
 def test_fitted_trees_give_the_library_s_probabilities() -> None:
