@@ -546,3 +546,18 @@ def test_an_amount_asked_is_no_percentage(analyzer: QuestionAnalyzer) -> None:
                                                    "数据产量全球占几成")] == [True, True, True, True]
     assert type_verdicts(analyzer.analyze("5G用户普及率是多少"), "5G用户普及率达到60%。") == [True]
     assert [analyzer.analyze(t).share for t in ("东部地区占比多少", "普及率是多少")] == [True, False]
+
+
+def test_a_place_asked_for_is_one_the_question_does_not_name(analyzer: QuestionAnalyzer) -> None:
+    tokenizer = Tokenizer()
+    summit = "2023年5月，中国—中亚峰会期间，中国同中亚国家达成首份数字贸易区域性合作文件。"
+    asked = analyzer.analyze("中国中亚峰会是在哪个城市开的")
+    assert asked.asks == ("place",)
+    # the sentence names places, but only those the question names itself: no answer
+    assert type_verdicts(asked, summit, tokenizer.tagged(summit)) == [False]
+    held = "2022年12月，首届全球数字贸易博览会在浙江省杭州市举办。"
+    assert type_verdicts(analyzer.analyze("首届数贸会在哪个城市办的"), held, tokenizer.tagged(held)) == [True]
+    # 海南 names 海南省 too, and the sentence names no other place (高水平, tagged a person, is none)
+    hainan = "海南省以高水平自贸港建设为依托，设立国际通信出入口局。"
+    assert type_verdicts(analyzer.analyze("海南设的国际通信出入口局在哪个城市"), hainan,
+                         tokenizer.tagged(hainan)) == [False]

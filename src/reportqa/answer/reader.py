@@ -257,10 +257,20 @@ def kind_found(kind: str, text: str) -> bool | None:
     return bool(pattern.search(norm))
 
 
-def tagged_found(kind: str, tagged: list[tuple[str, str]]) -> bool | None:
-    """Whether tagged text names a person or a place, for those kinds; else ``None``."""
+def tagged_found(kind: str, tagged: list[tuple[str, str]], asked: str = "") -> bool | None:
+    """Whether tagged text names a person or a place, for those kinds, that
+    the question ``asked`` does not name itself (asked where the 中国—中亚峰会
+    met, a sentence naming 中国 and 中亚国家 names no answer); else ``None``."""
     flags = TAGGED_KINDS.get(kind)
-    return None if flags is None else any(flag in flags for _, flag in tagged)
+    if flags is None:
+        return None
+    return any(flag in flags and not named_in(word, asked) for word, flag in tagged)
+
+
+def named_in(word: str, text: str) -> bool:
+    """Whether ``text`` names ``word`` or a part of it of two characters or
+    more (海南 names 海南省, 中亚 names 中亚国家: the same place, or one it qualifies)."""
+    return word in text or longest_piece(word, text) >= 2
 
 
 def type_verdicts(question: Question, text: str, tagged: list[tuple[str, str]] | None = None) -> list[bool]:
@@ -272,7 +282,7 @@ def type_verdicts(question: Question, text: str, tagged: list[tuple[str, str]] |
         if verdict and kind in ("quantity", "money") and not question.percent:
             verdict = bool(AMOUNT.search(normalize(text)))  # an amount asked, not a percentage
         if verdict is None and tagged is not None:
-            verdict = tagged_found(kind, tagged)
+            verdict = tagged_found(kind, tagged, question.norm)
         if verdict is not None:
             out.append(verdict)
     return out
