@@ -2,6 +2,7 @@
 
     .venv/bin/python eval/fit_reader.py            # fit on the training sets, write the weights
     .venv/bin/python eval/fit_reader.py --check    # cross-validated figures only, nothing written
+    .venv/bin/python eval/fit_reader.py --check --seed 1   # the same over another deal of facts to folds
 
 Training questions: the main set, the dev splits and the two training sets
 (eval/holdout/train.jsonl, report-worded; eval/casual/train.jsonl) — never a test split.
