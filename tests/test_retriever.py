@@ -134,6 +134,22 @@ def test_dense_mode_scores_are_dense_scores(hashed: tuple[Settings, Components])
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_a_passage_is_found_by_its_best_sentence(hashed: tuple[Settings, Components]) -> None:
+    _, c = hashed
+    holdings = c.retriever.holdings
+    query = QUERIES[0]
+    vector = c.retriever.encode(query)
+    hits = c.retriever.search_vector(query, vector, 5, "dense")
+    positions = [c.retriever.position(h.passage.id) for h in hits]
+    best = [float((holdings.sentence_vectors(ms) @ vector).max())
+            for ms in holdings.members(positions)]  # type: ignore[arg-type]
+    assert [h.score for h in hits] == pytest.approx(best, abs=1e-6)
+    # not the mean with the passage's own vector, which the reader still weighs
+    own = holdings.passage_vectors(positions) @ vector  # type: ignore[arg-type]
+    assert any(abs(o - b) > 1e-3 for o, b in zip(own.tolist(), best, strict=True))
+    assert c.retriever.dense_score(vector, positions[0]) == pytest.approx((own[0] + best[0]) / 2, abs=1e-6)
+
+
 def test_retriever_rejects_bad_arguments(hashed: tuple[Settings, Components]) -> None:
     _, c = hashed
     with pytest.raises(ValueError, match="mode"):
