@@ -257,7 +257,7 @@ def kind_found(kind: str, text: str) -> bool | None:
     return bool(pattern.search(norm))
 
 
-def tagged_found(kind: str, tagged: list[tuple[str, str]], asked: str = "") -> bool | None:
+def tagged_found(kind: str, tagged: list[tuple[str, str]], asked: str) -> bool | None:
     """Whether tagged text names a person or a place, for those kinds, that
     the question ``asked`` does not name itself (asked where the 中国—中亚峰会
     met, a sentence naming 中国 and 中亚国家 names no answer); else ``None``."""
