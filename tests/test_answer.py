@@ -436,6 +436,17 @@ def test_the_question_is_analysed_once_with_corpus_aliases(components: Component
     assert dict(q.expansions) == {"wto": ("世界贸易组织",)}
 
 
+def test_characters_jieba_cannot_place_stay_one_term(components: Components) -> None:
+    answerer = components.answerer
+    # jieba cuts 综试区 into 综/试/区: one term the answer must hold, not three dropped
+    # characters (nor the single characters 试 and 区 as terms)
+    q = answerer.analyze("跨境电商综试区现在一共多少个")
+    assert list(q.terms) == ["跨境电商", "综试区", "现在", "一共"]
+    # a blank ends a run: the 年 of 22年 (set apart from what follows) joins no 数服
+    q = answerer.analyze("咱们国家22年数服出口多少 涨了几个点")
+    assert list(q.terms) == ["咱们", "国家", "数服"]
+
+
 def test_a_statistic_about_a_part_reads_as_about_another_subject(components: Components) -> None:
     # the whole (全球) the question asks about against a part of it (发达经济体) a sentence gives
     answerer = components.answerer

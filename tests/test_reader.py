@@ -156,7 +156,7 @@ def test_short_years_are_written_out() -> None:
 def test_a_year_ends_a_word(analyzer: QuestionAnalyzer) -> None:
     # jieba alone joins the year's 年 to the next character: 年数 of 22年数服
     q = analyzer.analyze("德国22年数服进口多少")
-    assert q.years == ("2022",) and set(q.terms) == {"德国"}
+    assert q.years == ("2022",) and set(q.terms) == {"德国", "数服"}  # 数/服 jieba cannot place: one term
 
 
 def test_chatter_weighs_less_than_a_specific_the_report_lacks(analyzer: QuestionAnalyzer) -> None:

@@ -78,6 +78,7 @@ ASKED_KIND = re.compile(r"(?:哪|什么|啥)[一两三四五六七八九几]?[�
 ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg", "eng"})
 COMPASS = re.compile(r"[东南西北中]+部?")  # a direction (西南, 中西部) describes where; jieba tags it a place
 PLACE_OR_ORG_FLAGS = frozenset({"ns", "nt"})  # jieba's own dictionary tags them; a person tag (nr) often hits chatter (孙子)
+BLANK = ("", "w")  # a blank between tagged words: a run of single characters ends at it
 GENERAL_RARE = 16.0
 MAX_TERMS = 24  # key terms, numbers and names kept per question
 SIDE_MIN_IDF = 1.5  # a name rarer than this is a side of a comparison, not its setting
@@ -274,10 +275,19 @@ class QuestionAnalyzer:
         rarity = math.log(self._general_total / count)
         return self.max_idf * min(1.0, max(0.05, rarity / GENERAL_RARE) ** 2)
 
+    def _words(self, body: str) -> list[tuple[str, str]]:
+        """The tagged words of a question's body (its cues blanked), each
+        blank-separated piece tagged apart with a :data:`BLANK` after it, then
+        joined by :meth:`_joined`."""
+        return self._joined([t for piece in body.split() for t in (*self.tokenizer.tagged(piece), BLANK)])
+
     def _joined(self, tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The tagged words, with a span of single characters that jieba could
         not place joined into one word when the report defines it as an
-        abbreviation (要/用/个/保/法 → 个保法 → 个人信息保护法)."""
+        abbreviation (要/用/个/保/法 → 个保法 → 个人信息保护法), and any other run
+        of them (no stopword, no blank between) joined into one word too (综/试/区 →
+        综试区): a term the answer must hold, which single characters are not,
+        or a short form found spread out in its long form (数贸 in 数字贸易)."""
         out: list[tuple[str, str]] = []
         k = 0
         while k < len(tagged):
@@ -291,10 +301,23 @@ class QuestionAnalyzer:
             if joined is not None:
                 out.append(("".join(w for w, _ in tagged[k:joined]), "n"))
                 k = joined
+            elif (run := self._run(tagged, k)) > k + 1:
+                out.append(("".join(w for w, _ in tagged[k:run]), "x"))
+                k = run
             else:
-                out.append(tagged[k])
+                if tagged[k] != BLANK:
+                    out.append(tagged[k])
                 k += 1
         return out
+
+    def _run(self, tagged: list[tuple[str, str]], k: int) -> int:
+        """Where the run of single Chinese characters that are no stopword,
+        starting at ``k``, ends (at most five: a longer run is chatter jieba could not place)."""
+        end = k
+        while (end < len(tagged) and end - k < 5 and len(w := tagged[end][0]) == 1
+               and "\u4e00" <= w <= "\u9fff" and w not in self.tokenizer.stopwords):
+            end += 1
+        return end
 
     def analyze(self, text: str) -> Question:
         """Analyse one question."""
@@ -310,7 +333,7 @@ class QuestionAnalyzer:
         names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
         stop = self.tokenizer.stopwords
         absent: list[str] = []
-        for word, flag in self._joined(self.tokenizer.tagged(body)):
+        for word, flag in self._words(body):
             if word in stop or (len(word) == 1 and not word.isdigit() and not word.isascii()):
                 continue
             if (flag in PLACE_OR_ORG_FLAGS and len(word) >= 2 and not COMPASS.fullmatch(word)
@@ -320,7 +343,7 @@ class QuestionAnalyzer:
                 continue  # years are specifics, matched on their own
             parts = [word]
             if word not in self.vocab and len(word) >= 3 and not word.isascii() and not self.aliases.expand(word):
-                known = [p for p in self.tokenizer.tokenize(word) if p != word and p in self.vocab]
+                known = [p for p in self.tokenizer.tokenize(word) if p != word and len(p) >= 2 and p in self.vocab]
                 parts = known or parts
             for part in parts:
                 terms[part] = max(terms.get(part, 0.0), self.weight(part))
