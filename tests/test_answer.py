@@ -447,6 +447,14 @@ def test_characters_jieba_cannot_place_stay_one_term(components: Components) -> 
     assert list(q.terms) == ["咱们", "国家", "数服"]
 
 
+def test_a_direction_is_no_name(components: Components) -> None:
+    # jieba tags 东西 (things) and 东部 as places; a direction says where, it names no one
+    # an answer must state (as for the places the report lacks, ``Question.absent``)
+    analyze = components.answerer.analyze
+    assert analyze("全世界2022年大概多少人在网上买东西").names == ()
+    assert analyze("东部地区广东的数字服务出口多少").names == ("广东",)
+
+
 def test_a_statistic_about_a_part_reads_as_about_another_subject(components: Components) -> None:
     # the whole (全球) the question asks about against a part of it (发达经济体) a sentence gives
     answerer = components.answerer

@@ -108,7 +108,8 @@ class Question:
         asks: what it asks for, first the main kind (``date``, ``rank``, …).
         years: the years it names.
         numbers: the other numbers it states (``5G``'s 5, ``12个``'s 12).
-        names: places, organisations and quoted titles it names that the report knows.
+        names: places, organisations and quoted titles it names that the report knows
+            (a direction, 东部 or 东西, is none: it says where).
         trade_side: ``进出口``, ``出口`` or ``进口`` when it names one.
         rate: whether it asks about a rate of change (增速, 涨跌).
         share: whether it asks about a share (占比, 比重, 百分之几).
@@ -347,7 +348,7 @@ class QuestionAnalyzer:
                 parts = known or parts
             for part in parts:
                 terms[part] = max(terms.get(part, 0.0), self.weight(part))
-            if (flag in ENTITY_FLAGS and word in self.vocab and word not in asked_kind
+            if (flag in ENTITY_FLAGS and word in self.vocab and word not in asked_kind and not COMPASS.fullmatch(word)
                     and (not word.isascii() or len(word) >= 2)):
                 names.append(word)
         if len(terms) > MAX_TERMS:  # bounded work per question, however long: its most specific terms
