@@ -376,6 +376,15 @@ def test_which_rows_fell_is_a_filter_by_sign(analyzer: QuestionAnalyzer) -> None
     assert analyzer.analyze("英国出口同比是不是下降了").negative is False
 
 
+def test_a_total_row_is_no_item_to_set_against_its_parts(analyzer: QuestionAnalyzer) -> None:
+    table = Table("t2", "2", "表2 2022年部分省市数字服务贸易", "（单位：亿美元）", ("省市", "进口额"),
+                  (TableRow(("上海", "365.82"), 0, 1), TableRow(("北京", "384.15"), 1, 2),
+                   TableRow(("12省市合计", "1531.83"), 2, 3)), "", (), 1, 1, 0, 3)
+    reasoner = TableReasoner([(table, row_passages(table))])
+    computed = reasoner.compute(analyzer.analyze("12省市里进口额最大的是不是上海"), {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [("进口额最高的是北京（384.15亿美元）。", ["p-row1"])]
+
+
 def test_no_statement_for_a_table_not_retrieved(analyzer: QuestionAnalyzer) -> None:
     reasoner = TableReasoner([(TABLE, row_passages(TABLE))])
     assert reasoner.compute(analyzer.analyze("数字产业产值最低的基地"), {("doc", 99)}) == []

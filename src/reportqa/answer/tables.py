@@ -171,8 +171,9 @@ class TableReasoner:
                      and not {"comparison", "extreme", "rank"} & set(question.asks))
         if named and (question.asks_for("change") or looked_up):
             out += self._change(question, table, rows, named[0], col, year_cols)
-        if len(named) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
-            a, b = named[0], named[1]
+        items = [r for r in named if r in body]  # a total (12省市合计) is no item to set against its parts
+        if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
+            a, b = items[0], items[1]
             hi, lo = (a, b) if values[a] >= values[b] else (b, a)
             relation = "高于" if values[hi] > values[lo] else "等于"
             out.append(Computed(f"{col.label}：{labels[hi]}（{fig(hi)}）{relation}{labels[lo]}（{fig(lo)}）。",
