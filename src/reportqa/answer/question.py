@@ -313,7 +313,8 @@ class QuestionAnalyzer:
 
     def _run(self, tagged: list[tuple[str, str]], k: int) -> int:
         """Where the run of single Chinese characters that are no stopword,
-        starting at ``k``, ends (at most five: a longer run is chatter jieba could not place)."""
+        starting at ``k``, ends: five characters on at most (a longer run is
+        cut into words of five)."""
         end = k
         while (end < len(tagged) and end - k < 5 and len(w := tagged[end][0]) == 1
                and "\u4e00" <= w <= "\u9fff" and w not in self.tokenizer.stopwords):
