@@ -8,7 +8,8 @@ parts they hold, not by phrase:
 
 - a turn is a follow-up when it refers back (a pronoun such as 它/其/该, or
   那/呢 around it) or when, its years, side and names set aside, it has no
-  subject terms of its own;
+  subject terms of its own: no word the report uses (a measure typed in
+  characters jieba cannot place, 占比, is no subject);
 - each part it states replaces the same part of the previous question: its
   years the previous years, its trade side the previous side, its first name
   the previous first name (a part the previous question lacks is put in front);
@@ -67,7 +68,7 @@ class FollowUpResolver:
 
     def is_follow_up(self, q: Question) -> bool:
         """Whether ``q`` leans on the previous turn: it points back, or it has no
-        subject terms once its years, side and names are set aside."""
+        subject terms (words the report uses) once its years, side and names are set aside."""
         if POINTS_BACK.search(q.norm) or q.norm.rstrip("？?。！! ").endswith("呢"):
             return True
         return not self._subject_terms(q)
@@ -104,7 +105,7 @@ class FollowUpResolver:
 
     def _subject_terms(self, q: Question) -> list[str]:
         sides = {"进出口", "出口", "进口"}
-        return [t for t in q.terms if t not in q.names and t not in sides and t not in REFERRING
+        return [t for t in q.terms if t in q.known and t not in q.names and t not in sides and t not in REFERRING
                 and not any(t in name or name in t for name in q.names)]
 
     @staticmethod
