@@ -26,6 +26,7 @@ def resolver(hash_index: tuple[Settings, Components]) -> FollowUpResolver:
     ("那进出口总额呢", "2022年中国可数字化交付服务进出口额是多少?"),   # 总额 goes with the side
     ("四川省2022年可数字化交付服务出口额是多少？", "四川省2022年可数字化交付服务出口额是多少？"),  # whole: as asked
     ("什么是数字贸易？", "什么是数字贸易？"),
+    ("个保法什么时候", "个保法什么时候"),  # the report's short form of 个人信息保护法: a subject
 ])
 def test_a_turn_is_resolved_by_the_parts_it_states(resolver: FollowUpResolver, turn: str, resolved: str) -> None:
     resolution = resolver.resolve([FIRST, turn])

@@ -8,8 +8,9 @@ parts they hold, not by phrase:
 
 - a turn is a follow-up when it refers back (a pronoun such as 它/其/该, or
   那/呢 around it) or when, its years, side and names set aside, it has no
-  subject terms of its own: no word the report uses (a measure typed in
-  characters jieba cannot place, 占比, is no subject);
+  subject terms of its own: no word the report uses or defines a short form
+  of (a measure typed in characters jieba cannot place, 占比, is no subject;
+  个保法, the report's short form of 个人信息保护法, is);
 - each part it states replaces the same part of the previous question: its
   years the previous years, its trade side the previous side, its first name
   the previous first name (a part the previous question lacks is put in front);
@@ -68,7 +69,8 @@ class FollowUpResolver:
 
     def is_follow_up(self, q: Question) -> bool:
         """Whether ``q`` leans on the previous turn: it points back, or it has no
-        subject terms (words the report uses) once its years, side and names are set aside."""
+        subject terms (words the report uses or defines a short form of) once its
+        years, side and names are set aside."""
         if POINTS_BACK.search(q.norm) or q.norm.rstrip("？?。！! ").endswith("呢"):
             return True
         return not self._subject_terms(q)
@@ -105,8 +107,8 @@ class FollowUpResolver:
 
     def _subject_terms(self, q: Question) -> list[str]:
         sides = {"进出口", "出口", "进口"}
-        return [t for t in q.terms if t in q.known and t not in q.names and t not in sides and t not in REFERRING
-                and not any(t in name or name in t for name in q.names)]
+        return [t for t in q.terms if (t in q.known or t in q.expansions) and t not in q.names and t not in sides
+                and t not in REFERRING and not any(t in name or name in t for name in q.names)]
 
     @staticmethod
     def _rest(q: Question) -> str:
