@@ -9,12 +9,13 @@ import re
 import subprocess
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from conftest import STORES, on_both_stores
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
 from reportqa.answer.composer import numbers_in
-from reportqa.answer.reader import CANDIDATE_FEATURES
+from reportqa.answer.reader import ANSWER_FEATURES, CANDIDATE_FEATURES
 from reportqa.chunking import Passage, Sentence
 from reportqa.evaluation.metrics import answer_length
 from reportqa.rendering import answer_json
@@ -343,6 +344,15 @@ def test_an_abstention_names_its_reason(components: Components) -> None:
     answer = components.answerer.answer("广西经西部陆海新通道2022年运了多少万标箱")
     assert answer.abstained
     assert answer.abstain_reason == "the report never mentions 广西"
+
+
+@pytest.mark.slow
+def test_a_count_found_nowhere_is_a_reason(components: Components) -> None:
+    answerer = components.answerer
+    question = answerer.analyze("中国现在有多少条国际海缆登陆")
+    x = np.array(answerer.models.abstain.mean)  # every feature at its mean pulls nothing
+    x[ANSWER_FEATURES.index("top_counted")] = 0.0  # the best candidate counts neither 条 nor 国际海缆
+    assert answerer.reason(question, x) == "no retrieved passage counts 国际海缆"
 
 
 @pytest.mark.slow

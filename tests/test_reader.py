@@ -16,6 +16,7 @@ import pytest
 from reportqa.answer.question import (
     QuestionAnalyzer,
     asked_kinds,
+    counted_thing,
     expand_years,
     ordinals,
     rank_at,
@@ -27,6 +28,7 @@ from reportqa.answer.reader import (
     CANDIDATE_FEATURES,
     LinearModel,
     TreeModel,
+    counted_found,
     coverage,
     figure_lead,
     kind_found,
@@ -251,6 +253,24 @@ def test_ordinals_are_specifics_matched_whole(analyzer: QuestionAnalyzer) -> Non
     assert ordinal_found(second, "2022年12月举办首届全球数字贸易博览会。") == 0.0  # another of the series
     assert ordinal_found(second, "数贸会吸引800余家企业参展。") == 0.5  # none stated
     assert ordinal_found(analyzer.analyze("第一届数贸会有多少企业参展"), "举办首届全球数字贸易博览会。") == 1.0
+
+
+def test_what_a_how_many_question_counts() -> None:
+    assert counted_thing("中国现在有多少条国际海缆登陆") == ("条", "国际海缆")
+    assert counted_thing("数据跨境服务联盟有多少家成员单位") == ("家", "成员单位")  # 成 of 成员 is no 几成
+    assert counted_thing("首届数贸会一共来了多少观众") == ("", "观众")
+    assert counted_thing("多少个国家和地区参展") == ("个", "国家")  # the noun ends at 和
+    assert [counted_thing(q) for q in ("卖了多少钱", "多少亿美元", "涨了几个百分点", "占几成", "一共有多少", "哪几个省")] \
+        == [None] * 6
+
+
+def test_a_count_is_found_with_its_counter_and_noun(analyzer: QuestionAnalyzer) -> None:
+    cables = analyzer.analyze("中国现在有多少条国际海缆登陆")
+    assert counted_found(cables, "累计建设34条跨境陆缆和多条国际海缆") == 0.5  # the counter, another noun
+    assert counted_found(cables, "已建成国际海缆12条") == 1.0  # the noun before the count
+    assert counted_found(analyzer.analyze("联盟有多少家成员单位"), "推动31个数据出境场景完成审查") == 0.0
+    assert counted_found(analyzer.analyze("首届数贸会来了多少观众"), "2022年吸引800余家企业参展") == 0.0  # 2022年 no count
+    assert counted_found(analyzer.analyze("出口额是多少亿美元"), "出口1.2万亿美元") == 1.0  # counts no thing
 
 
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:

@@ -32,6 +32,7 @@ from reportqa.answer.reader import (
     OWN_FEATURES,
     SUBJECT_FLAGS,
     ReaderModels,
+    counted_found,
     coverage,
     figure_lead,
     load_models,
@@ -68,7 +69,7 @@ REASON_OF = {
     "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names",
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
-    "absent": "absent", "month": "month", "ordinal": "ordinal",
+    "absent": "absent", "month": "month", "ordinal": "ordinal", "counted": "counted",
 }
 
 
@@ -292,7 +293,7 @@ class Answerer:
             "subject": subject_found(question, *self._subject(text)) if kind == "sentence" else 0.5,
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
-            "length": min(len(text), MAX_CHARS) / MAX_CHARS,
+            "length": min(len(text), MAX_CHARS) / MAX_CHARS, "counted": counted_found(question, caption + text),
         }
         features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
@@ -540,6 +541,8 @@ class Answerer:
             return f"the retrieved passages date their figures to another month than {question.month}月"
         if worst == "ordinal" and question.ordinals:
             return f"the retrieved passages do not state {'、'.join('第' + o for o in question.ordinals)}"
+        if worst == "counted" and question.counted is not None:
+            return f"no retrieved passage counts {question.counted[1] or question.counted[0]}"
         if worst == "absent" and question.absent:
             return f"the report never mentions {'、'.join(question.absent)}"
         missing = [t for t in question.terms if t not in question.known]

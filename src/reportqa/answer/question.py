@@ -92,6 +92,11 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[一二三四五六七八九]?)|首)\s*(届|批|次|期|轮|任)")
 # the table a question names by its number (表4, 表三, 表1里面); 表里 names none
 TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
+# what a how-many question counts: its counter and the noun after it (多少条国际海缆: 条, 国际海缆;
+# 几家企业; 多少观众); 多少钱, 多少亿, 几个百分点, 几成, 几倍 count no thing
+COUNTED = re.compile(r"(?<!哪)(?:多少|几)\s*(?:(?!个百分点)([个家项次位件条份种座部所批名人款台场届只])"
+                     r"|(?![钱亿万千百元美倍年月天日号岁成个%]))([\u4e00-\u9fff]{0,4})")
+COUNTED_END = re.compile(r"[的了呢啊吗呀是在有和呗啦吧].*")
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
 
@@ -133,6 +138,8 @@ class Question:
         month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
         ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
+        counted: what a how-many question counts, its counter and the noun after it
+            (``多少条国际海缆``: ``("条", "国际海缆")``; ``多少观众``: ``("", "观众")``), else ``None``.
     """
 
     text: str
@@ -159,6 +166,7 @@ class Question:
     month: int | None = None
     ordinals: tuple[str, ...] = ()
     table: str | None = None
+    counted: tuple[str, str] | None = None
 
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
@@ -230,6 +238,18 @@ def table_named(norm: str) -> str | None:
     m = TABLE_NAMED.search(norm)
     n = 0 if m is None else chinese_number(m.group(1))
     return str(n) if n else None
+
+
+def counted_thing(norm: str) -> tuple[str, str] | None:
+    """What a how-many question counts: the counter after 多少/几 and the noun
+    after it, cut at a particle (``几家企业参展的`` → ``("家", "企业参展")``); a
+    noun shorter than two characters is none; ``None`` when it counts no thing."""
+    for m in COUNTED.finditer(norm):
+        noun = COUNTED_END.sub("", m.group(2))
+        noun = noun if len(noun) >= 2 else ""
+        if m.group(1) or noun:
+            return m.group(1) or "", noun
+    return None
 
 
 def expand_years(norm: str) -> str:
@@ -379,7 +399,7 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm), table=table_named(norm),
+            ordinals=ordinals(norm), table=table_named(norm), counted=counted_thing(norm),
         )
 
     def mentions(self, word: str) -> bool:

@@ -5,7 +5,8 @@ statement computed from a table. Its features say how well it fits the
 :class:`~reportqa.answer.question.Question`: similarity from the index
 vectors, idf-weighted coverage of the key terms, whether it states the
 names, years and numbers the question states, whether it holds the kind of
-answer asked for, and the passage's retrieval rank. Two logistic
+answer asked for (and counts the thing a how-many question counts), and the
+passage's retrieval rank. Two logistic
 regressions weigh them; both are fitted by ``eval/fit_reader.py`` on the
 training question sets and stored in ``reader.json`` beside this module:
 
@@ -36,6 +37,7 @@ from reportqa.segment.tokenizer import normalize
 OWN_FEATURES = (
     "sim", "passage_sim", "rank", "coverage", "context_coverage", "names", "context_names",
     "years", "context_years", "numbers", "typed", "side", "subject", "row", "computed", "row_named", "length",
+    "counted",
 )
 # how far a candidate is behind the best candidate of the same question: the
 # pool's own scale, which an absolute similarity or coverage does not carry
@@ -69,6 +71,9 @@ RANKED = re.compile(r"第[一二三四五六七八九十\d]+|首位|位居|排�
 COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.*\d")
 # a figure that is no date (2022年, 2012—2022年, 9月1日): where a statistic is stated
 FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*[年\-—–~至到])(?!\d{1,2}\s*[月日])\d")
+# a count in text, with what may stand between it and its counter (800余家, 1.2万人): no year
+COUNT = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)(?:\d+(?:\.\d+)?|[二两三四五六七八九十百千]+)(?![\d.])\s*[余多]?\s*[万亿]?\s*")
+COUNT_REACH = 6  # characters on either side of a count where the counted noun is looked for
 CLAUSE_END = re.compile(r"[,;:。，；：]")
 # what a statistic's subject is tagged as: nouns, places, organisations, directions (东部), Latin names
 SUBJECT_FLAGS = frozenset({"n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "f", "s", "j", "eng"})
@@ -224,6 +229,25 @@ def subject_found(question: Question, subject: str | None, setting: bool) -> flo
         return 1.0
     words = (*question.terms, *question.names, *(f for forms in question.expansions.values() for f in forms))
     return float(any(len(w) >= 2 and (w in subject or subject in w) for w in words))
+
+
+def counted_found(question: Question, text: str) -> float:
+    """Whether ``text`` counts what a how-many question counts: 1 when a count
+    in it has the question's counter after it and the noun near it (两个 of
+    its characters on either side), 0.5 when only one of them fits (``34条跨境陆缆``
+    for 多少条国际海缆), 0 when none does; 1 when the question counts no thing."""
+    if question.counted is None:
+        return 1.0
+    counter, noun = question.counted
+    norm = normalize(text)
+    best = 0.0
+    for m in COUNT.finditer(norm):
+        after = norm[m.end() : m.end() + COUNT_REACH + 1]
+        counts = not counter or after.startswith(counter)
+        before = norm[max(0, m.start() - COUNT_REACH) : m.start()]
+        near = not noun or max(longest_piece(noun, after), longest_piece(noun, before)) >= 2
+        best = max(best, (counts + near) / 2 if counter and noun else float(counts and near))
+    return best
 
 
 def side_found(question: Question, text: str) -> float:
