@@ -353,6 +353,10 @@ def test_a_count_found_nowhere_is_a_reason(components: Components) -> None:
     x = np.array(answerer.models.abstain.mean)  # every feature at its mean pulls nothing
     x[ANSWER_FEATURES.index("top_counted")] = 0.0  # the best candidate counts neither 条 nor 国际海缆
     assert answerer.reason(question, x) == "no retrieved passage counts 国际海缆"
+    question = answerer.analyze("2022年中国在全球创新指数中的得分是多少")
+    x = np.array(answerer.models.abstain.mean)
+    x[ANSWER_FEATURES.index("top_measured")] = 0.0
+    assert answerer.reason(question, x) == "no retrieved passage gives a figure for 指数中的得分"
 
 
 @pytest.mark.slow

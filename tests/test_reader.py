@@ -18,6 +18,7 @@ from reportqa.answer.question import (
     asked_kinds,
     counted_thing,
     expand_years,
+    measured_thing,
     ordinals,
     rank_at,
     table_named,
@@ -32,6 +33,7 @@ from reportqa.answer.reader import (
     coverage,
     figure_lead,
     kind_found,
+    measured_found,
     load_models,
     month_found,
     ordinal_found,
@@ -271,6 +273,18 @@ def test_a_count_is_found_with_its_counter_and_noun(analyzer: QuestionAnalyzer) 
     assert counted_found(analyzer.analyze("联盟有多少家成员单位"), "推动31个数据出境场景完成审查") == 0.0
     assert counted_found(analyzer.analyze("首届数贸会来了多少观众"), "2022年吸引800余家企业参展") == 0.0  # 2022年 no count
     assert counted_found(analyzer.analyze("出口额是多少亿美元"), "出口1.2万亿美元") == 1.0  # counts no thing
+
+
+def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
+    assert measured_thing("2022年中国公有云市场规模是多少") == "有云市场规模"  # the last six characters
+    assert measured_thing("研发投入是多少") == "研发投入"
+    assert measured_thing("跨电进出口一共多少钱") == "跨电进出口"
+    assert measured_thing("2022年是哪一年") == ""
+    assert analyzer.analyze("中国有多少条国际海缆").measured == ""  # a count: its noun says what is counted
+    cloud = analyzer.analyze("2022年中国公有云市场规模是多少")
+    assert measured_found(cloud, "2022年中国云计算市场规模为4550亿元") == 4 / 6  # 市场规模 before the figure
+    assert measured_found(cloud, "云计算市场规模增长快，占比达到30%") == 0.0  # in another clause
+    assert measured_found(analyzer.analyze("全国出口额多少"), "研发投入达613.4亿元") == 0.0
 
 
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:

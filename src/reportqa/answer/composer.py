@@ -36,6 +36,7 @@ from reportqa.answer.reader import (
     coverage,
     figure_lead,
     load_models,
+    measured_found,
     month_found,
     names_found,
     ordinal_found,
@@ -70,6 +71,7 @@ REASON_OF = {
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
     "absent": "absent", "month": "month", "ordinal": "ordinal", "counted": "counted",
+    "measured": "measured",
 }
 
 
@@ -294,6 +296,7 @@ class Answerer:
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS, "counted": counted_found(question, caption + text),
+            "measured": measured_found(question, text),
         }
         features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
@@ -543,6 +546,8 @@ class Answerer:
             return f"the retrieved passages do not state {'、'.join('第' + o for o in question.ordinals)}"
         if worst == "counted" and question.counted is not None:
             return f"no retrieved passage counts {question.counted[1] or question.counted[0]}"
+        if worst == "measured" and question.measured:
+            return f"no retrieved passage gives a figure for {question.measured}"
         if worst == "absent" and question.absent:
             return f"the report never mentions {'、'.join(question.absent)}"
         missing = [t for t in question.terms if t not in question.known]

@@ -96,6 +96,9 @@ TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九�
 # 几家企业; 多少观众); 多少钱, 多少亿, 几个百分点, 几成, 几倍 count no thing
 COUNTED = re.compile(r"(?<!哪)(?:多少|几)\s*(?:(?!个百分点)([个家项次位件条份种座部所批名人款台场届只])"
                      r"|(?![钱亿万千百元美倍年月天日号岁成个%]))([\u4e00-\u9fff]{0,4})")
+# what a how-much question measures: the words just before its 多少 (出口额是多少: 出口额)
+MEASURED = re.compile(r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?(?:多少|几|多大|多高)")
+MEASURE_LEN = 6
 COUNTED_END = re.compile(r"[的了呢啊吗呀是在有和呗啦吧].*")
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
@@ -138,6 +141,8 @@ class Question:
         month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
         ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
+        measured: what a how-much question measures, the words before its 多少
+            (``2022年中国公有云市场规模是多少``: ``公有云市场规模``'s last six characters), else empty.
         counted: what a how-many question counts, its counter and the noun after it
             (``多少条国际海缆``: ``("条", "国际海缆")``; ``多少观众``: ``("", "观众")``), else ``None``.
     """
@@ -167,6 +172,7 @@ class Question:
     ordinals: tuple[str, ...] = ()
     table: str | None = None
     counted: tuple[str, str] | None = None
+    measured: str = ""
 
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
@@ -250,6 +256,13 @@ def counted_thing(norm: str) -> tuple[str, str] | None:
         if m.group(1) or noun:
             return m.group(1) or "", noun
     return None
+
+
+def measured_thing(norm: str) -> str:
+    """The words a how-much question puts before its 多少, at most
+    :data:`MEASURE_LEN` characters (``研发投入是多少`` → ``研发投入``); empty when none."""
+    m = MEASURED.search(norm)
+    return "" if m is None else m.group(1)[-MEASURE_LEN:]
 
 
 def expand_years(norm: str) -> str:
@@ -400,6 +413,7 @@ class QuestionAnalyzer:
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
             ordinals=ordinals(norm), table=table_named(norm), counted=counted_thing(norm),
+            measured="" if counted_thing(norm) else measured_thing(norm),
         )
 
     def mentions(self, word: str) -> bool:

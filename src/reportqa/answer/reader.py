@@ -37,7 +37,7 @@ from reportqa.segment.tokenizer import normalize
 OWN_FEATURES = (
     "sim", "passage_sim", "rank", "coverage", "context_coverage", "names", "context_names",
     "years", "context_years", "numbers", "typed", "side", "subject", "row", "computed", "row_named", "length",
-    "counted",
+    "counted", "measured",
 )
 # how far a candidate is behind the best candidate of the same question: the
 # pool's own scale, which an absolute similarity or coverage does not carry
@@ -73,7 +73,8 @@ COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.
 FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*[年\-—–~至到])(?!\d{1,2}\s*[月日])\d")
 # a count in text, with what may stand between it and its counter (800余家, 1.2万人): no year
 COUNT = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)(?:\d+(?:\.\d+)?|[二两三四五六七八九十百千]+)(?![\d.])\s*[余多]?\s*[万亿]?\s*")
-COUNT_REACH = 6  # characters on either side of a count where the counted noun is looked for
+COUNT_REACH = 6
+MEASURE_REACH = 6  # characters on either side of a count where the counted noun is looked for
 CLAUSE_END = re.compile(r"[,;:。，；：]")
 # what a statistic's subject is tagged as: nouns, places, organisations, directions (东部), Latin names
 SUBJECT_FLAGS = frozenset({"n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "f", "s", "j", "eng"})
@@ -248,6 +249,21 @@ def counted_found(question: Question, text: str) -> float:
         near = not noun or max(longest_piece(noun, after), longest_piece(noun, before)) >= 2
         best = max(best, (counts + near) / 2 if counter and noun else float(counts and near))
     return best
+
+
+def measured_found(question: Question, text: str) -> float:
+    """How much of what a how-much question measures (its words before 多少)
+    stands just before one of the figures of ``text``, in the figure's clause:
+    the longest piece's share (出口额 before 4.1万亿美元 for 数字服务出口额多少);
+    1 when the question measures nothing."""
+    if not question.measured:
+        return 1.0
+    norm = normalize(text)
+    best = 0
+    for m in FIGURE.finditer(norm):
+        start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
+        best = max(best, longest_piece(question.measured, norm[max(start, m.start() - 2 * MEASURE_REACH) : m.start()]))
+    return best / len(question.measured)
 
 
 def side_found(question: Question, text: str) -> float:
