@@ -262,6 +262,7 @@ def test_what_a_how_many_question_counts() -> None:
     assert counted_thing("数据跨境服务联盟有多少家成员单位") == ("家", "成员单位")  # 成 of 成员 is no 几成
     assert counted_thing("首届数贸会一共来了多少观众") == ("", "观众")
     assert counted_thing("多少个国家和地区参展") == ("个", "国家")  # the noun ends at 和
+    assert counted_thing("出口才多少 看着很低") is None  # after a blank: chatter, no noun
     assert [counted_thing(q) for q in ("卖了多少钱", "多少亿美元", "涨了几个百分点", "占几成", "一共有多少", "哪几个省")] \
         == [None] * 6
 

@@ -92,9 +92,9 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[一二三四五六七八九]?)|首)\s*(届|批|次|期|轮|任)")
 # the table a question names by its number (表4, 表三, 表1里面); 表里 names none
 TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
-# what a how-many question counts: its counter and the noun after it (多少条国际海缆: 条, 国际海缆;
-# 几家企业; 多少观众); 多少钱, 多少亿, 几个百分点, 几成, 几倍 count no thing
-COUNTED = re.compile(r"(?<!哪)(?:多少|几)\s*(?:(?!个百分点)([个家项次位件条份种座部所批名人款台场届只])"
+# what a how-many question counts: its counter and the noun right after it (多少条国际海缆: 条,
+# 国际海缆; 几家企业; 多少观众; in 出口才多少 看着很低 the words after a blank are chatter); 多少钱, 多少亿, 几个百分点, 几成, 几倍 count no thing
+COUNTED = re.compile(r"(?<!哪)(?:多少|几)(?:\s*(?!个百分点)([个家项次位件条份种座部所批名人款台场届只])"
                      r"|(?![钱亿万千百元美倍年月天日号岁成个%]))([\u4e00-\u9fff]{0,4})")
 # what a how-much question measures: the words just before its 多少 (出口额是多少: 出口额)
 MEASURED = re.compile(r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?(?:多少|几|多大|多高)")
