@@ -215,6 +215,10 @@ def test_a_place_the_report_never_mentions_is_absent() -> None:
     assert q.analyze("天府软件园出口多少").absent == ()
     assert q.analyze("孙子问我数字贸易是什么").absent == ()
     assert q.analyze("重庆借助西南出海的通道运了多少").absent == ()  # a direction, not a place
+    # parts the report uses that cover the name: 新兴 and 国家 (jieba's 兴国 too is no matter)
+    both = QuestionAnalyzer(Tokenizer(), {**vocab, "新兴": 9, "国家": 10}, np.append(IDF, [1.0] * 6))
+    assert both.analyze("我想拿它当新兴国家的例子").absent == ()
+    assert q.analyze("我想拿它当新兴国家的例子").absent == ("新兴国家",)
 
 
 def test_a_month_the_question_states_must_not_be_contradicted(analyzer: QuestionAnalyzer) -> None:

@@ -417,12 +417,19 @@ class QuestionAnalyzer:
         )
 
     def mentions(self, word: str) -> bool:
-        """Whether the report uses ``word``, or every dictionary part of it
-        (天府软件园 as 天府 and 软件园, 美国市场 as 美国 and 市场), or defines it as an alias."""
+        """Whether the report uses ``word``, or dictionary parts of it that it
+        uses cover every character (天府软件园 as 天府 and 软件园, 新兴国家 as 新兴
+        and 国家 though not 兴国), or defines it as an alias."""
         if word in self.vocab or self.aliases.expand(word):
             return True
-        parts = [p for p in self.tokenizer.tokenize(word) if p != word and len(p) >= 2]
-        return bool(parts) and all(p in self.vocab for p in parts)
+        covered = [False] * len(word)
+        for part in self.tokenizer.tokenize(word):
+            if part != word and len(part) >= 2 and part in self.vocab:
+                at = word.find(part)
+                while at >= 0:
+                    covered[at : at + len(part)] = [True] * len(part)
+                    at = word.find(part, at + 1)
+        return all(covered)
 
     def sides(self, body: str, terms: Mapping[str, float], names: list[str]) -> tuple[tuple[str, ...], ...]:
         """What a comparison sets against what. Names that are rare in the
