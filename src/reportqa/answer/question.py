@@ -96,8 +96,9 @@ TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九�
 # 国际海缆; 几家企业; 多少观众; in 出口才多少 看着很低 the words after a blank are chatter); 多少钱, 多少亿, 几个百分点, 几成, 几倍 count no thing
 COUNTED = re.compile(r"(?<!哪)(?:多少|几)(?:\s*(?!个百分点)([个家项次位件条份种座部所批名人款台场届只])"
                      r"|(?![钱亿万千百元美倍年月天日号岁成个%]))([\u4e00-\u9fff]{0,4})")
-# what a how-much question measures: the words just before its 多少 (出口额是多少: 出口额)
-MEASURED = re.compile(r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?(?:多少|几|多大|多高)")
+# what a how-much question measures: the words just before its 多少 (出口额是多少: 出口额); 几 asks
+# a count (几个, whose noun says what is counted), a date (哪年几月) or a list (哪几个)
+MEASURED = re.compile(r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?(?:多少|多大|多高)")
 MEASURE_LEN = 6
 COUNTED_END = re.compile(r"[的了呢啊吗呀是在有和呗啦吧].*")
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
