@@ -73,8 +73,10 @@ COMPARED = re.compile(r"高于|低于|超过|高出|仅次于|领先|较|比|\d.
 FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*[年\-—–~至到])(?!\d{1,2}\s*[月日])\d")
 # a count in text, with what may stand between it and its counter (800余家, 1.2万人): no year
 COUNT = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)(?:\d+(?:\.\d+)?|[二两三四五六七八九十百千]+)(?![\d.])\s*[余多]?\s*[万亿]?\s*")
-COUNT_REACH = 6
-MEASURE_REACH = 6  # characters on either side of a count where the counted noun is looked for
+COUNT_REACH = 6  # characters before a count where the counted noun is looked for
+COUNT_AFTER = 16  # at most this many after it, up to the clause's end or a joiner (34条陆缆和多条海缆)
+COUNTED_SPAN = re.compile(r"[^,;:。，；：、和与及]*")
+MEASURE_REACH = 12  # characters before a figure where what a question measures is looked for
 CLAUSE_END = re.compile(r"[,;:。，；：]")
 # what a statistic's subject is tagged as: nouns, places, organisations, directions (东部), Latin names
 SUBJECT_FLAGS = frozenset({"n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "f", "s", "j", "eng"})
@@ -243,7 +245,8 @@ def counted_found(question: Question, text: str) -> float:
     norm = normalize(text)
     best = 0.0
     for m in COUNT.finditer(norm):
-        after = norm[m.end() : m.end() + COUNT_REACH + 1]
+        span = COUNTED_SPAN.match(norm, m.end())
+        after = norm[m.end() : min(span.end() if span else m.end(), m.end() + COUNT_AFTER)]
         counts = not counter or after.startswith(counter)
         before = norm[max(0, m.start() - COUNT_REACH) : m.start()]
         near = not noun or max(longest_piece(noun, after), longest_piece(noun, before)) >= 2
@@ -262,7 +265,7 @@ def measured_found(question: Question, text: str) -> float:
     best = 0
     for m in FIGURE.finditer(norm):
         start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
-        best = max(best, longest_piece(question.measured, norm[max(start, m.start() - 2 * MEASURE_REACH) : m.start()]))
+        best = max(best, longest_piece(question.measured, norm[max(start, m.start() - MEASURE_REACH) : m.start()]))
     return best / len(question.measured)
 
 
