@@ -275,9 +275,12 @@ def test_a_count_is_found_with_its_counter_and_noun(analyzer: QuestionAnalyzer) 
     cables = analyzer.analyze("中国现在有多少条国际海缆登陆")
     assert counted_found(cables, "累计建设34条跨境陆缆和多条国际海缆") == 0.5  # the counter, another noun
     assert counted_found(cables, "已建成国际海缆12条") == 1.0  # the noun before the count
+    cities = analyzer.analyze("国内有多少座城市拥有专用通道")
+    assert counted_found(cities, "全国共有47个城市拥有国际互联网数据专用通道") == 1.0  # 个, the general counter
+    assert counted_found(analyzer.analyze("有多少个综试区"), "已设立165家综试区") == 1.0
     firms = analyzer.analyze("首届数贸会有多少家企业参展")
     assert counted_found(firms, "吸引800余家数字贸易领域重点企业参展，实现贸易投资额近1500亿元") == 1.0  # same clause
-    assert counted_found(analyzer.analyze("联盟有多少家成员单位"), "推动31个数据出境场景完成审查") == 0.0
+    assert counted_found(analyzer.analyze("联盟有多少家成员单位"), "推动31个数据出境场景完成审查") == 0.5  # 个, no 成员
     assert counted_found(analyzer.analyze("首届数贸会来了多少观众"), "2022年吸引800余家企业参展") == 0.0  # 2022年 no count
     assert counted_found(analyzer.analyze("出口额是多少亿美元"), "出口1.2万亿美元") == 1.0  # counts no thing
 

@@ -94,7 +94,8 @@ ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[�
 TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
 # what a how-many question counts: its counter and the noun right after it (多少条国际海缆: 条,
 # 国际海缆; 几家企业; 多少观众; in 出口才多少 看着很低 the words after a blank are chatter); 多少钱, 多少亿, 几个百分点, 几成, 几倍 count no thing
-COUNTED = re.compile(r"(?<!哪)(?:多少|几)(?:\s*(?!个百分点)([个家项次位件条份种座部所批名人款台场届只])"
+COUNTERS = "个家项次位件条份种座部所批名人款台场届只"
+COUNTED = re.compile(rf"(?<!哪)(?:多少|几)(?:\s*(?!个百分点)([{COUNTERS}])"
                      r"|(?![钱亿万千百元美倍年月天日号岁成个%]))([\u4e00-\u9fff]{0,4})")
 # what a how-much question measures: the words just before its 多少 (出口额是多少: 出口额); 几 asks
 # a count (几个, whose noun says what is counted), a date (哪年几月) or a list (哪几个)

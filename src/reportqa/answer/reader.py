@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa.answer.question import NUMBER, TRADE_SIDES, YEAR_END, Question, ordinals
+from reportqa.answer.question import COUNTERS, NUMBER, TRADE_SIDES, YEAR_END, Question, ordinals
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
 
@@ -247,7 +247,8 @@ def counted_found(question: Question, text: str) -> float:
     for m in COUNT.finditer(norm):
         span = COUNTED_SPAN.match(norm, m.end())
         after = norm[m.end() : min(span.end() if span else m.end(), m.end() + COUNT_AFTER)]
-        counts = not counter or after.startswith(counter)
+        # 个 is the general counter: 47个城市 answers 多少座城市, 165家 answers 多少个
+        counts = not counter or after[:1] in (counter, "个") or (counter == "个" and after[:1] in COUNTERS)
         before = norm[max(0, m.start() - COUNT_REACH) : m.start()]
         near = not noun or max(longest_piece(noun, after), longest_piece(noun, before)) >= 2
         best = max(best, (counts + near) / 2 if counter and noun else float(counts and near))
