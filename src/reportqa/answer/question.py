@@ -262,8 +262,9 @@ def counted_thing(norm: str) -> tuple[str, str] | None:
 
 def measured_thing(norm: str) -> str:
     """The words a how-much question puts before its 多少, at most
-    :data:`MEASURE_LEN` characters (``研发投入是多少`` → ``研发投入``); empty when none."""
-    m = MEASURED.search(norm)
+    :data:`MEASURE_LEN` characters (``研发投入是多少`` → ``研发投入``); empty when none or
+    when it counts a thing (``多少条国际海缆``)."""
+    m = None if counted_thing(norm) else MEASURED.search(norm)  # a count: its noun says what is counted
     return "" if m is None else m.group(1)[-MEASURE_LEN:]
 
 
@@ -414,8 +415,7 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm), table=table_named(norm), counted=counted_thing(norm),
-            measured="" if counted_thing(norm) else measured_thing(norm),
+            ordinals=ordinals(norm), table=table_named(norm), counted=counted_thing(norm), measured=measured_thing(norm),
         )
 
     def mentions(self, word: str) -> bool:
