@@ -5,8 +5,9 @@ statement computed from a table. Its features say how well it fits the
 :class:`~reportqa.answer.question.Question`: similarity from the index
 vectors, idf-weighted coverage of the key terms, whether it states the
 names, years and numbers the question states, whether it holds the kind of
-answer asked for (and counts the thing a how-many question counts), and the
-passage's retrieval rank. Two logistic
+answer asked for (counting what a how-many question counts, stating beside
+a figure what a how-much question measures), and the passage's retrieval
+rank. Two logistic
 regressions weigh them; both are fitted by ``eval/fit_reader.py`` on the
 training question sets and stored in ``reader.json`` beside this module:
 
@@ -75,7 +76,7 @@ FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*[年\-—–~至到])(?!\d{1
 COUNT = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)(?:\d+(?:\.\d+)?|[二两三四五六七八九十百千]+)(?![\d.])\s*[余多]?\s*[万亿]?\s*")
 COUNT_REACH = 6  # characters before a count where the counted noun is looked for
 COUNT_AFTER = 16  # at most this many after it, up to the clause's end or a joiner (34条陆缆和多条海缆)
-COUNTED_SPAN = re.compile(r"[^,;:。，；：、和与及]*")
+COUNTED_STOP = re.compile(r"[,;:。，；：、和与及]")
 MEASURE_REACH = 12  # characters before a figure where what a question measures is looked for
 CLAUSE_END = re.compile(r"[,;:。，；：]")
 # what a statistic's subject is tagged as: nouns, places, organisations, directions (东部), Latin names
@@ -235,18 +236,20 @@ def subject_found(question: Question, subject: str | None, setting: bool) -> flo
 
 
 def counted_found(question: Question, text: str) -> float:
-    """Whether ``text`` counts what a how-many question counts: 1 when a count
-    in it has the question's counter after it and the noun near it (两个 of
-    its characters on either side), 0.5 when only one of them fits (``34条跨境陆缆``
-    for 多少条国际海缆), 0 when none does; 1 when the question counts no thing."""
+    """Whether ``text`` counts what a how-many question counts. A count fits
+    the counter when the counter (or 个, the general one) follows it, and the
+    noun when two of its characters stand in the :data:`COUNT_REACH` before
+    the count or after it up to its clause's end or a joiner. For a question
+    with both, 1 when one count fits both, 0.5 when one fits one of them
+    (``34条跨境陆缆`` for 多少条国际海缆), else 0; with only one of them, 1 or 0;
+    1 when the question counts no thing."""
     if question.counted is None:
         return 1.0
     counter, noun = question.counted
     norm = normalize(text)
     best = 0.0
     for m in COUNT.finditer(norm):
-        span = COUNTED_SPAN.match(norm, m.end())
-        after = norm[m.end() : min(span.end() if span else m.end(), m.end() + COUNT_AFTER)]
+        after = COUNTED_STOP.split(norm[m.end() : m.end() + COUNT_AFTER], maxsplit=1)[0]
         # 个 is the general counter: 47个城市 answers 多少座城市, 165家 answers 多少个
         counts = not counter or after[:1] in (counter, "个") or (counter == "个" and after[:1] in COUNTERS)
         before = norm[max(0, m.start() - COUNT_REACH) : m.start()]
