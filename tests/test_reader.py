@@ -330,11 +330,24 @@ def test_side_found_tells_import_from_export(analyzer: QuestionAnalyzer) -> None
     assert side_found(q, "规模3727.07") == 0.5
 
 
+def test_a_side_in_everyday_words(analyzer: QuestionAnalyzer) -> None:
+    """Selling abroad is exporting and buying from abroad importing; the report's word, when the question
+    has it, comes first; the side so read is searched for too."""
+    sold = analyzer.analyze("德国印度数字服务卖到国外谁多")
+    assert (sold.trade_side, sold.search_text) == ("出口", "德国印度数字服务卖到国外谁多 出口")
+    assert analyzer.analyze("我们从海外买的软件服务多少").trade_side == "进口"
+    assert analyzer.analyze("数字服务出口多少 游戏出海的盘子").trade_side == "出口"
+    assert analyzer.analyze("外国的数字服务多少").trade_side is None
+
+
 @pytest.mark.parametrize(("kind", "text", "expected"), [
     ("date", "2021年6月出台", True), ("date", "出台了法律", False),
     ("quantity", "2022年3月投入使用", False), ("quantity", "处理案件103件", True),
     ("money", "海外用户超过1.5亿人", False), ("money", "销售收入达173.5亿美元", True),
     ("definition", "信息通信技术（ICT）", True), ("entity", "撒马尔罕", None),
+    # whether it rose or fell: a rate or a word of direction, not an amount alone
+    ("change", "日本出口1171.41，同比-6.12%", True), ("change", "产值由3366亿元增至4759亿元", True),
+    ("change", "日本的数字服务出口为1171亿美元", False),
 ])
 def test_kind_found(kind: str, text: str, expected: bool | None) -> None:
     assert kind_found(kind, text) is expected

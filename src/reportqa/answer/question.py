@@ -62,6 +62,10 @@ NEGATIVE = re.compile(rf"为负|负数|是负|负的|{FALLING_WORDS}")
 WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which items
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
+# the sides in everyday words, read when no side is named: selling abroad is exporting, buying from abroad importing
+ABROAD = r"(?:国外|海外|境外|外国)"
+EVERYDAY_SIDES = (("出口", re.compile(rf"卖(?:到|给|去|往)?{ABROAD}|往外卖|外销|对外(?:卖|销售)")),
+                  ("进口", re.compile(rf"(?:从|在){ABROAD}买|买(?:进来|回来)")))
 SHARE = re.compile(r"份额|比重|比例|占比|占多少|占多大|百分之几")  # a share asked (a comparison of shares)
 # what a percentage answers besides a rate of change: a share, a ratio (普及率), 占…, 几成, %
 PERCENT_WORDS = re.compile(rf"{SHARE.pattern}|占|百分|几成|率|%")
@@ -120,7 +124,9 @@ class Question:
         numbers: the other numbers it states (``5G``'s 5, ``12个``'s 12).
         names: places, organisations and quoted titles it names that the report knows
             (a direction, 东部 or 东西, is none: it says where).
-        trade_side: ``进出口``, ``出口`` or ``进口`` when it names one.
+        trade_side: ``进出口``, ``出口`` or ``进口`` when it names one, in the
+            report's words or everyday ones (``卖到国外``: ``出口``; not ``出海``,
+            which is also reaching the sea: 西南出海的通道).
         rate: whether it asks about a rate of change (增速, 涨跌).
         share: whether it asks about a share (占比, 比重, 百分之几).
         percent: whether a percentage may answer it: a rate, a share, or
@@ -129,8 +135,8 @@ class Question:
         falling: whether its superlative is about falling (跌得最狠).
         negative: whether it asks which items fell, with no superlative or
             comparison (哪个省市增速为负, 哪几个经济体出口下降了): a filter by sign.
-        search_text: the text retrieval searches: the question and the long
-            forms of the abbreviations it uses.
+        search_text: the text retrieval searches: the question, the long
+            forms of the abbreviations it uses, and a side it names in everyday words.
         sides: for a comparison, what it sets against what: each side the
             terms only that side has (``("新西兰",)``, ``("全球", "ict")``).
         top_n: how many a superlative asks for (``前五``, ``最大的5个``: 5), else 1.
@@ -239,6 +245,13 @@ def rank_at(norm: str) -> int | None:
     """The place a question asks who holds: ``排第三的是谁`` asks for 3, ``排名第2`` for 2."""
     m = RANK_AT.search(norm)
     return None if m is None else chinese_number(m.group(1))
+
+
+def trade_side(norm: str) -> str | None:
+    """The trade side a question names, in the report's words or everyday ones
+    (``卖到国外`` is ``出口``); ``None`` when it names none."""
+    side = next((s for s in TRADE_SIDES if s in norm), None)
+    return side or next((s for s, words in EVERYDAY_SIDES if words.search(norm)), None)
 
 
 def table_named(norm: str) -> str | None:
@@ -397,12 +410,11 @@ class QuestionAnalyzer:
         # uses may have a form it defines as the same (wto: 世界贸易组织, 数贸会: 全球数字贸易博览会)
         expansions = {t: forms for t in (*terms, *names) if (forms := self.aliases.expand(t) if t not in self.vocab
                                                              else self.aliases.pairs.get(t, ()))}
-        side = next((s for s in TRADE_SIDES if s in norm), None)
+        side = trade_side(norm)
         rate = bool(RATE_WORDS.search(norm))
-        direction = "low" if LOW.search(norm) else "high" if HIGH.search(norm) else None
-        if direction is None and "comparison" in asks:
-            direction = "high"
-        search = " ".join([text, *(f for forms in expansions.values() for f in forms)])
+        direction = "low" if LOW.search(norm) else "high" if HIGH.search(norm) or "comparison" in asks else None
+        search = " ".join([text, *(f for forms in expansions.values() for f in forms),
+                           *([side] if side and side not in norm else [])])  # 卖到国外 searched as 出口 too
         sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) else ()
         return Question(
             text=text, norm=norm, terms=MappingProxyType(terms),

@@ -60,6 +60,8 @@ QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?(?![\d.])
 CURRENCY = re.compile(r"美元|元|人民币|欧元|英镑|日元")
 # a rate of change: a growth word before the figure (a share, 占比91.1%, is none)
 RATE_IN_TEXT = re.compile(r"(?:增长|增速|增幅|同比|提升|上升|下降|降低|减少|回落|涨|跌)[^，。；]{0,8}?-?\d+(?:\.\d+)?\s*(?:%|倍|个百分点)")
+# a change stated, for a question asking whether something rose or fell: a rate, or a word of direction
+CHANGED = re.compile(rf"{RATE_IN_TEXT.pattern}|同比|增长|增加|上升|提升|提高|下降|下滑|降低|减少|回落|萎缩|[增降升]至")
 # an amount: a figure that is no year (2022年, 2012—2022), percentage, multiple or point
 # change (6.1% answers no 多大规模)
 AMOUNT = re.compile(r"(?<![\d.\-—–~])(?!(?:19|20)\d{2}\s*[年\-—–~至到])\d+(?:\.\d+)?(?![\d.])(?!\s*(?:[月日%倍]|个百分点))")
@@ -293,7 +295,7 @@ def kind_found(kind: str, text: str) -> bool | None:
     norm = normalize(text)
     checks = {
         "day": DAY_IN_TEXT, "month": MONTH_IN_TEXT, "date": DATE_IN_TEXT, "quantity": QUANTITY, "money": CURRENCY,
-        "rate": RATE_IN_TEXT, "list": LISTED, "definition": DEFINED, "rank": RANKED,
+        "rate": RATE_IN_TEXT, "change": CHANGED, "list": LISTED, "definition": DEFINED, "rank": RANKED,
         "comparison": COMPARED, "extreme": RANKED,
     }
     pattern = checks.get(kind)
