@@ -338,6 +338,8 @@ def test_a_side_in_everyday_words(analyzer: QuestionAnalyzer) -> None:
     assert analyzer.analyze("我们从海外买的软件服务多少").trade_side == "进口"
     assert analyzer.analyze("数字服务出口多少 游戏出海的盘子").trade_side == "出口"
     assert analyzer.analyze("外国的数字服务多少").trade_side is None
+    assert analyzer.analyze("从国外买的多还是出口多").trade_side == "出口"  # the report's word first
+    assert analyzer.analyze("游戏出海一年多少钱").trade_side is None  # 出海 is also reaching the sea
 
 
 @pytest.mark.parametrize(("kind", "text", "expected"), [
