@@ -74,6 +74,7 @@ MONTH = re.compile(rf"(?<![\d几])(1[0-2]|0?[1-9])\s*月|{YEAR_END.pattern}")  #
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
 # a year ends a word: jieba would join its 年 to what follows (2022年数服 → 年数, 2022年产值 → 年产值)
+STATED_YEAR = re.compile(r"(?:19|20)\d{2}\s*年(?:底|末|初)?")
 YEAR_WORD = re.compile(r"((?:19|20)\d{2}\s*年)(?=[\u4e00-\u9fff])")
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
@@ -277,7 +278,9 @@ def measured_thing(norm: str) -> str:
     """The words a how-much question puts before its 多少, at most
     :data:`MEASURE_LEN` characters (``研发投入是多少`` → ``研发投入``); empty when none or
     when it counts a thing (``多少条国际海缆``)."""
-    m = None if counted_thing(norm) else MEASURED.search(norm)  # a count: its noun says what is counted
+    if counted_thing(norm):
+        return ""  # a count: its noun says what is counted
+    m = MEASURED.search(STATED_YEAR.sub("", norm))  # 出口2022年是多少 measures 出口, not 年是
     return "" if m is None else m.group(1)[-MEASURE_LEN:]
 
 
