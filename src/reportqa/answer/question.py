@@ -73,8 +73,9 @@ YEAR_END = re.compile(r"年底|年末|年终")  # the end of a year: December
 MONTH = re.compile(rf"(?<![\d几])(1[0-2]|0?[1-9])\s*月|{YEAR_END.pattern}")  # a month stated (8月份多少 too), not asked (几月)
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
-# a year ends a word: jieba would join its 年 to what follows (2022年数服 → 年数, 2022年产值 → 年产值)
+# a year stated, with its end or start (2022年底): a specific, no part of what a question measures
 STATED_YEAR = re.compile(r"(?:19|20)\d{2}\s*年(?:底|末|初)?")
+# a year ends a word: jieba would join its 年 to what follows (2022年数服 → 年数, 2022年产值 → 年产值)
 YEAR_WORD = re.compile(r"((?:19|20)\d{2}\s*年)(?=[\u4e00-\u9fff])")
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
