@@ -289,7 +289,7 @@ def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
     assert measured_thing("2022年中国公有云市场规模是多少") == "有云市场规模"  # the last six characters
     assert measured_thing("研发投入是多少") == "研发投入"
     assert measured_thing("跨电进出口一共多少钱") == "跨电进出口"
-    # a year stated between the measure and its 多少 is a specific, not the measure (was 年是, 年底一共交易了)
+    # a year stated between the measure and its 多少 is a specific, not the measure (was 年是, 年底)
     assert measured_thing("数字服务出口2022年是多少") == "数字服务出口"
     assert measured_thing("数字人民币交易额2022年底多少") == "人民币交易额"
     assert [measured_thing(q) for q in ("2022年是哪一年", "国家数据局是哪年几月成立的", "排前五的是哪几个省市")] == [""] * 3
