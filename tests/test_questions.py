@@ -21,7 +21,8 @@ QUESTIONS = EVAL / "questions.jsonl"
 # the hand-built sets, held to every check; the casual sets (written by helpers, typed as
 # people type) to the schema and the report, not to the hand-built sets' quote lengths
 BUILT_FILES = (QUESTIONS, EVAL / "holdout" / "dev.jsonl", EVAL / "holdout" / "test.jsonl")
-CASUAL_FILES = (*(EVAL / "casual" / f"{name}.jsonl" for name in ("dev", "test", "train", "fresh_r", "fresh_s")),
+CASUAL_FILES = (*(EVAL / "casual" / f"{name}.jsonl"
+                  for name in ("dev", "test", "train", "fresh_r", "fresh_s")),
                 *(EVAL / "holdout" / f"{name}.jsonl" for name in ("train", "fresh_r", "fresh_s")))
 QUESTION_FILES = (*BUILT_FILES, *CASUAL_FILES)
 KEYS = {"id", "question", "answer", "must_include", "evidence", "type", "answerable"}
