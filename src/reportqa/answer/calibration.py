@@ -40,3 +40,16 @@ def best_threshold(supports: list[float], answerable: list[bool], right_if_answe
     k = int(round(window / step))
     smoothed = [acc[max(0, i - k): i + k + 1].mean() for i in range(len(grid))]
     return float(grid[int(np.argmax(smoothed))])
+
+
+def capped_threshold(supports: list[float], answerable: list[bool], cap: float, step: float = 0.01) -> float:
+    """The highest threshold on a grid of ``step`` over [0, 1] at which at
+    most a share ``cap`` of the answerable questions is withheld (their
+    support below it): the false-abstention rate a service promises, whatever
+    share of the questions have no answer in the report."""
+    s = np.asarray(supports, dtype=np.float64)[np.asarray(answerable, dtype=bool)]
+    if not len(s):
+        return 1.0
+    grid = np.round(np.arange(0.0, 1.0 + step / 2, step), 10)
+    allowed = [t for t in grid if (s < t).mean() <= cap]
+    return float(max(allowed))
