@@ -8,6 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def _grid(step: float) -> np.ndarray:
+    """Thresholds from 0 to 1 in steps of ``step``, rounded so that 0.35 is 0.35."""
+    return np.round(np.arange(0.0, 1.0 + step / 2, step), 10)
+
+
 def accuracy_at(threshold: float, supports: np.ndarray, answerable: np.ndarray, right: np.ndarray) -> int:
     """Questions decided right at ``threshold``: answerable ones answered
     (support at or above it) and right, unanswerable ones below it."""
@@ -35,7 +40,7 @@ def best_threshold(supports: list[float], answerable: list[bool], right_if_answe
         candidates = sorted(set(s.tolist())) + [float(s.max(initial=0.0)) + 1e-6]
         scores = [accuracy_at(t, s, a, ok) for t in candidates]
         return candidates[int(np.argmax(scores))]
-    grid = np.round(np.arange(0.0, 1.0 + step / 2, step), 10)
+    grid = _grid(step)
     acc = np.array([accuracy_at(t, s, a, ok) for t in grid], dtype=np.float64)
     k = int(round(window / step))
     smoothed = [acc[max(0, i - k): i + k + 1].mean() for i in range(len(grid))]
@@ -50,6 +55,5 @@ def capped_threshold(supports: list[float], answerable: list[bool], cap: float, 
     s = np.asarray(supports, dtype=np.float64)[np.asarray(answerable, dtype=bool)]
     if not len(s):
         return 1.0
-    grid = np.round(np.arange(0.0, 1.0 + step / 2, step), 10)
-    allowed = [t for t in grid if (s < t).mean() <= cap]
+    allowed = [t for t in _grid(step) if (s < t).mean() <= cap]
     return float(max(allowed))
