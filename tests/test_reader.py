@@ -429,13 +429,28 @@ def test_which_rows_fell_is_a_filter_by_sign(analyzer: QuestionAnalyzer) -> None
                   "", (), 1, 1, 0, 4)
     reasoner = TableReasoner([(table, row_passages(table))])
     q = analyzer.analyze("哪几个国家数字服务出口同比下降了")
-    assert (q.negative, q.falling) == (True, False)
+    assert (q.sign, q.falling) == (-1, False)
     computed = reasoner.compute(q, {("doc", 0)})
     assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
         ("出口同比为负的是英国（-4.44%）、日本（-0.45%）（表中4个）。", ["p-row1", "p-row2"])]
+    grew = analyzer.analyze("哪些国家数字服务出口同比正增长")
+    assert grew.sign == 1
+    assert [(c.text, [p.id for p in c.rows]) for c in reasoner.compute(grew, {("doc", 0)})] == [
+        ("出口同比为正的是美国（4.93%）、印度（25.93%）（表中4个）。", ["p-row0", "p-row3"])]
     # a superlative of a fall is no filter; a question naming its row asks that row's change
-    assert analyzer.analyze("出口跌得最狠的是哪个").negative is False
-    assert analyzer.analyze("英国出口同比是不是下降了").negative is False
+    assert analyzer.analyze("出口跌得最狠的是哪个").sign == 0
+    assert analyzer.analyze("英国出口同比是不是下降了").sign == 0
+
+
+def test_whether_any_row_fell_is_answered_by_none_and_the_lowest(analyzer: QuestionAnalyzer) -> None:
+    table = Table("t1", "1", "表1 2022年主要经济体数字服务出口", "（单位：亿美元；%）", ("国家", "出口", "出口同比"),
+                  (TableRow(("美国", "6560.54", "4.93"), 0, 1), TableRow(("印度", "2354.18", "25.93"), 1, 2),
+                   TableRow(("日本", "1171.41", "0.45"), 2, 3)), "", (), 1, 1, 0, 3)
+    q = analyzer.analyze("表里有没有出口同比负增长的国家")
+    assert q.sign == -1
+    computed = TableReasoner([(table, row_passages(table))]).compute(q, {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
+        ("出口同比没有为负的（表中3个，最低为日本，0.45%）。", ["p-row2"])]
 
 
 def test_a_total_row_is_no_item_to_set_against_its_parts(analyzer: QuestionAnalyzer) -> None:

@@ -59,6 +59,8 @@ LOW = re.compile(rf"最(?:低|少|小|慢|弱)|垫底|更(?:低|少|慢|小)|哪
 FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
 NEGATIVE = re.compile(rf"为负|负数|是负|负的|{FALLING_WORDS}")
+POSITIVE = re.compile(r"正增长|为正(?!式)|是正数")  # the sign named; 增长 alone is any rate's word
+EXISTS = re.compile(r"有没有|是否有|有无")  # whether there are any: answered by the items, or none
 WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which items
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
@@ -135,8 +137,9 @@ class Question:
             another ratio (普及率, 占…, 几成); an amount asked (多大规模) is no percentage.
         direction: ``high`` or ``low`` for a superlative or comparison, else ``None``.
         falling: whether its superlative is about falling (跌得最狠).
-        negative: whether it asks which items fell, with no superlative or
-            comparison (哪个省市增速为负, 哪几个经济体出口下降了): a filter by sign.
+        sign: -1 when it asks which items fell, 1 which grew, with no
+            superlative or comparison (哪个省市增速为负, 哪几个经济体出口下降了,
+            哪些省市进口正增长, 有没有负增长的): a filter by sign; else 0.
         search_text: the text retrieval searches: the question, the long
             forms of the abbreviations it uses, and a side it names in everyday words.
         sides: for a comparison, what it sets against what: each side the
@@ -171,7 +174,7 @@ class Question:
     percent: bool = False
     direction: str | None = None
     falling: bool = False
-    negative: bool = False
+    sign: int = 0
     search_text: str = ""
     sides: tuple[tuple[str, ...], ...] = ()
     top_n: int = 1
@@ -189,11 +192,13 @@ class Question:
         return kind in self.asks
 
 
-def asks_which_fell(norm: str, asks: tuple[str, ...]) -> bool:
-    """Whether a question asks which items fell, with no superlative or
-    comparison (哪个省市增速为负, 哪几个经济体出口下降了): a filter by sign."""
-    return (bool(NEGATIVE.search(norm)) and not {"extreme", "comparison"} & set(asks)
-            and any(k in asks for k in WHICH_KINDS))
+def sign_asked(norm: str, asks: tuple[str, ...]) -> int:
+    """Which sign a question filters items by: -1 for which fell, 1 for
+    which grew, asked as which items or whether there are any (有没有负增长的),
+    with no superlative or comparison; 0 for none."""
+    if {"extreme", "comparison"} & set(asks) or not (any(k in asks for k in WHICH_KINDS) or EXISTS.search(norm)):
+        return 0
+    return -1 if NEGATIVE.search(norm) else 1 if POSITIVE.search(norm) else 0
 
 
 def asked_kinds(norm: str) -> tuple[str, ...]:
@@ -427,7 +432,7 @@ class QuestionAnalyzer:
             rate=rate, share=bool(SHARE.search(norm)),
             percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
-            negative=asks_which_fell(norm, asks),
+            sign=sign_asked(norm, asks),
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
