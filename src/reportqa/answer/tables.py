@@ -191,12 +191,9 @@ class TableReasoner:
                 pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
                 word = "最低" if low else "最高"
                 out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],)))
+        if question.sign and col.rate and not named:
+            out += self._by_sign(col.label, question.sign, [(labels[r], fig(r), rows[r], values[r]) for r in body])
         order = sorted(body, key=lambda i: -values[i])  # the column's ranking, highest first
-        if question.sign and col.rate and not named and body:
-            kept = [r for r in body if values[r] * question.sign > 0]
-            nearest = order[-1] if question.sign < 0 else order[0]  # the row nearest to the sign asked
-            out.append(self._by_sign(col.label, question.sign, [(labels[r], fig(r), rows[r]) for r in kept],
-                                     (labels[nearest], fig(nearest), rows[nearest]), len(body)))
         if question.asks_for("rank") and question.rank_at and not set(named) & set(body) and question.rank_at <= len(body):
             r = order[question.rank_at - 1]
             out.append(Computed(f"{col.label}排第{question.rank_at}的是{labels[r]}（{fig(r)}）"
@@ -210,19 +207,21 @@ class TableReasoner:
         return out
 
     @staticmethod
-    def _by_sign(label: str, sign: int, kept: list[tuple[str, str, Passage]], nearest: tuple[str, str, Passage],
-                 n: int) -> Computed:
-        """Which rows fell (``sign`` -1) or grew (1), a filter by sign: the
-        rows of the ``n`` whose rate column ``label`` has that sign, each
-        ``(name, figure, row)``; when none has, that said with the row
-        ``nearest`` to it (the lowest when asked which fell)."""
+    def _by_sign(label: str, sign: int, items: list[tuple[str, str, Passage, float]]) -> list[Computed]:
+        """Which rows fell (``sign`` -1) or grew (1), a filter by sign: of
+        ``items`` (each row's name, figure, passage and value in the rate
+        column ``label``), those with that sign; when none has, that said
+        with the row nearest to it (the lowest when asked which fell)."""
+        if not items:
+            return []
         word = "为负" if sign < 0 else "为正"
+        kept = [(name, figure, row) for name, figure, row, value in items if value * sign > 0]
         if not kept:
-            extreme = "最低" if sign < 0 else "最高"
-            name, figure, row = nearest
-            return Computed(f"{label}没有{word}的（表中{n}个，{extreme}为{name}，{figure}）。", (row,))
+            name, figure, row, _ = min(items, key=lambda item: item[3] * -sign)
+            return [Computed(f"{label}没有{word}的（表中{len(items)}个，{'最低' if sign < 0 else '最高'}为{name}，"
+                             f"{figure}）。", (row,))]
         listed = "、".join(f"{name}（{figure}）" for name, figure, _ in kept)
-        return Computed(f"{label}{word}的是{listed}（表中{n}个）。", tuple(row for _, _, row in kept))
+        return [Computed(f"{label}{word}的是{listed}（表中{len(items)}个）。", tuple(row for _, _, row in kept))]
 
     @staticmethod
     def _change(question: Question, table: Table, rows: list[Passage], r: int, col: Column,
