@@ -448,6 +448,8 @@ def test_whether_any_row_fell_is_answered_by_none_and_the_lowest(analyzer: Quest
                    TableRow(("日本", "1171.41", "0.45"), 2, 3)), "", (), 1, 1, 0, 3)
     q = analyzer.analyze("表里有没有出口同比负增长的国家")
     assert q.sign == -1
+    # whether one quantity fell is its change, not a filter of rows
+    assert analyzer.analyze("2022年跨境电商进口有没有下降").sign == 0
     computed = TableReasoner([(table, row_passages(table))]).compute(q, {("doc", 0)})
     assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
         ("出口同比没有为负的（表中3个，最低为日本，0.45%）。", ["p-row2"])]

@@ -60,7 +60,9 @@ FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
 NEGATIVE = re.compile(rf"为负|负数|是负|负的|{FALLING_WORDS}")
 POSITIVE = re.compile(r"正增长|为正(?!式)|是正数")  # the sign named; 增长 alone is any rate's word
-EXISTS = re.compile(r"有没有|是否有|有无")  # whether there are any: answered by the items, or none
+# whether there are any that fell or grew (有没有…负增长的): answered by the items, or none; a
+# quantity asked whether it fell (进口有没有下降) is one figure's change, no filter
+EXISTS = re.compile(rf"(?:有没有|是否有|有无)[^，。？！?\s]{{0,16}}?(?:{NEGATIVE.pattern}|{POSITIVE.pattern})的")
 WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which items
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
