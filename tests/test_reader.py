@@ -455,6 +455,28 @@ def test_whether_any_row_fell_is_answered_by_none_and_the_lowest(analyzer: Quest
         ("出口同比没有为负的（表中3个，最低为日本，0.45%）。", ["p-row2"])]
 
 
+SIDES = Table("t2", "2", "表2 2022年部分省市数字服务贸易", "（单位：亿美元；%）",
+              ("省市", "出口额", "增速", "进口额", "增速"),
+              (TableRow(("海南", "7.64", "87.51", "10.40", "-34.03"), 0, 1),
+               TableRow(("天津", "30.31", "8.38", "38.20", "-4.59"), 1, 2)), "", (), 1, 1, 0, 2)
+
+
+def test_every_side_a_question_names_is_stated(analyzer: QuestionAnalyzer) -> None:
+    assert analyzer.analyze("海南进口和出口都降了吗").trade_sides == ("进口", "出口")
+    assert analyzer.analyze("海南进出口增速多少").trade_sides == ("进出口",)
+    assert analyzer.analyze("卖到国外的和出口哪个多").trade_sides == ("出口",)
+    reasoner = TableReasoner([(SIDES, row_passages(SIDES))])
+    both = reasoner.compute(analyzer.analyze("海南出口增速和进口增速分别是多少"), {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in both] == [
+        ("海南出口额7.64亿美元，出口额增速87.51%，增长；进口额10.40亿美元，进口额增速-34.03%，下降。", ["p-row0"])]
+    # a superlative states the other side the question names of the row it picks
+    top = reasoner.compute(analyzer.analyze("出口增速最高的是哪个省 它进口是涨了还是掉了"), {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in top] == [
+        ("出口额增速最高的是海南（87.51%；进口额增速-34.03%）。", ["p-row0"])]
+    one = reasoner.compute(analyzer.analyze("出口增速最高的是哪个省"), {("doc", 0)})
+    assert [c.text for c in one] == ["出口额增速最高的是海南（87.51%）。"]
+
+
 def test_a_total_row_is_no_item_to_set_against_its_parts(analyzer: QuestionAnalyzer) -> None:
     table = Table("t2", "2", "表2 2022年部分省市数字服务贸易", "（单位：亿美元）", ("省市", "进口额"),
                   (TableRow(("上海", "365.82"), 0, 1), TableRow(("北京", "384.15"), 1, 2),

@@ -66,6 +66,7 @@ EXISTS = re.compile(rf"(?:有没有|是否有|有无)[^，。？！?\s]{{0,16}}?
 WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which items
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
+SIDE_WORD = re.compile("|".join(TRADE_SIDES))
 # the sides in everyday words, read when no side is named: selling abroad is exporting, buying from abroad importing
 ABROAD = r"(?:国外|海外|境外|外国)"
 EVERYDAY_SIDES = (("出口", re.compile(rf"卖(?:到|给|去|往)?{ABROAD}|往外卖|外销|对外(?:卖|销售)")),
@@ -133,6 +134,7 @@ class Question:
         trade_side: ``进出口``, ``出口`` or ``进口`` when it names one, in the
             report's words or everyday ones (``卖到国外``: ``出口``; not ``出海``,
             which is also reaching the sea: 西南出海的通道).
+        trade_sides: every side it names, in order (``出口和进口分别``: both), see :func:`trade_sides`.
         rate: whether it asks about a rate of change (增速, 涨跌).
         share: whether it asks about a share (占比, 比重, 百分之几).
         percent: whether a percentage may answer it: a rate, a share, or
@@ -171,6 +173,7 @@ class Question:
     numbers: tuple[str, ...]
     names: tuple[str, ...]
     trade_side: str | None = None
+    trade_sides: tuple[str, ...] = ()
     rate: bool = False
     share: bool = False
     percent: bool = False
@@ -254,6 +257,14 @@ def rank_at(norm: str) -> int | None:
     """The place a question asks who holds: ``排第三的是谁`` asks for 3, ``排名第2`` for 2."""
     m = RANK_AT.search(norm)
     return None if m is None else chinese_number(m.group(1))
+
+
+def trade_sides(norm: str) -> tuple[str, ...]:
+    """Every trade side a question names, in the order it names them, then
+    those it names in everyday words (``出口增速和进口增速分别多少``: 出口, 进口;
+    进出口 is a side of its own, not 出口 and 进口)."""
+    named = [m.group() for m in SIDE_WORD.finditer(norm)]
+    return tuple(dict.fromkeys([*named, *(s for s, words in EVERYDAY_SIDES if words.search(norm))]))
 
 
 def trade_side(norm: str) -> str | None:
@@ -430,7 +441,7 @@ class QuestionAnalyzer:
         return Question(
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
-            numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side,
+            numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side, trade_sides=trade_sides(norm),
             rate=rate, share=bool(SHARE.search(norm)),
             percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction,
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,

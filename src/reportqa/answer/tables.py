@@ -109,13 +109,14 @@ def _side_of(label: str) -> str | None:
     return next((s for s in TRADE_SIDES if s in label), None)
 
 
-def pick_column(cols: list[Column], question: Question, want_rate: bool) -> Column | None:
-    """The column the question asks about: its trade side (进出口/出口/进口),
-    rate or amount, and year (the latest when it names none)."""
+def pick_column(cols: list[Column], question: Question, want_rate: bool, side: str | None = None) -> Column | None:
+    """The column the question asks about: its trade side (进出口/出口/进口;
+    ``side`` when given, else the one it names), rate or amount, and year
+    (the latest when it names none)."""
     sided = [c for c in cols if _side_of(c.label)]
     pool = cols
     if sided:
-        side = question.trade_side or "进出口"
+        side = side or question.trade_side or "进出口"
         pool = [c for c in cols if _side_of(c.label) == side] or pool
     rate_pool = [c for c in pool if c.rate == want_rate]
     pool = rate_pool or pool
@@ -125,6 +126,27 @@ def pick_column(cols: list[Column], question: Question, want_rate: bool) -> Colu
         latest = max(c.year for c in years if c.year)
         pool = asked or [c for c in years if c.year == latest]
     return pool[0] if pool else None
+
+
+def paired(cols: list[Column], col: Column) -> tuple[Column | None, Column | None]:
+    """The amount column and the rate column beside it that is its change
+    (出口, 出口同比), of which ``col`` is one."""
+    if col.rate:
+        return next((c for c in cols if not c.rate and c.k == col.k - 1), None), col
+    return col, next((c for c in cols if c.rate and c.k == col.k + 1), None)
+
+
+def _row_change(table: Table, r: int, col: Column) -> str:
+    """A row's amount in ``col``'s side and its change, whether up or down
+    (``出口额7.64亿美元，出口额增速87.51%，增长``); empty when the table has no rate there."""
+    amount, rate = paired(columns(table), col)
+    if rate is None:
+        return ""
+    cells = table.rows[r].cells
+    value = _number(cells[rate.k]) or 0.0
+    word = "增长" if value > 0 else "下降" if value < 0 else "持平"
+    stated = f"{amount.label}{cells[amount.k]}{table_unit(table)}，" if amount is not None else ""
+    return f"{stated}{rate.label}{cells[rate.k]}%，{word}"
 
 
 class TableReasoner:
@@ -180,17 +202,17 @@ class TableReasoner:
                                 (rows[a], rows[b])))
         if question.asks_for("extreme") and body:
             low = question.direction == "low" or (question.falling and col.rate)
+            word = "最低" if low else "最高"
             if year_cols and len(question.years) >= 2 and not col.rate:
                 out += self._extreme_change(question, table, rows, labels, body, year_cols, unit, low)
             elif question.top_n > 1:
                 order = sorted(body, key=lambda r: values[r], reverse=not low)[: question.top_n]
-                word = "最低" if low else "最高"
                 listed = "、".join(f"{labels[r]}（{fig(r)}）" for r in order)
                 out.append(Computed(f"{col.label}{word}的{len(order)}个是{listed}。", tuple(rows[r] for r in order)))
             else:
                 pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
-                word = "最低" if low else "最高"
-                out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}）。", (rows[pick],)))
+                also = "".join(f"；{c.label}{fig(pick, c)}" for c in self._beside(cols, col, question))
+                out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}{also}）。", (rows[pick],)))
         if question.sign and col.rate and not named:
             out += self._by_sign(col.label, question.sign, [(labels[r], fig(r), rows[r], values[r]) for r in body])
         order = sorted(body, key=lambda i: -values[i])  # the column's ranking, highest first
@@ -205,6 +227,14 @@ class TableReasoner:
                                 f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
                                 (rows[r], rows[order[0]])))
         return out
+
+    @staticmethod
+    def _beside(cols: list[Column], col: Column, question: Question) -> list[Column]:
+        """Columns to state beside ``col``'s figure of a row: the other sides the
+        question names (出口增速最高的 … 进口呢: the 进口 rate too)."""
+        out = {c.k: c for side in question.trade_sides if (c := pick_column(cols, question, col.rate, side)) is not None}
+        out.pop(col.k, None)
+        return list(out.values())
 
     @staticmethod
     def _by_sign(label: str, sign: int, items: list[tuple[str, str, Passage, float]]) -> list[Computed]:
@@ -243,21 +273,14 @@ class TableReasoner:
             text = (f"{label}{new.label}{table.rows[r].cells[new.k]}{unit}，{old.label}"
                     f"{table.rows[r].cells[old.k]}{unit}，{word}。")
             return [Computed(text, (rows[r],))]
-        # the rate column beside the amount it is the change of (出口, 出口同比); the
-        # question may have picked either
+        # each side it asks (出口和进口各涨了多少: both), else the column it picked
         cols = columns(table)
-        if col.rate:
-            rate: Column | None = col
-            amount = next((c for c in cols if not c.rate and c.k == col.k - 1), None)
-        else:
-            rate, amount = next((c for c in cols if c.rate and c.k == col.k + 1), None), col
-        if rate is None:
+        picked = [pick_column(cols, question, col.rate, side) for side in question.trade_sides]
+        chosen = {c.k: c for c in (*(p for p in picked if p is not None), col)}  # in the order asked
+        clauses = [text for text in (_row_change(table, r, c) for c in chosen.values()) if text]
+        if not clauses:
             return []
-        value = _number(table.rows[r].cells[rate.k]) or 0.0
-        word = "增长" if value > 0 else "下降" if value < 0 else "持平"
-        stated = f"{amount.label}{table.rows[r].cells[amount.k]}{table_unit(table)}，" if amount is not None else ""
-        text = f"{label}{stated}{rate.label}{table.rows[r].cells[rate.k]}%，{word}。"
-        return [Computed(text, (rows[r],))]
+        return [Computed(f"{label}{'；'.join(dict.fromkeys(clauses))}。", (rows[r],))]
 
     @staticmethod
     def _extreme_change(question: Question, table: Table, rows: list[Passage], labels: list[str],
