@@ -136,10 +136,11 @@ def paired(cols: list[Column], col: Column) -> tuple[Column | None, Column | Non
     return col, next((c for c in cols if c.rate and c.k == col.k + 1), None)
 
 
-def _row_change(table: Table, r: int, col: Column) -> str:
+def _row_change(table: Table, cols: list[Column], r: int, col: Column) -> str:
     """A row's amount in ``col``'s side and its change, whether up or down
-    (``出口额7.64亿美元，出口额增速87.51%，增长``); empty when the table has no rate there."""
-    amount, rate = paired(columns(table), col)
+    (``出口额7.64亿美元，出口额增速87.51%，增长``); empty when the table (its
+    numeric columns ``cols``) has no rate there."""
+    amount, rate = paired(cols, col)
     if rate is None:
         return ""
     cells = table.rows[r].cells
@@ -192,7 +193,7 @@ class TableReasoner:
         looked_up = (question.rate and len(named) == 1 and not year_cols
                      and not {"comparison", "extreme", "rank"} & set(question.asks))
         if named and (question.asks_for("change") or looked_up):
-            out += self._change(question, table, rows, named[0], col, year_cols)
+            out += self._change(question, table, rows, named[0], col, cols)
         items = [r for r in named if r in body]  # a total (12省市合计) is no item to set against its parts
         if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = items[0], items[1]
@@ -255,7 +256,8 @@ class TableReasoner:
 
     @staticmethod
     def _change(question: Question, table: Table, rows: list[Passage], r: int, col: Column,
-                year_cols: list[Column]) -> list[Computed]:
+                cols: list[Column]) -> list[Computed]:
+        year_cols = [c for c in cols if c.year]
         label = row_label(table.rows[r].cells)
         if year_cols:
             measure = col.label.replace(col.year or "", "")
@@ -274,10 +276,9 @@ class TableReasoner:
                     f"{table.rows[r].cells[old.k]}{unit}，{word}。")
             return [Computed(text, (rows[r],))]
         # each side it asks (出口和进口各涨了多少: both), else the column it picked
-        cols = columns(table)
         picked = [pick_column(cols, question, col.rate, side) for side in question.trade_sides]
         chosen = {c.k: c for c in (*(p for p in picked if p is not None), col)}  # in the order asked
-        clauses = [text for text in (_row_change(table, r, c) for c in chosen.values()) if text]
+        clauses = [text for text in (_row_change(table, cols, r, c) for c in chosen.values()) if text]
         if not clauses:
             return []
         return [Computed(f"{label}{'；'.join(dict.fromkeys(clauses))}。", (rows[r],))]
