@@ -362,7 +362,7 @@ def test_a_count_found_nowhere_is_a_reason(components: Components) -> None:
 @pytest.mark.slow
 def test_a_comparison_of_two_table_rows_is_computed(components: Components) -> None:
     answer = components.answerer.answer("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高")
-    assert answer.text == "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元）。[1][2]"
+    assert answer.text == "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元），相差2159亿元。[1][2]"
     rows = [c.passage for c in answer.citations]
     assert [p.kind for p in rows] == ["table_row", "table_row"]
     assert rows[0].text.startswith("表4 2020—2022年部分基地数字产业产值（单位：亿元）中关村软件园：")
@@ -387,7 +387,7 @@ def test_the_row_at_a_rank_of_a_table_column_is_computed(components: Components)
 def test_the_largest_of_a_column_beats_the_total_row(components: Components) -> None:
     # the computed statement reads its table's caption (12个基地所在省市) as the rows do
     answer = components.answerer.answer("12个基地所在省市里 数字服务出口增速最快的是哪个")
-    assert answer.text == "出口额增速最高的是海南（87.51%）。[1]"
+    assert answer.text == "出口额增速最高的是海南（87.51%），其次是辽宁（28.94%，相差58.57个百分点）。[1][2]"
     assert answer.citations[0].passage.text.startswith("表2 2022年12个基地所在省市可数字化交付服务贸易情况（单位：亿美元；%）海南：")
 
 
@@ -422,7 +422,10 @@ def test_a_superlative_over_a_prose_list_is_computed_from_its_figures(components
     ("印度数字服务出口去年涨了多少 感觉印度这两年特别猛", "印度出口2354.18亿美元，出口同比25.93%，增长。[1]"),
     # the table the question names: 表3 lists bases, 表2 the provinces they are in; both have an 出口额
     # column, and 上海 leads 表2
-    ("表三那几个基地2022年出口额最高的是哪一个", "2022年出口额最高的是大连高新技术产业园区（31.58亿美元）。[1]"),
+    ("表三那几个基地2022年出口额最高的是哪一个",
+     "2022年出口额最高的是大连高新技术产业园区（31.58亿美元），其次是成都天府软件园（31.11亿美元，相差0.47亿美元）。[1][2]"),
+    # a row's two sides set against each other, the difference from the cited cells
+    ("上海数字服务出口额和进口额哪个大", "上海：出口额（619.96亿美元）高于进口额（365.82亿美元），相差254.14亿美元。[1]"),
     # 产业 of the table's 数字产业产值 names no row (杭州…物联网产业园): the row at the second place is read
     ("据表4，2022年数字产业产值排第二位的基地是哪个？",
      "2022年排第2的是中国（南京）软件谷（2600亿元）（表中6个，第一为中关村软件园，4759亿元）。[1][2]"),

@@ -140,6 +140,17 @@ def test_how_many_is_neither_more_nor_less(analyzer: QuestionAnalyzer) -> None:
     assert [analyzer.analyze(t).direction for t in ("哪个少", "谁多谁少", "哪个更多")] == ["low", "high", "high"]
 
 
+def test_x_bi_y_is_a_comparison_and_its_word_says_which_way(analyzer: QuestionAnalyzer) -> None:
+    # X 比 Y 还多 compares; 比 in 同比, 相比, 比重 does not; a difference asked (比21年多了多少) is a quantity
+    asks = [analyzer.analyze(t).asks for t in ("浙江数字服务是不是进口比出口还多", "新加坡和荷兰出口同比增速更高",
+                                               "比21年多了多少", "比重多少")]
+    assert asks == [("comparison",), ("comparison", "rate"), ("quantity",), ("quantity",)]
+    assert analyzer.analyze("有哪些是出口额大于进口额的").asks == ("comparison", "list")
+    assert [analyzer.analyze(t).direction for t in ("哪些省市出口额增速低于进口额增速", "表1里哪些国家出口比进口少",
+                                                    "是高于还是低于全国水平", "与2021年相比是增加还是减少了")] == \
+        ["low", "low", "high", "high"]
+
+
 def test_a_fall_is_a_change(analyzer: QuestionAnalyzer) -> None:
     # every word that says something fell makes the question one about a change (its rate columns)
     q = analyzer.analyze("表1那十个经济体里 数字服务进口降得最狠的是哪个")
@@ -402,8 +413,9 @@ def test_a_question_names_a_table_by_its_number() -> None:
 
 @pytest.mark.parametrize(("question", "statement", "rows"), [
     ("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高",
-     "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元）。", ["p-row0", "p-row1"]),
-    ("数字产业产值最低的基地", "2022年最低的是成都天府软件园（1554亿元）。", ["p-row2"]),
+     "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元），相差2159亿元。", ["p-row0", "p-row1"]),
+    ("数字产业产值最低的基地", "2022年最低的是成都天府软件园（1554亿元），其次是中国（南京）软件谷（2600亿元，相差1046亿元）。",
+     ["p-row2", "p-row1"]),
     ("产值最高的两个基地", "2022年最高的2个是中关村软件园（4759亿元）、中国（南京）软件谷（2600亿元）。",
      ["p-row0", "p-row1"]),
     ("成都天府软件园产值22年比21年是涨了还是跌了", "成都天府软件园2022年1554亿元，2021年1612亿元，下降。", ["p-row2"]),
@@ -411,7 +423,8 @@ def test_a_question_names_a_table_by_its_number() -> None:
      ["p-row1", "p-row0"]),
     ("产值排第二的是哪个基地", "2022年排第2的是中国（南京）软件谷（2600亿元）（表中3个，第一为中关村软件园，4759亿元）。",
      ["p-row1", "p-row0"]),
-    ("产值涨得最猛的是哪个", "2022年最高的是中关村软件园（4759亿元）。", ["p-row0"]),
+    ("产值涨得最猛的是哪个", "2022年最高的是中关村软件园（4759亿元），其次是中国（南京）软件谷（2600亿元，相差2159亿元）。",
+     ["p-row0", "p-row1"]),
     ("21年到22年产值涨得最多的是哪个", "2021年到2022年增加最多的是中关村软件园：2021年4295亿元，2022年4759亿元。",
      ["p-row0"]),
 ])
@@ -472,9 +485,29 @@ def test_every_side_a_question_names_is_stated(analyzer: QuestionAnalyzer) -> No
     # a superlative states the other side the question names of the row it picks
     top = reasoner.compute(analyzer.analyze("出口增速最高的是哪个省 它进口是涨了还是掉了"), {("doc", 0)})
     assert [(c.text, [p.id for p in c.rows]) for c in top] == [
-        ("出口额增速最高的是海南（87.51%；进口额增速-34.03%）。", ["p-row0"])]
+        ("出口额增速最高的是海南（87.51%；进口额增速-34.03%），其次是天津（8.38%，相差79.13个百分点）。", ["p-row0", "p-row1"])]
     one = reasoner.compute(analyzer.analyze("出口增速最高的是哪个省"), {("doc", 0)})
-    assert [c.text for c in one] == ["出口额增速最高的是海南（87.51%）。"]
+    assert [c.text for c in one] == ["出口额增速最高的是海南（87.51%），其次是天津（8.38%，相差79.13个百分点）。"]
+
+
+def test_two_sides_of_a_row_set_against_each_other(analyzer: QuestionAnalyzer) -> None:
+    """A row's two sides compared (which is higher, how far apart), and, naming no row, the rows
+    where one side is above the other; a superlative is no such comparison."""
+    reasoner = TableReasoner([(SIDES, row_passages(SIDES))])
+
+    def said(question: str) -> list[tuple[str, list[str]]]:
+        return [(c.text, [p.id for p in c.rows]) for c in reasoner.compute(analyzer.analyze(question), {("doc", 0)})]
+
+    assert said("天津数字服务出口额和进口额哪个大") == [
+        ("天津：进口额（38.20亿美元）高于出口额（30.31亿美元），相差7.89亿美元。", ["p-row1"])]
+    assert said("哪些省市进口额高于出口额") == [
+        ("进口额高于出口额的是海南（进口额10.40亿美元，出口额7.64亿美元）、天津（进口额38.20亿美元，出口额30.31亿美元）"
+         "（表中2个）。", ["p-row0", "p-row1"])]
+    assert said("哪些省市进口增速高于出口增速") == [
+        ("没有进口额增速高于出口额增速的（表中2个，最接近的是天津：进口额增速-4.59%，出口额增速8.38%）。", ["p-row1"])]
+    assert said("进口增速最低的是哪个 出口怎么样") == [
+        ("进口额增速最低的是海南（-34.03%；出口额增速87.51%），其次是天津（-4.59%，相差29.44个百分点）。",
+         ["p-row0", "p-row1"])]
 
 
 def test_a_total_row_is_no_item_to_set_against_its_parts(analyzer: QuestionAnalyzer) -> None:
@@ -483,7 +516,8 @@ def test_a_total_row_is_no_item_to_set_against_its_parts(analyzer: QuestionAnaly
                    TableRow(("12省市合计", "1531.83"), 2, 3)), "", (), 1, 1, 0, 3)
     reasoner = TableReasoner([(table, row_passages(table))])
     computed = reasoner.compute(analyzer.analyze("12省市里进口额最大的是不是上海"), {("doc", 0)})
-    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [("进口额最高的是北京（384.15亿美元）。", ["p-row1"])]
+    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
+        ("进口额最高的是北京（384.15亿美元），其次是上海（365.82亿美元，相差18.33亿美元）。", ["p-row1", "p-row0"])]
 
 
 def test_no_statement_for_a_table_not_retrieved(analyzer: QuestionAnalyzer) -> None:

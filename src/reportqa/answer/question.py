@@ -26,6 +26,8 @@ MORE, LESS = "多(?!少)", "(?<!多)少"
 # between a money word and its 多少: no word that asks for something else (出口的比重是多少 asks a
 # share, 交易额增长多少 a rate, 出口快几个点 a comparison, 进出口前五是哪几 a list)
 MONEY_GAP = r"(?:(?!占|比|百分|增|涨|跌|降|快|慢|前)[^，。？！,?!])"
+# X 比 Y 高, the comparative construction (进口比出口还多); not 比重, 比例, 比率, 比较, 占比, 对比, 相比, 同比, 环比
+COMPARED_WITH = r"(?<![占对相同环])比(?!重|例|率|较)[^，。？！?,\s]{1,8}?"
 # What a question asks for, in order of precedence. Each cue is general
 # Chinese question wording, not wording of any one question.
 ASKS: tuple[tuple[str, str], ...] = (
@@ -38,7 +40,8 @@ ASKS: tuple[tuple[str, str], ...] = (
                r"|是不是(?:涨|增长|增加|下降|跌|降)|有没有(?:涨|增长|增加|下降)|涨没涨|降没降"),
     ("extreme", r"最(?:高|多|大|快|低|少|小|慢|狠|猛|凶|厉害|牛|火|强|弱|好)|老大|第一名|(?:排名|排)第\s*[1一](?!\d)|垫底"),
     ("comparison", rf"哪个.{{0,6}}(?:更|高|快|{MORE}|大|低|{LESS})|谁.{{0,4}}(?:更|高|快|{MORE}|大)|哪一个.{{0,6}}更"
-                   rf"|更(?:高|快|多|大|低|少|慢)|高于|低于|超过|相比|对比|比较|还是|谁(?:高|大|{MORE}|快)"),
+                   rf"|更(?:高|快|多|大|低|少|慢)|[高低大多小少快慢]于|超过|相比|对比|比较|还是|谁(?:高|大|{MORE}|快)"
+                   rf"|{COMPARED_WITH}(?:还|更)?(?:高|快|{MORE}|大|低|{LESS}|小|慢)(?![了出]?(?:多少|几))"),
     ("rate", r"增长了?多少|增速|增长率|增幅|涨了?多少|跌了?多少|降了?多少|同比|增长几|涨幅|跌幅|降幅"),
     ("money", r"(?:收入|营收|营业额|销售额|金额|产值|市值|利润|进出口额?|[出进]口额?|交易额|投资额|执行额|贸易额|总额|规模|卖)"
               rf"{MONEY_GAP}{{0,4}}(?<![哪好])(?:多少|几)(?:钱|美元|元)?|多少钱"),
@@ -56,6 +59,9 @@ HIGH = re.compile(rf"最(?:高|多|大|快|强|好)|老大|第一名|排名第�
                   rf"|谁.{{0,4}}(?:高|快|{MORE}|大)")
 # 最狠/最猛/最厉害 say how much, not which way: 跌得最狠 is the lowest change, 涨得最猛 the highest
 LOW = re.compile(rf"最(?:低|少|小|慢|弱)|垫底|更(?:低|少|慢|小)|哪个.{{0,6}}(?:低|{LESS}|小|慢)")
+# the first comparative a question states (高于, 低于, 比出口还多): its word says which way it asks
+# (出口增速低于进口增速的: low; 是高于还是低于: high)
+COMPARATIVE = re.compile(rf"([高低多少大小快慢])于|{COMPARED_WITH}(?:还|更)?(高|快|{MORE}|大|低|{LESS}|小|慢)")
 FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
 NEGATIVE = re.compile(rf"为负|负数|是负|负的|{FALLING_WORDS}")
@@ -131,15 +137,16 @@ class Question:
         numbers: the other numbers it states (``5G``'s 5, ``12个``'s 12).
         names: places, organisations and quoted titles it names that the report knows
             (a direction, 东部 or 东西, is none: it says where).
-        trade_side: ``进出口``, ``出口`` or ``进口`` when it names one, in the
-            report's words or everyday ones (``卖到国外``: ``出口``; not ``出海``,
-            which is also reaching the sea: 西南出海的通道).
-        trade_sides: every side it names, in order (``出口和进口分别``: both), see :func:`trade_sides`.
+        trade_sides: every trade side (``进出口``, ``出口``, ``进口``) it names, in
+            its order (``出口和进口分别``: both), the report's words before everyday
+            ones (``卖到国外``: ``出口``; not ``出海``, which is also reaching the sea:
+            西南出海的通道), see :func:`trade_sides`; its first is :attr:`trade_side`.
         rate: whether it asks about a rate of change (增速, 涨跌).
         share: whether it asks about a share (占比, 比重, 百分之几).
         percent: whether a percentage may answer it: a rate, a share, or
             another ratio (普及率, 占…, 几成); an amount asked (多大规模) is no percentage.
-        direction: ``high`` or ``low`` for a superlative or comparison, else ``None``.
+        direction: ``high`` or ``low`` for a superlative or comparison (the first
+            comparative it states says which: 低于, 比出口还少), else ``None``.
         falling: whether its superlative is about falling (跌得最狠).
         sign: -1 when it asks which items fell, 1 which grew, with no
             superlative or comparison (哪个省市增速为负, 哪几个经济体出口下降了,
@@ -172,7 +179,6 @@ class Question:
     years: tuple[str, ...]
     numbers: tuple[str, ...]
     names: tuple[str, ...]
-    trade_side: str | None = None
     trade_sides: tuple[str, ...] = ()
     rate: bool = False
     share: bool = False
@@ -192,9 +198,23 @@ class Question:
     counted: tuple[str, str] | None = None
     measured: str = ""
 
+    @property
+    def trade_side(self) -> str | None:
+        """The first trade side it names (``进口增速最低的 出口呢``: ``进口``), else ``None``."""
+        return self.trade_sides[0] if self.trade_sides else None
+
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
         return kind in self.asks
+
+
+def direction_asked(norm: str, asks: tuple[str, ...]) -> str | None:
+    """``low`` when a question asks for the least (最低, 垫底) or its first
+    comparative is a lesser one (低于, 比出口还少); ``high`` when it asks
+    for the most or compares otherwise; else ``None``."""
+    compared = COMPARATIVE.search(norm)
+    lower = compared is not None and (compared.group(1) or compared.group(2)) in "低少小慢"
+    return "low" if LOW.search(norm) or lower else "high" if HIGH.search(norm) or "comparison" in asks else None
 
 
 def sign_asked(norm: str, asks: tuple[str, ...]) -> int:
@@ -265,13 +285,6 @@ def trade_sides(norm: str) -> tuple[str, ...]:
     进出口 is a side of its own, not 出口 and 进口)."""
     named = [m.group() for m in SIDE_WORD.finditer(norm)]
     return tuple(dict.fromkeys([*named, *(s for s, words in EVERYDAY_SIDES if words.search(norm))]))
-
-
-def trade_side(norm: str) -> str | None:
-    """The trade side a question names, in the report's words or everyday ones
-    (``卖到国外`` is ``出口``); ``None`` when it names none."""
-    side = next((s for s in TRADE_SIDES if s in norm), None)
-    return side or next((s for s, words in EVERYDAY_SIDES if words.search(norm)), None)
 
 
 def table_named(norm: str) -> str | None:
@@ -432,18 +445,18 @@ class QuestionAnalyzer:
         # uses may have a form it defines as the same (wto: 世界贸易组织, 数贸会: 全球数字贸易博览会)
         expansions = {t: forms for t in (*terms, *names) if (forms := self.aliases.expand(t) if t not in self.vocab
                                                              else self.aliases.pairs.get(t, ()))}
-        side = trade_side(norm)
+        sides_named = trade_sides(norm)
+        side = sides_named[0] if sides_named else None
         rate = bool(RATE_WORDS.search(norm))
-        direction = "low" if LOW.search(norm) else "high" if HIGH.search(norm) or "comparison" in asks else None
         search = " ".join([text, *(f for forms in expansions.values() for f in forms),
                            *([side] if side and side not in norm else [])])  # 卖到国外 searched as 出口 too
         sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) else ()
         return Question(
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
-            numbers=numbers, names=tuple(dict.fromkeys(names)), trade_side=side, trade_sides=trade_sides(norm),
+            numbers=numbers, names=tuple(dict.fromkeys(names)), trade_sides=sides_named,
             rate=rate, share=bool(SHARE.search(norm)),
-            percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction,
+            percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction_asked(norm, asks),
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
             sign=sign_asked(norm, asks),
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),

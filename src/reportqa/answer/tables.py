@@ -2,8 +2,10 @@
 
 A question over a table may ask for a cell (a row passage answers it), or
 for something the table holds but no sentence states: the larger of two
-rows, the maximum or minimum of a column, a row's rank in a column, whether
-a figure went up or down. :class:`TableReasoner` computes these from the
+rows and how far apart, the maximum or minimum of a column with the row
+after it, a row's rank in a column, whether a figure went up or down, a
+row's two sides set against each other (出口额和进口额哪个大) or the rows
+where one side is above the other. :class:`TableReasoner` computes these from the
 cells of :class:`~reportqa.ingest.records.Table` and states the conclusion
 with the figures and the table's unit, citing the rows it used.
 """
@@ -150,6 +152,20 @@ def _row_change(table: Table, cols: list[Column], r: int, col: Column) -> str:
     return f"{stated}{rate.label}{cells[rate.k]}%，{word}"
 
 
+def figure(table: Table, r: int, col: Column) -> str:
+    """Row ``r``'s cell in ``col`` with its unit (``31.58亿美元``, ``87.51%``)."""
+    return f"{table.rows[r].cells[col.k]}{'%' if col.rate else table_unit(table)}"
+
+
+def gap(table: Table, a: tuple[int, Column], b: tuple[int, Column]) -> str:
+    """How far apart two cells (each a row and a column) are, to the places
+    they are written to (``相差550.53亿美元``; ``相差0.84个百分点`` for rates)."""
+    cells = table.rows[a[0]].cells[a[1].k], table.rows[b[0]].cells[b[1].k]
+    places = max(len(c.rstrip("%").partition(".")[2]) for c in cells)
+    diff = abs((_number(cells[0]) or 0.0) - (_number(cells[1]) or 0.0))
+    return f"相差{diff:.{places}f}{'个百分点' if a[1].rate else table_unit(table)}"
+
+
 class TableReasoner:
     """Computes statements over tables for a question.
 
@@ -174,7 +190,6 @@ class TableReasoner:
             return []
         labels = [row_label(r.cells) for r in table.rows]
         named = named_rows(labels, question.norm, normalize(table.title + "".join(table.header)))
-        unit = table_unit(table)
         year_cols = [c for c in cols if c.year]
         want_rate = question.rate and not (question.asks_for("change") and year_cols)
         col = pick_column(cols, question, want_rate)
@@ -183,9 +198,8 @@ class TableReasoner:
         values = [_number(r.cells[col.k]) or 0.0 for r in table.rows]
         body = [r for r in range(len(labels)) if not TOTAL_ROW.search(labels[r])]
 
-        def fig(r: int, c: Column = col) -> str:
-            cell = table.rows[r].cells[c.k]
-            return f"{cell}{'%' if c.rate else unit}"
+        def fig(r: int) -> str:
+            return figure(table, r, col)
 
         out: list[Computed] = []
         # up or down, or a rate asked of one row of a table with a rate column (印度出口涨了多少): the
@@ -198,22 +212,15 @@ class TableReasoner:
         if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = items[0], items[1]
             hi, lo = (a, b) if values[a] >= values[b] else (b, a)
+            apart = f"，{gap(table, (hi, col), (lo, col))}" if values[hi] > values[lo] else ""
             relation = "高于" if values[hi] > values[lo] else "等于"
-            out.append(Computed(f"{col.label}：{labels[hi]}（{fig(hi)}）{relation}{labels[lo]}（{fig(lo)}）。",
+            out.append(Computed(f"{col.label}：{labels[hi]}（{fig(hi)}）{relation}{labels[lo]}（{fig(lo)}）{apart}。",
                                 (rows[a], rows[b])))
+        if (question.asks_for("comparison") and not question.asks_for("extreme") and len(question.trade_sides) >= 2
+                and len(items) <= 1):
+            out += self._sides_compared(question, table, rows, labels, items or body, cols, want_rate)
         if question.asks_for("extreme") and body:
-            low = question.direction == "low" or (question.falling and col.rate)
-            word = "最低" if low else "最高"
-            if year_cols and len(question.years) >= 2 and not col.rate:
-                out += self._extreme_change(question, table, rows, labels, body, year_cols, unit, low)
-            elif question.top_n > 1:
-                order = sorted(body, key=lambda r: values[r], reverse=not low)[: question.top_n]
-                listed = "、".join(f"{labels[r]}（{fig(r)}）" for r in order)
-                out.append(Computed(f"{col.label}{word}的{len(order)}个是{listed}。", tuple(rows[r] for r in order)))
-            else:
-                pick = min(body, key=lambda r: values[r]) if low else max(body, key=lambda r: values[r])
-                also = "".join(f"；{c.label}{fig(pick, c)}" for c in self._beside(cols, col, question))
-                out.append(Computed(f"{col.label}{word}的是{labels[pick]}（{fig(pick)}{also}）。", (rows[pick],)))
+            out += self._extreme(question, table, rows, labels, body, cols, col)
         if question.sign and col.rate and not named:
             out += self._by_sign(col.label, question.sign, [(labels[r], fig(r), rows[r], values[r]) for r in body])
         order = sorted(body, key=lambda i: -values[i])  # the column's ranking, highest first
@@ -228,6 +235,63 @@ class TableReasoner:
                                 f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
                                 (rows[r], rows[order[0]])))
         return out
+
+    def _extreme(self, question: Question, table: Table, rows: list[Passage], labels: list[str], body: list[int],
+                 cols: list[Column], col: Column) -> list[Computed]:
+        """The highest (lowest) row of ``col``, with the one after it (其次) and
+        how far apart; the first ``top_n``; or, for a table of years asked two
+        years, the row that grew most (least) between them."""
+        low = question.direction == "low" or (question.falling and col.rate)
+        word = "最低" if low else "最高"
+        year_cols = [c for c in cols if c.year]
+        if year_cols and len(question.years) >= 2 and not col.rate:
+            return self._extreme_change(question, table, rows, labels, body, year_cols, table_unit(table), low)
+        values = [_number(r.cells[col.k]) or 0.0 for r in table.rows]
+        top = sorted(body, key=lambda r: values[r], reverse=not low)[: max(question.top_n, 2)]
+        if question.top_n > 1:
+            listed = "、".join(f"{labels[r]}（{figure(table, r, col)}）" for r in top)
+            return [Computed(f"{col.label}{word}的{len(top)}个是{listed}。", tuple(rows[r] for r in top))]
+        also = "".join(f"；{c.label}{figure(table, top[0], c)}" for c in self._beside(cols, col, question))
+        then = (f"，其次是{labels[top[1]]}（{figure(table, top[1], col)}，{gap(table, (top[0], col), (top[1], col))}）"
+                if len(top) > 1 else "")
+        return [Computed(f"{col.label}{word}的是{labels[top[0]]}（{figure(table, top[0], col)}{also}）{then}。",
+                         tuple(rows[r] for r in top))]
+
+    @staticmethod
+    def _sides_compared(question: Question, table: Table, rows: list[Passage], labels: list[str], items: list[int],
+                        cols: list[Column], want_rate: bool) -> list[Computed]:
+        """The first two sides the question names set against each other: in
+        the one row it names (上海出口额和进口额哪个大: which is higher, how far
+        apart), or, naming none, the rows where the first side is higher
+        (lower, asked so) than the second (哪些省市进口额比出口额大)."""
+        first, second = (pick_column(cols, question, want_rate, side) for side in question.trade_sides[:2])
+        if first is None or second is None or first.k == second.k:
+            return []
+
+        def value(r: int, c: Column) -> float:
+            return _number(table.rows[r].cells[c.k]) or 0.0
+
+        if len(items) == 1:
+            r = items[0]
+            hi, lo = (first, second) if value(r, first) >= value(r, second) else (second, first)
+            said = f"{hi.label}（{figure(table, r, hi)}）"
+            if value(r, hi) == value(r, lo):
+                return [Computed(f"{labels[r]}：{said}等于{lo.label}（{figure(table, r, lo)}）。", (rows[r],))]
+            return [Computed(f"{labels[r]}：{said}高于{lo.label}（{figure(table, r, lo)}），"
+                             f"{gap(table, (r, hi), (r, lo))}。", (rows[r],))]
+        if not any(question.asks_for(kind) for kind in ("entity", "list", "who", "place")):
+            return []
+        sign = -1 if question.direction == "low" else 1
+        kept = [r for r in items if (value(r, first) - value(r, second)) * sign > 0]
+        word = "低于" if sign < 0 else "高于"
+        if not kept:  # none: said with the row nearest to it
+            r = max(items, key=lambda r: (value(r, first) - value(r, second)) * sign)
+            return [Computed(f"没有{first.label}{word}{second.label}的（表中{len(items)}个，最接近的是{labels[r]}："
+                             f"{first.label}{figure(table, r, first)}，{second.label}{figure(table, r, second)}）。", (rows[r],))]
+        listed = "、".join(f"{labels[r]}（{first.label}{figure(table, r, first)}，{second.label}{figure(table, r, second)}）"
+                           for r in kept)
+        return [Computed(f"{first.label}{word}{second.label}的是{listed}（表中{len(items)}个）。",
+                         tuple(rows[r] for r in kept))]
 
     @staticmethod
     def _beside(cols: list[Column], col: Column, question: Question) -> list[Column]:
