@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportqa.answer.question import TRADE_SIDES, YEAR, Question
+from reportqa.answer.question import TRADE_SIDES, WHICH_KINDS, YEAR, Question
 from reportqa.chunking import Passage
 from reportqa.ingest.records import Table
 from reportqa.segment.tokenizer import normalize
@@ -49,6 +49,11 @@ def _number(cell: str) -> float | None:
         return float(cell.replace(",", "").rstrip("%"))
     except ValueError:
         return None
+
+
+def cell_value(table: Table, r: int, col: Column) -> float:
+    """Row ``r``'s number in ``col`` (0 for a cell that holds none)."""
+    return _number(table.rows[r].cells[col.k]) or 0.0
 
 
 def columns(table: Table) -> list[Column]:
@@ -195,7 +200,7 @@ class TableReasoner:
         col = pick_column(cols, question, want_rate)
         if col is None:
             return []
-        values = [_number(r.cells[col.k]) or 0.0 for r in table.rows]
+        values = [cell_value(table, r, col) for r in range(len(table.rows))]
         body = [r for r in range(len(labels)) if not TOTAL_ROW.search(labels[r])]
 
         def fig(r: int) -> str:
@@ -220,7 +225,7 @@ class TableReasoner:
                 and len(items) <= 1):
             out += self._sides_compared(question, table, rows, labels, items or body, cols, want_rate)
         if question.asks_for("extreme") and body:
-            out += self._extreme(question, table, rows, labels, body, cols, col)
+            out += self._extreme(question, table, rows, labels, body, cols, col, values)
         if question.sign and col.rate and not named:
             out += self._by_sign(col.label, question.sign, [(labels[r], fig(r), rows[r], values[r]) for r in body])
         order = sorted(body, key=lambda i: -values[i])  # the column's ranking, highest first
@@ -237,16 +242,16 @@ class TableReasoner:
         return out
 
     def _extreme(self, question: Question, table: Table, rows: list[Passage], labels: list[str], body: list[int],
-                 cols: list[Column], col: Column) -> list[Computed]:
-        """The highest (lowest) row of ``col``, with the one after it (其次) and
-        how far apart; the first ``top_n``; or, for a table of years asked two
-        years, the row that grew most (least) between them."""
+                 cols: list[Column], col: Column, values: list[float]) -> list[Computed]:
+        """The highest (lowest) row of ``col`` (whose cells read ``values``),
+        with the one after it (其次) and how far apart; the first ``top_n``; or,
+        for a table of years asked two years, the row that grew most (least)
+        between them."""
         low = question.direction == "low" or (question.falling and col.rate)
         word = "最低" if low else "最高"
         year_cols = [c for c in cols if c.year]
         if year_cols and len(question.years) >= 2 and not col.rate:
             return self._extreme_change(question, table, rows, labels, body, year_cols, table_unit(table), low)
-        values = [_number(r.cells[col.k]) or 0.0 for r in table.rows]
         top = sorted(body, key=lambda r: values[r], reverse=not low)[: max(question.top_n, 2)]
         if question.top_n > 1:
             listed = "、".join(f"{labels[r]}（{figure(table, r, col)}）" for r in top)
@@ -268,24 +273,21 @@ class TableReasoner:
         if first is None or second is None or first.k == second.k:
             return []
 
-        def value(r: int, c: Column) -> float:
-            return _number(table.rows[r].cells[c.k]) or 0.0
-
         if len(items) == 1:
             r = items[0]
-            hi, lo = (first, second) if value(r, first) >= value(r, second) else (second, first)
+            hi, lo = (first, second) if cell_value(table, r, first) >= cell_value(table, r, second) else (second, first)
             said = f"{hi.label}（{figure(table, r, hi)}）"
-            if value(r, hi) == value(r, lo):
+            if cell_value(table, r, hi) == cell_value(table, r, lo):
                 return [Computed(f"{labels[r]}：{said}等于{lo.label}（{figure(table, r, lo)}）。", (rows[r],))]
             return [Computed(f"{labels[r]}：{said}高于{lo.label}（{figure(table, r, lo)}），"
                              f"{gap(table, (r, hi), (r, lo))}。", (rows[r],))]
-        if not any(question.asks_for(kind) for kind in ("entity", "list", "who", "place")):
+        if not any(question.asks_for(kind) for kind in WHICH_KINDS):
             return []
         sign = -1 if question.direction == "low" else 1
-        kept = [r for r in items if (value(r, first) - value(r, second)) * sign > 0]
+        kept = [r for r in items if (cell_value(table, r, first) - cell_value(table, r, second)) * sign > 0]
         word = "低于" if sign < 0 else "高于"
         if not kept:  # none: said with the row nearest to it
-            r = max(items, key=lambda r: (value(r, first) - value(r, second)) * sign)
+            r = max(items, key=lambda r: (cell_value(table, r, first) - cell_value(table, r, second)) * sign)
             return [Computed(f"没有{first.label}{word}{second.label}的（表中{len(items)}个，最接近的是{labels[r]}："
                              f"{first.label}{figure(table, r, first)}，{second.label}{figure(table, r, second)}）。", (rows[r],))]
         listed = "、".join(f"{labels[r]}（{first.label}{figure(table, r, first)}，{second.label}{figure(table, r, second)}）"
@@ -332,8 +334,7 @@ class TableReasoner:
             if len(pair) < 2:
                 return []
             new, old = pair[0], pair[1]
-            v_new = _number(table.rows[r].cells[new.k]) or 0.0
-            v_old = _number(table.rows[r].cells[old.k]) or 0.0
+            v_new, v_old = cell_value(table, r, new), cell_value(table, r, old)
             word = "上升" if v_new > v_old else "下降" if v_new < v_old else "持平"
             unit = table_unit(table)
             text = (f"{label}{new.label}{table.rows[r].cells[new.k]}{unit}，{old.label}"
@@ -356,7 +357,7 @@ class TableReasoner:
         old, new = asked[0], asked[-1]
 
         def diff(r: int) -> float:
-            return (_number(table.rows[r].cells[new.k]) or 0.0) - (_number(table.rows[r].cells[old.k]) or 0.0)
+            return cell_value(table, r, new) - cell_value(table, r, old)
 
         pick = min(body, key=diff) if low else max(body, key=diff)
         word = "增加最少" if low else "增加最多"
