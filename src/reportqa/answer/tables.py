@@ -151,7 +151,7 @@ def _row_change(table: Table, cols: list[Column], r: int, col: Column) -> str:
     if rate is None:
         return ""
     cells = table.rows[r].cells
-    value = _number(cells[rate.k]) or 0.0
+    value = cell_value(table, r, rate)
     word = "增长" if value > 0 else "下降" if value < 0 else "持平"
     stated = f"{amount.label}{cells[amount.k]}{table_unit(table)}，" if amount is not None else ""
     return f"{stated}{rate.label}{cells[rate.k]}%，{word}"
@@ -167,7 +167,7 @@ def gap(table: Table, a: tuple[int, Column], b: tuple[int, Column]) -> str:
     they are written to (``相差550.53亿美元``; ``相差0.84个百分点`` for rates)."""
     cells = table.rows[a[0]].cells[a[1].k], table.rows[b[0]].cells[b[1].k]
     places = max(len(c.rstrip("%").partition(".")[2]) for c in cells)
-    diff = abs((_number(cells[0]) or 0.0) - (_number(cells[1]) or 0.0))
+    diff = abs(cell_value(table, *a) - cell_value(table, *b))
     return f"相差{diff:.{places}f}{'个百分点' if a[1].rate else table_unit(table)}"
 
 
