@@ -230,6 +230,9 @@ def test_a_place_the_report_never_mentions_is_absent() -> None:
     both = QuestionAnalyzer(Tokenizer(), {**vocab, "新兴": 9, "国家": 10}, np.append(IDF, [1.0] * 6))
     assert both.analyze("我想拿它当新兴国家的例子").absent == ()
     assert q.analyze("我想拿它当新兴国家的例子").absent == ("新兴国家",)
+    # a suffix of place or kind after parts the report uses (重庆市 as 重庆), not after one character
+    assert q.analyze("重庆市经西部陆海新通道运了多少标箱").absent == ()
+    assert q.analyze("广西区经西部陆海新通道运了多少标箱").absent == ("广西区",)
 
 
 def test_a_month_the_question_states_must_not_be_contradicted(analyzer: QuestionAnalyzer) -> None:

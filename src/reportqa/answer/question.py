@@ -468,7 +468,9 @@ class QuestionAnalyzer:
     def mentions(self, word: str) -> bool:
         """Whether the report uses ``word``, or dictionary parts of it that it
         uses cover every character (天府软件园 as 天府 and 软件园, 新兴国家 as 新兴
-        and 国家 though not 兴国), or defines it as an alias."""
+        and 国家 though not 兴国), or defines it as an alias. A word of three or
+        more characters may end in one character more (辽宁省 as 辽宁, 南京市 as
+        南京): a suffix of place or kind."""
         if word in self.vocab or self.aliases.expand(word):
             return True
         covered = [False] * len(word)
@@ -478,7 +480,7 @@ class QuestionAnalyzer:
                 while at >= 0:
                     covered[at : at + len(part)] = [True] * len(part)
                     at = word.find(part, at + 1)
-        return all(covered)
+        return all(covered) or (len(word) >= 3 and all(covered[:-1]))
 
     def sides(self, body: str, terms: Mapping[str, float], names: list[str]) -> tuple[tuple[str, ...], ...]:
         """What a comparison sets against what. Names that are rare in the
