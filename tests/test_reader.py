@@ -151,6 +151,14 @@ def test_x_bi_y_is_a_comparison_and_its_word_says_which_way(analyzer: QuestionAn
         ["low", "low", "high", "high"]
 
 
+def test_whose_measure_is_more_is_a_comparison(analyzer: QuestionAnalyzer) -> None:
+    # 谁的 + what is measured + a comparative; the measure is still read (进出口额: money); 谁的…多少 asks how much
+    read = [analyzer.analyze(t) for t in ("天津和四川谁的规模大一点", "中国和印度谁的数字服务出口少",
+                                          "江苏和浙江谁的进出口额更大 差多少", "谁的出口额是多少")]
+    assert [(q.asks, q.direction) for q in read] == [
+        (("comparison",), "high"), (("comparison",), "low"), (("comparison", "money"), "high"), (("money",), None)]
+
+
 def test_a_fall_is_a_change(analyzer: QuestionAnalyzer) -> None:
     # every word that says something fell makes the question one about a change (its rate columns)
     q = analyzer.analyze("表1那十个经济体里 数字服务进口降得最狠的是哪个")
@@ -708,3 +716,26 @@ def test_a_place_asked_for_is_one_the_question_does_not_name(analyzer: QuestionA
     hainan = "海南省以高水平自贸港建设为依托，设立国际通信出入口局。"
     assert type_verdicts(analyzer.analyze("海南设的国际通信出入口局在哪个城市"), hainan,
                          tokenizer.tagged(hainan)) == [False]
+
+
+def test_an_amount_asked_of_named_rows_is_looked_up(analyzer: QuestionAnalyzer) -> None:
+    """The cell a question asks of each row it names: the year's column, each trade side it
+    names; nothing for a year the table does not cover, a thing counted or a measure it lacks."""
+    years = TableReasoner([(TABLE, row_passages(TABLE))])
+    sides = TableReasoner([(SIDES, row_passages(SIDES))])
+
+    def said(reasoner: TableReasoner, question: str) -> list[tuple[str, list[str]]]:
+        return [(c.text, [p.id for p in c.rows]) for c in reasoner.compute(analyzer.analyze(question), {("doc", 0)})]
+
+    assert said(years, "南京软件谷21年产值多少") == [("中国（南京）软件谷：2021年2500亿元。", ["p-row1"])]
+    assert said(years, "南京软件谷产值多少") == [("中国（南京）软件谷：2022年2600亿元。", ["p-row1"])]
+    assert said(years, "南京软件谷21年产值多少 到22年呢") == [
+        ("中国（南京）软件谷：2022年2600亿元，2021年2500亿元。", ["p-row1"])]  # each year asked
+    assert said(sides, "天津和海南进口额分别多少") == [
+        ("天津：进口额38.20亿美元；海南：进口额10.40亿美元。", ["p-row1", "p-row0"])]
+    assert said(sides, "海南出口和进口各多少钱") == [("海南：出口额7.64亿美元，进口额10.40亿美元。", ["p-row0"])]
+    assert said(years, "南京软件谷2019年产值多少") == []  # the title covers 2020—2022
+    assert said(years, "南京软件谷有多少家企业") == []  # a thing counted, no amount
+    assert said(years, "南京软件谷研发投入多少") == []  # neither column nor title says 投入
+    assert said(sides, "韩国和海南进口额分别多少") == []  # a name the table does not hold
+    assert said(sides, "海南跨境电商进口额多少") == []  # a word it does not hold: another measure

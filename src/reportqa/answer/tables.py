@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportqa.answer.question import TRADE_SIDES, WHICH_KINDS, YEAR, Question
+from reportqa.answer.question import NUMBER, TRADE_SIDES, WHICH_KINDS, YEAR, Question
 from reportqa.chunking import Passage
 from reportqa.ingest.records import Table
 from reportqa.segment.tokenizer import normalize
@@ -24,6 +24,7 @@ RATE_COLUMN = re.compile(r"同比|增速|增长率|增幅|比重|占比")
 TOTAL_ROW = re.compile(r"合计|总计|全国|合 计|全部")
 UNIT = re.compile(r"单位[:：]\s*([^；;）)]+)")
 MIN_PIECE = 2
+MAX_LOOKED_UP = 3  # rows a lookup states; a question naming more asks about the table, not its cells
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,32 @@ def _row_change(table: Table, cols: list[Column], r: int, col: Column) -> str:
     return f"{stated}{rate.label}{cells[rate.k]}%，{word}"
 
 
+def years_spanned(text: str) -> list[str]:
+    """The years a text spans, its first to its last (a table's title
+    ``2020-2022年``: 2020, 2021, 2022)."""
+    found = [int(y) for y in YEAR.findall(text)]
+    return [str(y) for y in range(min(found), max(found) + 1)] if found else []
+
+
+def _measures(measured: str, label: str, title: str) -> bool:
+    """Whether a column says what a question measures: a two-character piece
+    of it in the column's label (出口 of 数服出口额 in 2022年出口额), or its
+    last two characters, its head, in the table's title (产值 of 数字产业产值)."""
+    return any(measured[i : i + 2] in label for i in range(len(measured) - 1)) or measured[-2:] in title
+
+
+def _uncovered(word: str, text: str) -> int:
+    """How many characters of ``word`` no piece of two or more of it that
+    ``text`` holds covers (海南生态软件园 in 海南: 5)."""
+    covered = [False] * len(word)
+    for i in range(len(word) - 1):
+        for j in range(len(word), i + 1, -1):
+            if word[i:j] in text:
+                covered[i:j] = [True] * (j - i)
+                break
+    return covered.count(False)
+
+
 def figure(table: Table, r: int, col: Column) -> str:
     """Row ``r``'s cell in ``col`` with its unit (``31.58亿美元``, ``87.51%``)."""
     return f"{table.rows[r].cells[col.k]}{'%' if col.rate else table_unit(table)}"
@@ -213,6 +240,7 @@ class TableReasoner:
                      and not {"comparison", "extreme", "rank"} & set(question.asks))
         if named and (question.asks_for("change") or looked_up):
             out += self._change(question, table, rows, named[0], col, cols)
+        out += self._lookup(question, table, rows, named, cols, col)
         items = [r for r in named if r in body]  # a total (12省市合计) is no item to set against its parts
         if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = items[0], items[1]
@@ -240,6 +268,41 @@ class TableReasoner:
                                 f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
                                 (rows[r], rows[order[0]])))
         return out
+
+    @staticmethod
+    def _lookup(question: Question, table: Table, rows: list[Passage], named: list[int], cols: list[Column],
+                col: Column) -> list[Computed]:
+        """The cells an amount asked of the rows a question names reads
+        (德国22年数服进口多少 → 德国：进口2230.88亿美元), for each row named (at
+        most :data:`MAX_LOOKED_UP`) one per trade side it names, else the column
+        it picked. None when it asks a figure set against others (a change,
+        comparison, rank or superlative), counts a thing (多少家企业), names a
+        year the table has no column or title for, a name or word the table
+        does not hold (韩国, 跨境电商), or measures what neither the column nor
+        the title says (大连高新区数字产业产值 of a table of trade)."""
+        if (not 0 < len(named) <= MAX_LOOKED_UP or question.rate or question.counted is not None
+                or not {"money", "quantity"} & set(question.asks)
+                or {"change", "comparison", "extreme", "rank"} & set(question.asks)):
+            return []
+        years = {c.year for c in cols if c.year} | set(years_spanned(table.title))
+        if question.years and not years & set(question.years):
+            return []
+        words = normalize(table.title + "".join(table.header) + "".join(row_label(table.rows[r].cells) for r in named))
+        if not all(_uncovered(n, words) <= 1 for n in question.names) or not all(
+                any(_uncovered(f, words) <= len(f) / 3 for f in (t, *question.expansions.get(t, ())))
+                for t in question.terms if not NUMBER.fullmatch(t)):
+            return []  # a name or word the table does not hold (韩国, 跨境电商): the table is about something else
+        picked = [pick_column(cols, question, False, side) for side in question.trade_sides]
+        chosen = list({c.k: c for c in (*(p for p in picked if p is not None), col)}.values())
+        # each year asked of a table of years (2020年…到2022年呢): the same measure's column of each
+        span = years_spanned(" ".join(question.years))  # 2020年至2022年: each year from the first to the last
+        years_asked = [o for c in chosen if c.year for y in span for o in cols if o.label == c.label.replace(c.year, y)]
+        chosen = sorted({c.k: c for c in (*chosen, *years_asked)}.values(), key=lambda c: c.k)  # in table order
+        if question.measured and not any(_measures(question.measured, c.label, table.title) for c in chosen):
+            return []
+        stated = "；".join(f"{row_label(table.rows[r].cells)}：{'，'.join(c.label + figure(table, r, c) for c in chosen)}"
+                          for r in named)
+        return [Computed(f"{stated}。", tuple(rows[r] for r in named))]
 
     def _extreme(self, question: Question, table: Table, rows: list[Passage], labels: list[str], body: list[int],
                  cols: list[Column], col: Column, values: list[float]) -> list[Computed]:
