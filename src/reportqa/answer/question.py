@@ -29,7 +29,8 @@ MONEY_GAP = r"(?:(?!占|比|百分|增|涨|跌|降|快|慢|前)[^，。？！,?!
 # X 比 Y 高, the comparative construction (进口比出口还多); not 比重, 比例, 比率, 比较, 占比, 对比, 相比, 同比, 环比
 COMPARED_WITH = r"(?<![占对相同环])比(?!重|例|率|较)[^，。？！?,\s]{1,8}?"
 # 谁的 and what is measured before its comparative (谁的数字服务出口多, 谁的规模大一点)
-WHOSE = r"谁的[^，。？！?,\s]{1,12}?"
+WHOSE_MEASURE = r"[^，。？！?,\s]{1,12}?"
+WHOSE = rf"谁的{WHOSE_MEASURE}"
 # What a question asks for, in order of precedence. Each cue is general
 # Chinese question wording, not wording of any one question.
 ASKS: tuple[tuple[str, str], ...] = (
@@ -44,7 +45,7 @@ ASKS: tuple[tuple[str, str], ...] = (
     ("comparison", rf"哪个.{{0,6}}(?:更|高|快|{MORE}|大|低|{LESS})|谁.{{0,4}}(?:更|高|快|{MORE}|大)|哪一个.{{0,6}}更"
                    rf"|更(?:高|快|多|大|低|少|慢)|[高低大多小少快慢]于|超过|相比|对比|比较|还是|谁(?:高|大|{MORE}|快)"
                    rf"|{COMPARED_WITH}(?:还|更)?(?:高|快|{MORE}|大|低|{LESS}|小|慢)(?![了出]?(?:多少|几))"
-                   rf"|谁的(?={WHOSE[2:]}(?:高|快|{MORE}|大|低|{LESS}|小|慢))"),  # the measure read too (进出口额)
+                   rf"|谁的(?={WHOSE_MEASURE}(?:高|快|{MORE}|大|低|{LESS}|小|慢))"),  # the measure read too (进出口额)
     ("rate", r"增长了?多少|增速|增长率|增幅|涨了?多少|跌了?多少|降了?多少|同比|增长几|涨幅|跌幅|降幅"),
     ("money", r"(?:收入|营收|营业额|销售额|金额|产值|市值|利润|进出口额?|[出进]口额?|交易额|投资额|执行额|贸易额|总额|规模|卖)"
               rf"{MONEY_GAP}{{0,4}}(?<![哪好])(?:多少|几)(?:钱|美元|元)?|多少钱"),

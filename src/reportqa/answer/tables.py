@@ -240,7 +240,7 @@ class TableReasoner:
                      and not {"comparison", "extreme", "rank"} & set(question.asks))
         if named and (question.asks_for("change") or looked_up):
             out += self._change(question, table, rows, named[0], col, cols)
-        out += self._lookup(question, table, rows, named, cols, col)
+        out += self._lookup(question, table, rows, labels, named, cols, col)
         items = [r for r in named if r in body]  # a total (12省市合计) is no item to set against its parts
         if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = items[0], items[1]
@@ -270,8 +270,8 @@ class TableReasoner:
         return out
 
     @staticmethod
-    def _lookup(question: Question, table: Table, rows: list[Passage], named: list[int], cols: list[Column],
-                col: Column) -> list[Computed]:
+    def _lookup(question: Question, table: Table, rows: list[Passage], labels: list[str], named: list[int],
+                cols: list[Column], col: Column) -> list[Computed]:
         """The cells an amount asked of the rows a question names reads
         (德国22年数服进口多少 → 德国：进口2230.88亿美元), for each row named (at
         most :data:`MAX_LOOKED_UP`) one per trade side it names, else the column
@@ -287,7 +287,7 @@ class TableReasoner:
         years = {c.year for c in cols if c.year} | set(years_spanned(table.title))
         if question.years and not years & set(question.years):
             return []
-        words = normalize(table.title + "".join(table.header) + "".join(row_label(table.rows[r].cells) for r in named))
+        words = normalize(table.title + "".join(table.header) + "".join(labels[r] for r in named))
         if not all(_uncovered(n, words) <= 1 for n in question.names) or not all(
                 any(_uncovered(f, words) <= len(f) / 3 for f in (t, *question.expansions.get(t, ())))
                 for t in question.terms if not NUMBER.fullmatch(t)):
@@ -300,8 +300,7 @@ class TableReasoner:
         chosen = sorted({c.k: c for c in (*chosen, *years_asked)}.values(), key=lambda c: c.k)  # in table order
         if question.measured and not any(_measures(question.measured, c.label, table.title) for c in chosen):
             return []
-        stated = "；".join(f"{row_label(table.rows[r].cells)}：{'，'.join(c.label + figure(table, r, c) for c in chosen)}"
-                          for r in named)
+        stated = "；".join(f"{labels[r]}：{'，'.join(c.label + figure(table, r, c) for c in chosen)}" for r in named)
         return [Computed(f"{stated}。", tuple(rows[r] for r in named))]
 
     def _extreme(self, question: Question, table: Table, rows: list[Passage], labels: list[str], body: list[int],
