@@ -185,9 +185,24 @@ def test_unanswerable_question_abstains(components: Components) -> None:
 
 
 @pytest.mark.slow
+def test_cells_looked_up_in_two_rows_come_with_both_rows(components: Components) -> None:
+    answer = components.answerer.answer("德国和英国数字服务进口分别多少")
+    # each row after the statement, the caption with the first only, each citing its own row
+    assert answer.text == (
+        "德国：进口2230.88亿美元；英国：进口1850.15亿美元。[1][2]"
+        "表1 2022年全球主要经济体可数字化服务贸易规模及增速（单位：亿美元；%）"
+        "德国：进出口4598.78，同比-2.54%；出口2367.90，同比-5.92%；进口2230.88，同比1.32%[1]"
+        "英国：进出口5630.28，同比-1.88%；出口3780.13，同比-0.58%；进口1850.15，同比-4.44%[2]")
+    assert [(c.n, c.passage.kind, c.passage.text.split("）")[-1][:2]) for c in answer.citations] == [
+        (1, "table_row", "德国"), (2, "table_row", "英国")]
+
+
+@pytest.mark.slow
 def test_sichuan_table_row_answer(components: Components) -> None:
     answer = components.answerer.answer(SICHUAN)
-    assert answer.text == "四川：出口额52.23亿美元。[1]"  # 四川省 is the row 四川; the cell asked, looked up
+    # 四川省 is the row 四川: the cell asked, looked up, then the row it reads (every cell, the caption once)
+    assert answer.text == ("四川：出口额52.23亿美元。[1]表2 2022年12个基地所在省市可数字化交付服务贸易情况（单位：亿美元；%）"
+                           "四川：进出口额68.83，增速8.82%；出口额52.23，增速8.12%；进口额16.60，增速11.06%[1]")
     assert len(answer.citations) == 1
     cited = answer.citations[0].passage
     assert cited.kind == "table_row"

@@ -37,6 +37,7 @@ from reportqa.answer.reader import (
     measured_found,
     month_found,
     ordinal_found,
+    partner_found,
     share_found,
     side_found,
     subject_found,
@@ -255,6 +256,26 @@ def test_a_month_the_question_states_must_not_be_contradicted(analyzer: Question
     assert month_found(analyzer.analyze("数贸会是几月办的"), "2022年12月举办首届数贸会。") == 1.0
 
 
+def test_a_counterpart_set_against_the_subject_is_the_pairs_fact(analyzer: QuestionAnalyzer) -> None:
+    us = analyzer.analyze("中国对美国的数字服务出口2022年多少")
+    assert us.partner == "美国"
+    assert analyzer.analyze("跨境电商出口里卖到日本的占多少").partner == "日本"
+    assert analyzer.analyze("2022年中国吸收的外资里从美国来的有多少").partner == "美国"
+    assert analyzer.analyze("RCEP对韩国是什么时候开始生效的").partner == "韩国"
+    assert analyzer.analyze("去年跨境电商出口到美国的有多少").partner == "美国"
+    # a cue inside a word is none (面向: aimed at)
+    assert analyzer.analyze("共建面向大湾区的仲裁平台的是哪家机构").partner is None
+    # places named side by side, or only as the subject, are no counterpart
+    assert analyzer.analyze("中国和美国的数字服务出口分别多少").partner is None
+    assert analyzer.analyze("美国数字服务出口2022年多少").partner is None
+    # the figure of the partner alone, or of the subject alone, is not the pair's
+    assert partner_found(us, "美国、英国和日本的数字服务出口分别为6561亿美元、3780亿美元和1171亿美元。") == 0.0
+    assert partner_found(us, "中国：出口2105.37亿美元；美国：出口6560.54亿美元。") == 0.0
+    assert partner_found(us, "2022年，中国对美国数字服务出口达500亿美元。") == 1.0
+    assert partner_found(us, "中国与“美国”的数字服务贸易额为900亿美元。") == 1.0
+    assert partner_found(analyzer.analyze("美国数字服务出口2022年多少"), "美国数字服务出口6561亿美元。") == 1.0
+
+
 def test_a_statistic_names_whose_it_is_before_its_figure(analyzer: QuestionAnalyzer) -> None:
     # the clause of the first figure that is no date, up to the figure
     assert figure_lead("2022年，东部地区可数字化交付服务进出口规模达3396.5亿美元，全国占比高达91.1%。") == \
@@ -425,6 +446,8 @@ def test_a_question_names_a_table_by_its_number() -> None:
 @pytest.mark.parametrize(("question", "statement", "rows"), [
     ("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高",
      "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元），相差2159亿元。", ["p-row0", "p-row1"]),
+    ("中关村软件园和中国（南京）软件谷谁的2022年数字产业产值低",  # asked which is lower: that one first
+     "2022年：中国（南京）软件谷（2600亿元）低于中关村软件园（4759亿元），相差2159亿元。", ["p-row0", "p-row1"]),
     ("数字产业产值最低的基地", "2022年最低的是成都天府软件园（1554亿元），其次是中国（南京）软件谷（2600亿元，相差1046亿元）。",
      ["p-row2", "p-row1"]),
     ("产值最高的两个基地", "2022年最高的2个是中关村软件园（4759亿元）、中国（南京）软件谷（2600亿元）。",
@@ -738,4 +761,9 @@ def test_an_amount_asked_of_named_rows_is_looked_up(analyzer: QuestionAnalyzer) 
     assert said(years, "南京软件谷有多少家企业") == []  # a thing counted, no amount
     assert said(years, "南京软件谷研发投入多少") == []  # neither column nor title says 投入
     assert said(sides, "韩国和海南进口额分别多少") == []  # a name the table does not hold
+    assert said(sides, "天津对海南的进口额多少") == []  # a pair's flow, which neither row gives
     assert said(sides, "海南跨境电商进口额多少") == []  # a word it does not hold: another measure
+    # a lookup states cells read from its rows (which may follow it in an answer); a comparison derives
+    # its conclusion from them
+    assert [c.looked_up for c in sides.compute(analyzer.analyze("天津和海南进口额分别多少"), {("doc", 0)})] == [True]
+    assert [c.looked_up for c in sides.compute(analyzer.analyze("天津和海南谁的进口额大"), {("doc", 0)})] == [False]

@@ -40,6 +40,7 @@ from reportqa.answer.reader import (
     month_found,
     names_found,
     ordinal_found,
+    partner_found,
     row_named,
     share_found,
     side_found,
@@ -119,6 +120,7 @@ class Candidate:
     features: np.ndarray
     kind: str
     score: float = 0.0
+    looked_up: bool = False
 
     @property
     def passage(self) -> Passage:
@@ -332,9 +334,10 @@ class Answerer:
         caption = computed.rows[0].text[: computed.rows[0].text.find("）") + 1]
         context = caption + computed.text
         first = computed.rows[0].sentences[0]
-        return self._candidate(question, computed.text, first, None, computed.rows, rank, max(sims),
-                               max(dense), (coverage(question, context)[0], names_found(question, context),
-                                            years_found(question, context)), "computed", caption)
+        candidate = self._candidate(question, computed.text, first, None, computed.rows, rank, max(sims),
+                                    max(dense), (coverage(question, context)[0], names_found(question, context),
+                                                 years_found(question, context)), "computed", caption)
+        return replace(candidate, looked_up=computed.looked_up)
 
     # -- composing ------------------------------------------------------------
     def pieces(self, question: Question, ranked: list[Candidate]) -> list[Piece]:
@@ -348,7 +351,7 @@ class Answerer:
         if best.kind == "row":  # the statement computed over the row says what its cells mean for the question
             best = next((c for c in ranked if c.kind == "computed" and c.passages[0].id == best.passages[0].id), best)
         if best.kind == "computed":
-            return [Piece(best.text, best.sentence, best.passages, computed=True)]
+            return [Piece(best.text, best.sentence, best.passages, computed=True), *self._rows_read(best)]
         chosen = self.choose(question, ranked)
         pieces = [Piece(_clip(c.text), c.sentence, c.passages) for c in chosen]
         if question.asks_for("list"):
@@ -360,6 +363,24 @@ class Answerer:
                                            for p in pieces) for side in sides):
             pieces = self.side_by_side(sides, ranked) or pieces
         return self._concluded(question, pieces)
+
+    @staticmethod
+    def _rows_read(looked_up: Candidate) -> list[Piece]:
+        """The rows a looked-up statement reads, after it while they fit the
+        budget, the table's caption with the first only: the statement states
+        the cells it picked, the rows every cell (the question may ask one it
+        did not pick)."""
+        if not looked_up.looked_up:
+            return []
+        budget = MAX_CHARS - len(looked_up.text)
+        rows = []
+        for k, row in enumerate(looked_up.passages):
+            text = row.text if k == 0 else row.text[len(_caption(row.text)):]
+            if len(text) > budget:
+                break
+            rows.append(Piece(text, row.sentences[0], (row,)))
+            budget -= len(text)
+        return rows
 
     def choose(self, question: Question, ranked: list[Candidate]) -> list[Candidate]:
         """The best candidate, plus sentences that cover key terms it misses
@@ -507,6 +528,7 @@ class Answerer:
             "absent": float(bool(question.absent)),
             "month": month_found(question, said),
             "ordinal": ordinal_found(question, said),
+            "partner": partner_found(question, said),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 

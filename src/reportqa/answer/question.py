@@ -122,6 +122,9 @@ COUNTED = re.compile(rf"(?<!哪)(?:多少|几)(?:\s*(?!个百分点)([{COUNTERS}
 # a count (几个, whose noun says what is counted), a date (哪年几月) or a list (哪几个)
 MEASURED = re.compile(r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?(?:多少|多大|多高)")
 MEASURE_LEN = 6
+# words that set the place after them against the subject as its counterpart: a trade flow's
+# destination or origin (对美国的出口, 卖到东盟, 从美国来的外资), or what a rule applies to (RCEP对韩国生效)
+PARTNER_CUES = frozenset({"对", "向", "往", "到", "从", "来自", "销往", "卖给"})
 COUNTED_END = re.compile(r"[的了呢啊吗呀是在有和呗啦吧].*")
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
 
@@ -171,6 +174,8 @@ class Question:
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
         measured: what a how-much question measures, the words before its 多少
             (``2022年中国公有云市场规模是多少``: ``公有云市场规模``'s last six characters), else empty.
+        partner: a place or organisation it sets against its subject as the
+            counterpart (``中国对美国的数字服务出口``: ``美国``), see :func:`counterpart`, else ``None``.
         counted: what a how-many question counts, its counter and the noun after it
             (``多少条国际海缆``: ``("条", "国际海缆")``; ``多少观众``: ``("", "观众")``), else ``None``.
     """
@@ -201,6 +206,7 @@ class Question:
     table: str | None = None
     counted: tuple[str, str] | None = None
     measured: str = ""
+    partner: str | None = None
 
     @property
     def trade_side(self) -> str | None:
@@ -296,6 +302,19 @@ def table_named(norm: str) -> str | None:
     m = TABLE_NAMED.search(norm)
     n = 0 if m is None else chinese_number(m.group(1))
     return str(n) if n else None
+
+
+def counterpart(words: list[tuple[str, str]]) -> str | None:
+    """The first place of a question's tagged words right after a word of
+    :data:`PARTNER_CUES` (``中国对美国的数字服务出口`` → ``美国``; not 面向大湾区,
+    one word): what it sets against its subject, a fact of the pair; else ``None``."""
+    previous = ""
+    for word, flag in words:
+        if (previous in PARTNER_CUES and flag in PLACE_OR_ORG_FLAGS and len(word) >= 2
+                and not COMPASS.fullmatch(word)):
+            return word
+        previous = word or previous
+    return None
 
 
 def counted_thing(norm: str) -> tuple[str, str] | None:
@@ -423,7 +442,7 @@ class QuestionAnalyzer:
         names: list[str] = [normalize(q) for q in QUOTED.findall(text) if q.strip()]
         stop = self.tokenizer.stopwords
         absent: list[str] = []
-        for word, flag in self._words(body):
+        for word, flag in (words := self._words(body)):
             if word in stop or (len(word) == 1 and not word.isdigit() and not word.isascii()):
                 continue
             if (flag in PLACE_OR_ORG_FLAGS and len(word) >= 2 and not COMPASS.fullmatch(word)
@@ -467,6 +486,7 @@ class QuestionAnalyzer:
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
             ordinals=ordinals(norm), table=table_named(norm), counted=counted_thing(norm), measured=measured_thing(norm),
+            partner=counterpart(words),
         )
 
     def mentions(self, word: str) -> bool:

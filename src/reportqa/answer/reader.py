@@ -49,7 +49,10 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names",
     "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month", "ordinal",
+    "partner",
 )
+# how a text sets a counterpart against its subject (对美国的出口, 与“一带一路”共建国家的交易额)
+PARTNER_IN_TEXT = r'(?:对|向|与|同|往|到|自|从|面向|销往)\s*[“"]?'
 MAX_PARTIAL = 12  # longer terms (junk runs of letters) are matched exactly only
 MAX_SPREAD = 6  # the longest term looked for spread out as a long form (two-character ones match too loosely)
 MAX_GAP = 3  # characters a long form puts between two of the short form's
@@ -192,6 +195,18 @@ def month_found(question: Question, text: str) -> float:
     norm = normalize(text)
     stated = {12} if YEAR_END.search(norm) else {int(m) for m in MONTH_IN_TEXT.findall(norm)}
     return 0.0 if stated and question.month not in stated else 1.0
+
+
+def partner_found(question: Question, text: str) -> float:
+    """1 when ``text`` sets the counterpart the question asks about against
+    its subject too (对美国, 与“一带一路”共建国家, 向东盟), or the question asks
+    none; else 0: a figure of the partner alone (美国的数字服务出口) or of the
+    subject alone is not the pair's."""
+    if question.partner is None:
+        return 1.0
+    norm = normalize(text)
+    forms = (question.partner, *question.expansions.get(question.partner, ()))
+    return float(any(re.search(PARTNER_IN_TEXT + re.escape(normalize(f)), norm) for f in forms))
 
 
 def ordinal_found(question: Question, text: str) -> float:

@@ -29,10 +29,13 @@ MAX_LOOKED_UP = 3  # rows a lookup states; a question naming more asks about the
 
 @dataclass(frozen=True)
 class Computed:
-    """A statement computed from table cells, with the row passages it rests on."""
+    """A statement computed from table cells, with the row passages it rests on;
+    ``looked_up`` when it states cells read from them (not a figure derived
+    from them), so that the rows themselves can follow it in an answer."""
 
     text: str
     rows: tuple[Passage, ...]
+    looked_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,8 @@ class TableReasoner:
             hi, lo = (a, b) if values[a] >= values[b] else (b, a)
             apart = f"，{gap(table, (hi, col), (lo, col))}" if values[hi] > values[lo] else ""
             relation = "高于" if values[hi] > values[lo] else "等于"
+            if question.direction == "low" and values[hi] > values[lo]:  # 谁的少: the lower one first
+                hi, lo, relation = lo, hi, "低于"
             out.append(Computed(f"{col.label}：{labels[hi]}（{fig(hi)}）{relation}{labels[lo]}（{fig(lo)}）{apart}。",
                                 (rows[a], rows[b])))
         if (question.asks_for("comparison") and not question.asks_for("extreme") and len(question.trade_sides) >= 2
@@ -276,11 +281,12 @@ class TableReasoner:
         (德国22年数服进口多少 → 德国：进口2230.88亿美元), for each row named (at
         most :data:`MAX_LOOKED_UP`) one per trade side it names, else the column
         it picked. None when it asks a figure set against others (a change,
-        comparison, rank or superlative), counts a thing (多少家企业), names a
+        comparison, rank or superlative) or of a pair (中国对美国的出口), counts a thing (多少家企业), names a
         year the table has no column or title for, a name or word the table
         does not hold (韩国, 跨境电商), or measures what neither the column nor
         the title says (大连高新区数字产业产值 of a table of trade)."""
         if (not 0 < len(named) <= MAX_LOOKED_UP or question.rate or question.counted is not None
+                or question.partner is not None  # 中国对美国的出口: the pair's flow, which no row gives
                 or not {"money", "quantity"} & set(question.asks)
                 or {"change", "comparison", "extreme", "rank"} & set(question.asks)):
             return []
@@ -301,7 +307,7 @@ class TableReasoner:
         if question.measured and not any(_measures(question.measured, c.label, table.title) for c in chosen):
             return []
         stated = "；".join(f"{labels[r]}：{'，'.join(c.label + figure(table, r, c) for c in chosen)}" for r in named)
-        return [Computed(f"{stated}。", tuple(rows[r] for r in named))]
+        return [Computed(f"{stated}。", tuple(rows[r] for r in named), looked_up=True)]
 
     def _extreme(self, question: Question, table: Table, rows: list[Passage], labels: list[str], body: list[int],
                  cols: list[Column], col: Column, values: list[float]) -> list[Computed]:
