@@ -436,6 +436,12 @@ def test_named_rows_need_a_piece_no_other_row_has() -> None:
     parks = ["中关村软件园", "中国（南京）软件谷", "杭州高新技术产业开发区（滨江）物联网产业园"]
     assert named_rows(parks, "2022年数字产业产值排第二位的基地") == [2]
     assert named_rows(parks, "2022年数字产业产值排第二位的基地", "表4部分基地数字产业产值基地2022年") == []
+    # the report's setting (中国) names only the row it is the whole label of, not 中国（南京）软件谷
+    setting = frozenset({"中国"})
+    assert named_rows(labels, "2022年中国可数字化交付服务进出口额是多少", "", setting) == []
+    assert named_rows(labels, "2022年中国可数字化交付服务进出口额是多少") == [1]
+    assert named_rows(["美国", "中国", "印度"], "中国和印度哪个高", "", setting) == [1, 2]
+    assert named_rows(labels, "中国南京软件谷出口多少", "", setting) == [1]  # by 软件谷, a piece of its own
 
 
 def test_a_question_names_a_table_by_its_number() -> None:

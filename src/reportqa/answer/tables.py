@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportqa.answer.question import NUMBER, TRADE_SIDES, WHICH_KINDS, YEAR, Question
+from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, TRADE_SIDES, WHICH_KINDS, YEAR, Question
 from reportqa.chunking import Passage
 from reportqa.ingest.records import Table
 from reportqa.segment.tokenizer import normalize
@@ -91,12 +91,15 @@ def table_unit(table: Table) -> str:
     return m.group(1).strip() if m else ""
 
 
-def named_rows(labels: list[str], question: str, table_words: str = "") -> list[int]:
+def named_rows(labels: list[str], question: str, table_words: str = "",
+               setting: frozenset[str] = frozenset()) -> list[int]:
     """Rows the question names: a row whose label shares with the question
     a piece of two characters or more that no other label has (``大连`` for
     ``大连高新技术产业园区``; ``软件园`` names none of three parks) and that is
     not a word of the table's own title or header (``产业`` of ``数字产业产值``
-    names no ``…物联网产业园``), in the order the question names them."""
+    names no ``…物联网产业园``), nor a word of the report's ``setting``
+    unless it is the whole label (``中国`` names the row 中国, not
+    中国（南京）软件谷), in the order the question names them."""
     found: list[tuple[int, int]] = []
     for r, label in enumerate(labels):
         norm = normalize(label)
@@ -105,7 +108,7 @@ def named_rows(labels: list[str], question: str, table_words: str = "") -> list[
             for i in range(len(norm) - n + 1):
                 piece = norm[i : i + n]
                 at = question.find(piece)
-                if at >= 0 and piece not in table_words \
+                if at >= 0 and piece not in table_words and (piece not in setting or piece == norm) \
                         and not any(piece in normalize(o) for j, o in enumerate(labels) if j != r):
                     best_at = at
                     break
@@ -224,7 +227,8 @@ class TableReasoner:
         if not cols or len(rows) != len(table.rows):
             return []
         labels = [row_label(r.cells) for r in table.rows]
-        named = named_rows(labels, question.norm, normalize(table.title + "".join(table.header)))
+        words = normalize(table.title + "".join(table.header))
+        named = named_rows(labels, question.norm, words)
         year_cols = [c for c in cols if c.year]
         want_rate = question.rate and not (question.asks_for("change") and year_cols)
         col = pick_column(cols, question, want_rate)
@@ -243,7 +247,10 @@ class TableReasoner:
                      and not {"comparison", "extreme", "rank"} & set(question.asks))
         if named and (question.asks_for("change") or looked_up):
             out += self._change(question, table, rows, named[0], col, cols)
-        out += self._lookup(question, table, rows, labels, named, cols, col)
+        # a cell is looked up only in a row named by more than the report's setting (中国 names the row 中国,
+        # not 中国（南京）软件谷)
+        setting = frozenset(t for t in question.known if question.terms[t] < SIDE_MIN_IDF)
+        out += self._lookup(question, table, rows, labels, named_rows(labels, question.norm, words, setting), cols, col)
         items = [r for r in named if r in body]  # a total (12省市合计) is no item to set against its parts
         if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = items[0], items[1]
