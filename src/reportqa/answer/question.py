@@ -213,6 +213,12 @@ class Question:
         """The first trade side it names (``进口增速最低的 出口呢``: ``进口``), else ``None``."""
         return self.trade_sides[0] if self.trade_sides else None
 
+    @property
+    def setting(self) -> frozenset[str]:
+        """Its key terms the report uses everywhere (idf below :data:`SIDE_MIN_IDF`:
+        中国, 全球), as :meth:`QuestionAnalyzer.setting` judges a word: no name of a part."""
+        return frozenset(t for t in self.known if self.terms[t] < SIDE_MIN_IDF)
+
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
         return kind in self.asks

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportqa.answer.question import NUMBER, SIDE_MIN_IDF, TRADE_SIDES, WHICH_KINDS, YEAR, Question
+from reportqa.answer.question import NUMBER, TRADE_SIDES, WHICH_KINDS, YEAR, Question
 from reportqa.chunking import Passage
 from reportqa.ingest.records import Table
 from reportqa.segment.tokenizer import normalize
@@ -249,8 +249,8 @@ class TableReasoner:
             out += self._change(question, table, rows, named[0], col, cols)
         # a cell is looked up only in a row named by more than the report's setting (中国 names the row 中国,
         # not 中国（南京）软件谷)
-        setting = frozenset(t for t in question.known if question.terms[t] < SIDE_MIN_IDF)
-        out += self._lookup(question, table, rows, labels, named_rows(labels, question.norm, words, setting), cols, col)
+        out += self._lookup(question, table, rows, labels, named_rows(labels, question.norm, words, question.setting),
+                            cols, col)
         items = [r for r in named if r in body]  # a total (12省市合计) is no item to set against its parts
         if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = items[0], items[1]
