@@ -328,6 +328,18 @@ def test_a_count_is_found_with_its_counter_and_noun(analyzer: QuestionAnalyzer) 
     assert counted_found(analyzer.analyze("出口额是多少亿美元"), "出口1.2万亿美元") == 1.0  # counts no thing
 
 
+def test_a_figure_the_question_states_answers_nothing(analyzer: QuestionAnalyzer) -> None:
+    given = analyzer.analyze("天河区那10件涉外案件里涉及美国的有几件")
+    assert given.numbers == ("10",)
+    text = "办理天河区企业涉外案件10件，涉及中国台湾、约旦、美国等境外地区和国家。"
+    assert counted_found(given, text) == 0.0 and type_verdicts(given, text) == [False]
+    asked = analyzer.analyze("天河区涉外案件有几件")
+    assert counted_found(asked, text) == 1.0 and type_verdicts(asked, text) == [True]
+    # another figure of the text is new: 93 and 113 beside the question's 72
+    listed = analyzer.analyze("72家上市企业中境外上市的有多少家")
+    assert type_verdicts(listed, "上市企业72家，收入过亿元企业达93家") == [True]
+
+
 def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
     assert measured_thing("2022年中国公有云市场规模是多少") == "有云市场规模"  # the last six characters
     assert measured_thing("研发投入是多少") == "研发投入"
@@ -366,6 +378,9 @@ def test_share_found_matches_numbers_whole() -> None:
     assert share_found(("wto", "中国"), "中国加入世界贸易组织", {"wto": ("世界贸易组织",)}) == 1.0
     assert share_found(("新西兰",), "新加坡") == 0.0
     assert share_found(("浦东软件园",), "上海浦东软件园") == 1.0
+    # a name the report writes with a bracketed qualifier, typed without the brackets
+    assert share_found(("南京软件谷",), "中国（南京）软件谷产值由2170亿元增至2600亿元") == 1.0
+    assert share_found(("南京软件园",), "中国（南京）软件谷") == 0.0  # another name
 
 
 def test_side_found_tells_import_from_export(analyzer: QuestionAnalyzer) -> None:

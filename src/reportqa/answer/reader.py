@@ -139,13 +139,20 @@ def term_found(term: str, text: str, forms: tuple[str, ...] = ()) -> float:
     return 0.0
 
 
+def unbracketed(norm: str) -> str:
+    """``norm`` without its brackets: a name that sets a qualifier in brackets
+    (中国（南京）软件谷) is written without them (南京软件谷)."""
+    return norm.replace("(", "").replace(")", "")
+
+
 def coverage(question: Question, text: str) -> tuple[float, frozenset[str]]:
     """idf-weighted share of the key terms found in ``text`` and the terms
-    found whole; 的 inside a compound is ignored (可数字化交付的服务)."""
+    found whole; 的 inside a compound is ignored (可数字化交付的服务), and so
+    are brackets inside a name (中国（南京）软件谷)."""
     if not question.terms:
         return 0.0, frozenset()
     norm = normalize(text)
-    loose = norm.replace("的", "")
+    loose = unbracketed(norm).replace("的", "")
     got = {t: max(term_found(t, norm, question.expansions.get(t, ())),
                   term_found(t, loose, question.expansions.get(t, ())))
            for t in question.terms}
@@ -157,15 +164,17 @@ def coverage(question: Question, text: str) -> tuple[float, frozenset[str]]:
 def share_found(items: tuple[str, ...], text: str, forms: Mapping[str, tuple[str, ...]] | None = None) -> float:
     """Share of names or numbers found in ``text`` (1 when there are none):
     numbers whole (not inside a longer number), names when two thirds are
-    there or one of their alias ``forms`` is (世界贸易组织 for wto)."""
+    there, with the text's brackets or without them (南京软件谷 in 中国（南京）软件谷),
+    or one of their alias ``forms`` is (世界贸易组织 for wto)."""
     if not items:
         return 1.0
     norm = normalize(text)
+    flat = unbracketed(norm)
     found = 0.0
     for item in items:
         if NUMBER.fullmatch(item):
             found += bool(re.search(rf"(?<![\d.]){re.escape(item)}(?![\d])", norm))
-        elif item in norm or (forms and any(f in norm for f in forms.get(item, ()))):
+        elif item in norm or item in flat or (forms and any(f in norm for f in forms.get(item, ()))):
             found += 1
         elif len(item) >= 3:
             found += longest_piece(item, norm) >= max(2, math.ceil(0.66 * len(item)))
@@ -259,13 +268,16 @@ def counted_found(question: Question, text: str) -> float:
     the count or after it up to its clause's end or a joiner. For a question
     with both, 1 when one count fits both, 0.5 when one fits one of them
     (``34条跨境陆缆`` for 多少条国际海缆), else 0; with only one of them, 1 or 0;
-    1 when the question counts no thing."""
+    1 when the question counts no thing. A count the question states itself
+    (:func:`new_figure`) fits nothing."""
     if question.counted is None:
         return 1.0
     counter, noun = question.counted
     norm = normalize(text)
     best = 0.0
     for m in COUNT.finditer(norm):
+        if not new_figure(question, m.group(0)):
+            continue
         after = COUNTED_STOP.split(norm[m.end() : m.end() + COUNT_AFTER], maxsplit=1)[0]
         # 个 is the general counter: 47个城市 answers 多少座城市, 165家 answers 多少个
         counts = not counter or after[:1] in (counter, "个") or (counter == "个" and after[:1] in COUNTERS)
@@ -337,6 +349,14 @@ def named_in(word: str, text: str) -> bool:
     return word in text or longest_piece(word, text) >= 2
 
 
+def new_figure(question: Question, figure: str) -> bool:
+    """Whether a figure of a text is not one the question states itself: a
+    question that gives a figure (中关村软件园的72家上市企业中…多少家) asks for
+    another one, as a question naming a place asks for another place."""
+    number = NUMBER.match(figure)
+    return number is None or number.group(0) not in question.numbers
+
+
 def type_verdicts(question: Question, text: str, tagged: list[tuple[str, str]] | None = None) -> list[bool]:
     """For each checkable kind the question asks for, whether ``text`` holds
     it; person and place are checked on ``tagged`` (the text's jieba tags) when given."""
@@ -344,7 +364,7 @@ def type_verdicts(question: Question, text: str, tagged: list[tuple[str, str]] |
     for kind in question.asks:
         verdict = kind_found(kind, text)
         if verdict and kind in ("quantity", "money") and not question.percent:
-            verdict = bool(AMOUNT.search(normalize(text)))  # an amount asked, not a percentage
+            verdict = any(new_figure(question, m.group(0)) for m in AMOUNT.finditer(normalize(text)))
         if verdict is None and tagged is not None:
             verdict = tagged_found(kind, tagged, question.norm)
         if verdict is not None:
