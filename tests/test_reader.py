@@ -591,8 +591,20 @@ def test_aliases_are_mined_from_definitions_in_the_text() -> None:
     assert aliases.names == ("个人信息保护法", "数据安全法")
     assert aliases.expand("个保法") == ("个人信息保护法",)
     assert aliases.expand("数据安全法") == ()  # a name itself is no abbreviation
+    assert aliases.expand("个信") == ()  # a short form keeps the name's head (法)
     assert Aliases.from_json(aliases.to_json()) == aliases
     assert Aliases.from_json("junk") == Aliases()
+
+
+def test_a_word_the_report_never_uses_shortens_the_most_used_word_of_its_parts() -> None:
+    vocab = {**VOCAB, "跨境电商": 5, "数字服务": 6, "数据服务": 7, "中华文化": 8}
+    a = QuestionAnalyzer(Tokenizer(), vocab, np.append(IDF, [1.0, 1.5, 2.5, 3.0]))
+    # first characters of two-character parts; of 数字服务 and 数据服务 the more used (lower idf)
+    assert (a.long_form("跨电"), a.long_form("数服")) == (("跨境电商",), ("数字服务",))
+    assert a.long_form("中文") == ()  # a common word of general Chinese shortens nothing
+    assert a.long_form("数字") == ()  # a word the report uses is its own
+    q = a.analyze("跨电出口多少")
+    assert q.expansions == {"跨电": ("跨境电商",)} and q.search_text == "跨电出口多少 跨境电商"
 
 
 def test_short_forms_in_brackets_are_mined_when_they_shorten_the_name_before_them() -> None:

@@ -109,6 +109,7 @@ TOP_N = re.compile(r"(?:前|最[\u4e00-\u9fff]{1,2}的)\s*(\d{1,2}|[一二两三
 # the place a rank question asks about (排第三的是谁: 3); 排第一 is a superlative (最高)
 RANK_AT = re.compile(r"(?:排|排名|排在|位居|位列)第\s*([2-9]|1\d|[二两三四五六七八九十])")
 CHINESE_NUMBERS = "一二三四五六七八九十"
+CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # an ordinal with its counter: 首届 is 第一届, the first of a series (a specific, like a year)
 ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[一二三四五六七八九]?)|首)\s*(届|批|次|期|轮|任)")
 # the table a question names by its number (表4, 表三, 表1里面); 表里 names none
@@ -368,6 +369,27 @@ class QuestionAnalyzer:
         self.aliases = aliases or Aliases()
         self.max_idf = max((float(v) for v in idf), default=1.0)  # type: ignore[attr-defined]
         self._general, self._general_total = tokenizer.general_frequencies()
+        # the report's words of two-character parts by the short form of their parts' first characters
+        # (数字服务 → 数服, 跨境电商 → 跨电), most used first
+        shortened: dict[str, list[str]] = {}
+        for word in sorted(vocab, key=self.weight):
+            if len(word) in (4, 6) and CHINESE_WORD.fullmatch(word):
+                shortened.setdefault(word[::2], []).append(word)
+        self._shortened = shortened
+
+    def long_form(self, word: str) -> tuple[str, ...]:
+        """The report's word that ``word`` shortens, when the report never uses
+        ``word`` itself: a defined alias or a quoted name (:meth:`Aliases.expand`),
+        else the report's most used word whose two-character parts begin with
+        ``word``'s characters (跨电 → 跨境电商, 数服 → 数字服务), as Chinese
+        shortens a compound, unless ``word`` is a common word of general
+        Chinese (中文 is no 中华文化); empty when none."""
+        if word in self.vocab:
+            return self.aliases.pairs.get(word, ())
+        forms = self.aliases.expand(word)
+        if not forms and word in self._shortened and self.weight(word) >= self.max_idf:
+            forms = (self._shortened[word][0],)
+        return forms
 
     def setting(self, word: str) -> bool:
         """Whether the report uses ``word`` everywhere (idf below
@@ -457,7 +479,7 @@ class QuestionAnalyzer:
             if YEAR.fullmatch(word):
                 continue  # years are specifics, matched on their own
             parts = [word]
-            if word not in self.vocab and len(word) >= 3 and not word.isascii() and not self.aliases.expand(word):
+            if word not in self.vocab and len(word) >= 3 and not word.isascii() and not self.long_form(word):
                 known = [p for p in self.tokenizer.tokenize(word) if p != word and len(p) >= 2 and p in self.vocab]
                 parts = known or parts
             for part in parts:
@@ -470,10 +492,9 @@ class QuestionAnalyzer:
             terms = {t: terms[t] for t in terms if t in keep}
         numbers = numbers[:MAX_TERMS]
         names = names[:MAX_TERMS]
-        # a word the report never uses may be its abbreviation of a name it does use; a word it
-        # uses may have a form it defines as the same (wto: 世界贸易组织, 数贸会: 全球数字贸易博览会)
-        expansions = {t: forms for t in (*terms, *names) if (forms := self.aliases.expand(t) if t not in self.vocab
-                                                             else self.aliases.pairs.get(t, ()))}
+        # a word the report never uses may be its abbreviation of a name or word it does use; a word
+        # it uses may have a form it defines as the same (wto: 世界贸易组织, 数贸会: 全球数字贸易博览会)
+        expansions = {t: forms for t in (*terms, *names) if (forms := self.long_form(t))}
         sides_named = trade_sides(norm)
         side = sides_named[0] if sides_named else None
         rate = bool(RATE_WORDS.search(norm))

@@ -30,6 +30,7 @@ NOT_NAME = ("v", "u", "p", "c", "m", "r", "d", "x", "y", "f", "q", "t", "i", "l"
 NAME_WORDS = ("vn",)  # a verbal noun is a noun (进口 in 中国国际进口博览会)
 NUMERALS = re.compile(r"[一二两三四五六七八九十百千]+")  # 二十 of 二十国集团; digits end a name (12家…)
 MAX_NAME = 24
+HEAD = 2  # a name's head: its last word, where a short form's last character comes from (保护法, 博览会)
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,15 @@ class Aliases:
     def expand(self, word: str) -> tuple[str, ...]:
         """The long forms of ``word``: defined aliases first, else the names
         whose characters contain ``word``'s in order, starting with its first
-        (``个保法`` → ``个人信息保护法``); empty when none or too many match."""
+        and ending in the name's head, its last two characters (``个保法`` →
+        ``个人信息保护法``; a short form keeps the head: ``数贸`` is no
+        abbreviation of ``数字贸易通用术语``); empty when none or too many match."""
         if word in self.pairs:
             return self.pairs[word]
         if not 2 <= len(word) <= 5 or word.isascii() or word in self.names:
             return ()
-        found = [n for n in self.names if n != word and n[0] == word[0] and len(n) <= 4 * len(word)
-                 and word not in n and _subsequence(word, n)]
+        found = [n for n in self.names if n != word and n[0] == word[0] and word[-1] in n[-HEAD:]
+                 and len(n) <= 4 * len(word) and word not in n and _subsequence(word, n)]
         return tuple(found) if 1 <= len(found) <= 2 else ()
 
     @classmethod
