@@ -115,6 +115,9 @@ def test_a_short_form_is_found_spread_out_in_its_long_form() -> None:
     assert [term_found(t, x) for t, x in (("数字服务", "全球可数字化交付服务出口额"), ("综试区", "跨境电商综合试验区"),
                                           ("数字服务", "数字服务出口"), ("数字服务", "数字化的技术与服务"))] == \
         [0.8, 0.8, 1.0, pytest.approx(0.8 * 2 / 3)]  # the last too far spread: its character pairs only
+    # a two-character short form is found by its long form, whole or spread out
+    assert [term_found("数服", x, ("数字服务",)) for x in ("数字服务出口", "全球可数字化交付服务出口额", "数据服务")] == \
+        [1.0, 0.8, 0.0]
 
 
 def test_rank_at_reads_the_place_asked_about() -> None:

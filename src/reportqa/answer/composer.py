@@ -572,7 +572,7 @@ class Answerer:
             return f"no retrieved passage gives a figure for {question.measured}"
         if worst == "absent" and question.absent:
             return f"the report never mentions {'、'.join(question.absent)}"
-        missing = [t for t in question.terms if t not in question.known]
+        missing = [t for t in question.terms if t not in question.known and t not in question.expansions]
         if worst == "unknown" and missing:
             return f"the report never mentions {'、'.join(missing[:3])}"
         return "the retrieved passages do not answer the question closely enough"

@@ -519,10 +519,10 @@ class QuestionAnalyzer:
     def mentions(self, word: str) -> bool:
         """Whether the report uses ``word``, or dictionary parts of it that it
         uses cover every character (天府软件园 as 天府 and 软件园, 新兴国家 as 新兴
-        and 国家 though not 兴国), or defines it as an alias. A word of three or
+        and 国家 though not 兴国), or writes the word it shortens (:meth:`long_form`). A word of three or
         more characters may end in one character more (辽宁省 as 辽宁, 南京市 as
         南京): a suffix of place or kind."""
-        if word in self.vocab or self.aliases.expand(word):
+        if word in self.vocab or self.long_form(word):
             return True
         covered = [False] * len(word)
         for part in self.tokenizer.tokenize(word):

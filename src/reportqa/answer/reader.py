@@ -121,16 +121,17 @@ def _spread(term: str) -> re.Pattern[str]:
 
 
 def term_found(term: str, text: str, forms: tuple[str, ...] = ()) -> float:
-    """1 when ``term`` or one of its alias forms is in ``text``; for a longer
-    term partial credit: 0.8 when two thirds of it are there in one piece or
-    all of it is spread out as a long form of it, else the share of its
-    character pairs found, times 0.8."""
+    """1 when ``term`` or one of its alias forms is in ``text``; else partial
+    credit: 0.8 when it or one of its forms is spread out as a long form of
+    it, or (a longer term) two thirds of it are there in one piece, else the
+    share of its character pairs found, times 0.8."""
     if term in text or any(f in text for f in forms):
         return 1.0
-    if 3 <= len(term) <= MAX_SPREAD and not term.isascii():
-        m = _spread(term).search(text)
-        if m is not None and len(m.group(0)) <= 2 * len(term) + 1:
-            return 0.8
+    for form in (term, *forms):  # a long form too is written longer (数字服务 in 可数字化交付服务)
+        if 3 <= len(form) <= MAX_SPREAD and not form.isascii():
+            m = _spread(form).search(text)
+            if m is not None and len(m.group(0)) <= 2 * len(form) + 1:
+                return 0.8
     if 3 <= len(term) <= MAX_PARTIAL:
         if longest_piece(term, text) >= math.ceil(2 * len(term) / 3):
             return 0.8
