@@ -16,9 +16,9 @@ import pytest
 from reportqa.answer.question import (
     QuestionAnalyzer,
     asked_kinds,
-    counted_thing,
+    counted_things,
     expand_years,
-    measured_thing,
+    measured_things,
     ordinals,
     rank_at,
     table_named,
@@ -64,6 +64,7 @@ def test_asked_kinds_come_from_the_one_table() -> None:
     # a cue's characters go to the first kind of the table that matches them
     assert asked_kinds("上海的数字服务进口涨了还是跌了") == ("change",)
     assert asked_kinds("中国数字服务出口额多少 在主要经济体里排第几") == ("rank", "money")
+    assert asked_kinds("中国营商环境的全球排名是第几位") == ("rank",)  # 第几位 asks a place, not a count
     assert asked_kinds("数贸会是哪一天开幕的") == ("day",)
     assert asked_kinds("《数据安全法》是什么时候出台的？") == ("date",)
     assert asked_kinds("数字贸易的定义是啥") == ("definition",)
@@ -308,13 +309,21 @@ def test_ordinals_are_specifics_matched_whole(analyzer: QuestionAnalyzer) -> Non
 
 
 def test_what_a_how_many_question_counts() -> None:
-    assert counted_thing("中国现在有多少条国际海缆登陆") == ("条", "国际海缆")
-    assert counted_thing("数据跨境服务联盟有多少家成员单位") == ("家", "成员单位")  # 成 of 成员 is no 几成
-    assert counted_thing("首届数贸会一共来了多少观众") == ("", "观众")
-    assert counted_thing("多少个国家和地区参展") == ("个", "国家")  # the noun ends at 和
-    assert counted_thing("出口才多少 看着很低") is None  # after a blank: chatter, no noun
-    assert [counted_thing(q) for q in ("卖了多少钱", "多少亿美元", "涨了几个百分点", "占几成", "一共有多少", "哪几个省")] \
-        == [None] * 6
+    assert counted_things("中国现在有多少条国际海缆登陆") == (("条", "国际海缆"),)
+    assert counted_things("数据跨境服务联盟有多少家成员单位") == (("家", "成员单位"),)  # 成 of 成员 is no 几成
+    assert counted_things("首届数贸会一共来了多少观众") == (("", "观众"),)
+    assert counted_things("多少个国家和地区参展") == (("个", "国家"),)  # the noun ends at 和
+    assert counted_things("出口才多少 看着很低") == ()  # after a blank: chatter, no noun
+    assert [counted_things(q) for q in ("卖了多少钱", "多少亿美元", "涨了几个百分点", "涨了几个点", "占几成", "一共有多少",
+                                        "哪几个省")] == [()] * 7
+    # each how-many part of a question
+    assert counted_things("cips有多少家参与者 一年处理多少笔业务") == (("家", "参与者"), ("笔", "业务"))
+    # with no noun after the counter, the words before it say what is counted; a noun may start with a letter
+    assert counted_things("综试区一共有多少个") == (("个", "综试区"),)
+    assert counted_things("2022年新增开通了多少个5g基站") == (("个", "5g基站"),)
+    assert counted_things("独角兽企业在全球居第几位") == ()  # a rank, no count
+    assert counted_things("交了几份“中国方案”") == (("份", "中国方案"),)  # a noun in quotes
+    assert counted_things("全世界大概多少人在网上买东西") == (("人", ""),)  # 人: people, what is counted
 
 
 def test_a_count_is_found_with_its_counter_and_noun(analyzer: QuestionAnalyzer) -> None:
@@ -329,6 +338,11 @@ def test_a_count_is_found_with_its_counter_and_noun(analyzer: QuestionAnalyzer) 
     assert counted_found(analyzer.analyze("联盟有多少家成员单位"), "推动31个数据出境场景完成审查") == 0.5  # 个, no 成员
     assert counted_found(analyzer.analyze("首届数贸会来了多少观众"), "2022年吸引800余家企业参展") == 0.0  # 2022年 no count
     assert counted_found(analyzer.analyze("出口额是多少亿美元"), "出口1.2万亿美元") == 1.0  # counts no thing
+    # a question of two counts: the best fit of either
+    both = analyzer.analyze("cips有多少家参与者 一年处理多少笔业务")
+    assert counted_found(both, "cips系统共有参与者1360家") == 1.0
+    assert counted_found(both, "全年cips系统累计处理支付业务440万笔") == 1.0
+    assert counted_found(both, "数字人民币累计交易量3.6亿笔") == 0.5  # 笔, no 业务
 
 
 def test_a_figure_the_question_states_answers_nothing(analyzer: QuestionAnalyzer) -> None:
@@ -344,18 +358,25 @@ def test_a_figure_the_question_states_answers_nothing(analyzer: QuestionAnalyzer
 
 
 def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
-    assert measured_thing("2022年中国公有云市场规模是多少") == "有云市场规模"  # the last six characters
-    assert measured_thing("研发投入是多少") == "研发投入"
-    assert measured_thing("跨电进出口一共多少钱") == "跨电进出口"
+    assert measured_things("2022年中国公有云市场规模是多少") == ("有云市场规模",)  # the last six characters
+    assert measured_things("研发投入是多少") == ("研发投入",)
+    assert measured_things("跨电进出口一共多少钱") == ("跨电进出口",)
     # a year stated between the measure and its 多少 is a specific, not the measure (was 年是, 年底)
-    assert measured_thing("数字服务出口2022年是多少") == "数字服务出口"
-    assert measured_thing("数字人民币交易额2022年底多少") == "人民币交易额"
-    assert [measured_thing(q) for q in ("2022年是哪一年", "国家数据局是哪年几月成立的", "排前五的是哪几个省市")] == [""] * 3
-    assert analyzer.analyze("中国有多少条国际海缆").measured == ""  # a count: its noun says what is counted
+    assert measured_things("数字服务出口2022年是多少") == ("数字服务出口",)
+    assert measured_things("数字人民币交易额2022年底多少") == ("人民币交易额",)
+    assert [measured_things(q) for q in ("2022年是哪一年", "国家数据局是哪年几月成立的", "排前五的是哪几个省市")] == [()] * 3
+    assert analyzer.analyze("中国有多少条国际海缆").measured == ()  # a count: its noun says what is counted
+    # each how-much part; a question that counts a thing measures nothing
+    assert measured_things("跨境电商进出口多少 出口多少") == ("境电商进出口", "出口")
+    assert measured_things("数贸会有多少家企业参展 投资额多少") == ()
     cloud = analyzer.analyze("2022年中国公有云市场规模是多少")
     assert measured_found(cloud, "2022年中国云计算市场规模为4550亿元") == 4 / 6  # 市场规模 before the figure
     assert measured_found(cloud, "云计算市场规模增长快，占比达到30%") == 0.0  # in another clause
     assert measured_found(analyzer.analyze("全国出口额多少"), "研发投入达613.4亿元") == 0.0
+    # a question of two amounts: the best fit of either
+    cross = analyzer.analyze("跨境电商进出口多少 出口多少")
+    assert measured_found(cross, "其中出口额达1.55万亿元") == 1.0  # 出口, the second
+    assert measured_found(cross, "跨境电商进口额达0.56万亿元") == 4 / 6  # 境电商进 of the first, no 出口
 
 
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:
@@ -803,3 +824,4 @@ def test_an_amount_asked_of_named_rows_is_looked_up(analyzer: QuestionAnalyzer) 
     # its conclusion from them
     assert [c.looked_up for c in sides.compute(analyzer.analyze("天津和海南进口额分别多少"), {("doc", 0)})] == [True]
     assert [c.looked_up for c in sides.compute(analyzer.analyze("天津和海南谁的进口额大"), {("doc", 0)})] == [False]
+

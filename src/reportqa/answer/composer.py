@@ -566,10 +566,10 @@ class Answerer:
             return f"the retrieved passages date their figures to another month than {question.month}月"
         if worst == "ordinal" and question.ordinals:
             return f"the retrieved passages do not state {'、'.join('第' + o for o in question.ordinals)}"
-        if worst == "counted" and question.counted is not None:
-            return f"no retrieved passage counts {question.counted[1] or question.counted[0]}"
+        if worst == "counted" and question.counted:
+            return f"no retrieved passage counts {'、'.join(noun or counter for counter, noun in question.counted)}"
         if worst == "measured" and question.measured:
-            return f"no retrieved passage gives a figure for {question.measured}"
+            return f"no retrieved passage gives a figure for {'、'.join(question.measured)}"
         if worst == "absent" and question.absent:
             return f"the report never mentions {'、'.join(question.absent)}"
         missing = [t for t in question.terms if t not in question.known and t not in question.expansions]

@@ -37,7 +37,7 @@ ASKS: tuple[tuple[str, str], ...] = (
     ("day", r"哪一?天|几号|哪日|几月几[日号]"),
     ("month", r"哪个?月份?|哪一月|几月份?|什么月份|哪年哪月"),
     ("date", r"何时|什么时候|啥时候|哪一?年|何年|什么时间|啥时间|哪个?月份?|几月份?"),
-    ("rank", r"排(?:名)?第几|排名多少|排第?几位|第几名|排在第几|排名情况"
+    ("rank", r"排(?:名)?第几|排名多少|排第?几位|第几[名位]|排在第几|排名情况"
              r"|(?:排|排名|排在|位居|位列)第\s*(?:[2-9]|1\d|[二两三四五六七八九十])"),
     ("change", r"涨了?还是跌|是涨是跌|涨还是跌|增长还是下降|升还是降|上升还是下降|增加还是减少"
                r"|是不是(?:涨|增长|增加|下降|跌|降)|有没有(?:涨|增长|增加|下降)|涨没涨|降没降"),
@@ -115,13 +115,17 @@ ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[�
 # the table a question names by its number (表4, 表三, 表1里面); 表里 names none
 TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
 # what a how-many question counts: its counter and the noun right after it (多少条国际海缆: 条,
-# 国际海缆; 几家企业; 多少观众; in 出口才多少 看着很低 the words after a blank are chatter); 多少钱, 多少亿, 几个百分点, 几成, 几倍 count no thing
-COUNTERS = "个家项次位件条份种座部所批名人款台场届只"
-COUNTED = re.compile(rf"(?<!哪)(?:多少|几)(?:\s*(?!个百分点)([{COUNTERS}])"
-                     r"|(?![钱亿万千百元美倍年月天日号岁成个%]))([\u4e00-\u9fff]{0,4})")
+# 国际海缆; 几家企业; 多少观众; in 出口才多少 看着很低 the words after a blank are chatter); 多少钱, 多少亿,
+# 几个百分点 (几个点, as people say it), 几成, 几倍 count no thing
+COUNTERS = "个家项次位件条份种座部所批名人款台场届只笔"
+COUNTED = re.compile(rf"(?<![哪第])(?:多少|几)(?:\s*(?!个?(?:百分)?点)([{COUNTERS}])"
+                     r"|(?![钱亿万千百元美倍年月天日号岁成个%]))[“\"《「]?((?:[a-z\d]{1,3}(?=[\u4e00-\u9fff]))?[\u4e00-\u9fff]{0,4})")
 # what a how-much question measures: the words just before its 多少 (出口额是多少: 出口额); 几 asks
 # a count (几个, whose noun says what is counted), a date (哪年几月) or a list (哪几个)
-MEASURED = re.compile(r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?(?:多少|多大|多高)")
+ASKED_LEAD = r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?"
+MEASURED = re.compile(rf"{ASKED_LEAD}(?:多少|多大|多高)")
+# what a count with no noun after its counter counts: the words before it (综试区有多少个)
+COUNTED_LEAD = re.compile(rf"{ASKED_LEAD}$")
 MEASURE_LEN = 6
 # words that set the place after them against the subject as its counterpart: a trade flow's
 # destination or origin (对美国的出口, 卖到东盟, 从美国来的外资), or what a rule applies to (RCEP对韩国生效)
@@ -173,12 +177,14 @@ class Question:
         month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
         ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
-        measured: what a how-much question measures, the words before its 多少
-            (``2022年中国公有云市场规模是多少``: ``公有云市场规模``'s last six characters), else empty.
+        measured: what each how-much part measures, the words before its 多少
+            (``2022年中国公有云市场规模是多少``: ``公有云市场规模``'s last six characters), see
+            :func:`measured_things`.
         partner: a place or organisation it sets against its subject as the
             counterpart (``中国对美国的数字服务出口``: ``美国``), see :func:`counterpart`, else ``None``.
-        counted: what a how-many question counts, its counter and the noun after it
-            (``多少条国际海缆``: ``("条", "国际海缆")``; ``多少观众``: ``("", "观众")``), else ``None``.
+        counted: what each how-many part counts, its counter and the noun after it
+            (``多少条国际海缆``: ``("条", "国际海缆")``; ``多少观众``: ``("", "观众")``), see
+            :func:`counted_things`.
     """
 
     text: str
@@ -205,8 +211,8 @@ class Question:
     month: int | None = None
     ordinals: tuple[str, ...] = ()
     table: str | None = None
-    counted: tuple[str, str] | None = None
-    measured: str = ""
+    counted: tuple[tuple[str, str], ...] = ()
+    measured: tuple[str, ...] = ()
     partner: str | None = None
 
     @property
@@ -324,26 +330,33 @@ def counterpart(words: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def counted_thing(norm: str) -> tuple[str, str] | None:
-    """What a how-many question counts: the counter after 多少/几 and the noun
-    after it, cut at a particle (``几家企业参展的`` → ``("家", "企业参展")``); a
-    noun shorter than two characters is none; ``None`` when it counts no thing."""
+def counted_things(norm: str) -> tuple[tuple[str, str], ...]:
+    """What each how-many part of a question counts: the counter after 多少/几
+    and the noun after it, cut at a particle (``几家企业参展的`` → ``("家", "企业参展")``;
+    ``多少家参与者 一年处理多少笔业务``: both, ``几份“中国方案”``: quoted), or with no
+    noun after the counter the words before it (``综试区有多少个`` → ``("个", "综试区")``;
+    not for 人, itself what is counted: ``全世界大概多少人``); a noun shorter than two
+    characters is none; empty when it counts no thing."""
+    out = []
     for m in COUNTED.finditer(norm):
         noun = COUNTED_END.sub("", m.group(2))
         noun = noun if len(noun) >= 2 else ""
+        if m.group(1) and m.group(1) != "人" and not noun:  # the thing counted stands before: 4G基站有多少个
+            lead = COUNTED_LEAD.search(STATED_YEAR.sub("", norm[: m.start()]))
+            noun = "" if lead is None else lead.group(1)[-MEASURE_LEN:]
         if m.group(1) or noun:
-            return m.group(1) or "", noun
-    return None
+            out.append((m.group(1) or "", noun))
+    return tuple(dict.fromkeys(out))
 
 
-def measured_thing(norm: str) -> str:
-    """The words a how-much question puts before its 多少, at most
-    :data:`MEASURE_LEN` characters (``研发投入是多少`` → ``研发投入``); empty when none or
-    when it counts a thing (``多少条国际海缆``)."""
-    if counted_thing(norm):
-        return ""  # a count: its noun says what is counted
-    m = MEASURED.search(STATED_YEAR.sub("", norm))  # 出口2022年是多少 measures 出口, not 年是
-    return "" if m is None else m.group(1)[-MEASURE_LEN:]
+def measured_things(norm: str) -> tuple[str, ...]:
+    """The words each how-much part of a question puts before its 多少, at
+    most :data:`MEASURE_LEN` characters (``研发投入是多少`` → ``研发投入``;
+    ``跨境电商进出口多少 出口多少``: both); ``()`` when it counts a thing
+    (``多少条国际海缆``): its noun says what is counted."""
+    if counted_things(norm):
+        return ()
+    return tuple(dict.fromkeys(m.group(1)[-MEASURE_LEN:] for m in MEASURED.finditer(STATED_YEAR.sub("", norm))))
 
 
 def expand_years(norm: str) -> str:
@@ -512,7 +525,7 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm), table=table_named(norm), counted=counted_thing(norm), measured=measured_thing(norm),
+            ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm), measured=measured_things(norm),
             partner=counterpart(words),
         )
 

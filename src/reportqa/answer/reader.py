@@ -266,41 +266,41 @@ def counted_found(question: Question, text: str) -> float:
     """Whether ``text`` counts what a how-many question counts. A count fits
     the counter when the counter (or 个, the general one) follows it, and the
     noun when two of its characters stand in the :data:`COUNT_REACH` before
-    the count or after it up to its clause's end or a joiner. For a question
-    with both, 1 when one count fits both, 0.5 when one fits one of them
+    the count or after it up to its clause's end or a joiner. For a thing
+    counted with both, 1 when one count fits both, 0.5 when one fits one of them
     (``34条跨境陆缆`` for 多少条国际海缆), else 0; with only one of them, 1 or 0;
-    1 when the question counts no thing. A count the question states itself
-    (:func:`new_figure`) fits nothing."""
-    if question.counted is None:
+    the best over the things a question counts (one per how-many part); 1 when
+    it counts no thing. A count the question states itself (:func:`new_figure`)
+    fits nothing."""
+    if not question.counted:
         return 1.0
-    counter, noun = question.counted
     norm = normalize(text)
     best = 0.0
     for m in COUNT.finditer(norm):
         if not new_figure(question, m.group(0)):
             continue
         after = COUNTED_STOP.split(norm[m.end() : m.end() + COUNT_AFTER], maxsplit=1)[0]
-        # 个 is the general counter: 47个城市 answers 多少座城市, 165家 answers 多少个
-        counts = not counter or after[:1] in (counter, "个") or (counter == "个" and after[:1] in COUNTERS)
         before = norm[max(0, m.start() - COUNT_REACH) : m.start()]
-        near = not noun or max(longest_piece(noun, after), longest_piece(noun, before)) >= 2
-        best = max(best, (counts + near) / 2 if counter and noun else float(counts and near))
+        for counter, noun in question.counted:
+            # 个 is the general counter: 47个城市 answers 多少座城市, 165家 answers 多少个
+            counts = not counter or after[:1] in (counter, "个") or (counter == "个" and after[:1] in COUNTERS)
+            near = not noun or max(longest_piece(noun, after), longest_piece(noun, before)) >= 2
+            best = max(best, (counts + near) / 2 if counter and noun else float(counts and near))
     return best
 
 
 def measured_found(question: Question, text: str) -> float:
     """How much of what a how-much question measures (its words before 多少)
     stands just before one of the figures of ``text``, in the figure's clause:
-    the longest piece's share (出口额 before 4.1万亿美元 for 数字服务出口额多少);
-    1 when the question measures nothing."""
+    the longest piece's share (出口额 before 4.1万亿美元 for 数字服务出口额多少),
+    the best over its how-much parts; 1 when it measures nothing."""
     if not question.measured:
         return 1.0
     norm = normalize(text)
-    best = 0
-    for m in FIGURE.finditer(norm):
-        start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
-        best = max(best, longest_piece(question.measured, norm[max(start, m.start() - MEASURE_REACH) : m.start()]))
-    return best / len(question.measured)
+    leads = [norm[max(max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0),
+                      m.start() - MEASURE_REACH) : m.start()] for m in FIGURE.finditer(norm)]
+    return max((longest_piece(measured, lead) / len(measured) for measured in question.measured for lead in leads),
+               default=0.0)
 
 
 def side_found(question: Question, text: str) -> float:

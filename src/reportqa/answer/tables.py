@@ -292,7 +292,7 @@ class TableReasoner:
         year the table has no column or title for, a name or word the table
         does not hold (韩国, 跨境电商), or measures what neither the column nor
         the title says (大连高新区数字产业产值 of a table of trade)."""
-        if (not 0 < len(named) <= MAX_LOOKED_UP or question.rate or question.counted is not None
+        if (not 0 < len(named) <= MAX_LOOKED_UP or question.rate or bool(question.counted)
                 or question.partner is not None  # 中国对美国的出口: the pair's flow, which no row gives
                 or not {"money", "quantity"} & set(question.asks)
                 or {"change", "comparison", "extreme", "rank"} & set(question.asks)):
@@ -311,7 +311,7 @@ class TableReasoner:
         span = years_spanned(" ".join(question.years))  # 2020年至2022年: each year from the first to the last
         years_asked = [o for c in chosen if c.year for y in span for o in cols if o.label == c.label.replace(c.year, y)]
         chosen = sorted({c.k: c for c in (*chosen, *years_asked)}.values(), key=lambda c: c.k)  # in table order
-        if question.measured and not any(_measures(question.measured, c.label, table.title) for c in chosen):
+        if question.measured and not any(_measures(m, c.label, table.title) for m in question.measured for c in chosen):
             return []
         stated = "；".join(f"{labels[r]}：{'，'.join(c.label + figure(table, r, c) for c in chosen)}" for r in named)
         return [Computed(f"{stated}。", tuple(rows[r] for r in named), looked_up=True)]
