@@ -297,8 +297,10 @@ def measured_found(question: Question, text: str) -> float:
     if not question.measured:
         return 1.0
     norm = normalize(text)
-    leads = [norm[max(max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0),
-                      m.start() - MEASURE_REACH) : m.start()] for m in FIGURE.finditer(norm)]
+    leads = []  # before each figure, the MEASURE_REACH characters in its clause
+    for m in FIGURE.finditer(norm):
+        start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
+        leads.append(norm[max(start, m.start() - MEASURE_REACH) : m.start()])
     return max((longest_piece(measured, lead) / len(measured) for measured in question.measured for lead in leads),
                default=0.0)
 

@@ -292,7 +292,7 @@ class TableReasoner:
         year the table has no column or title for, a name or word the table
         does not hold (韩国, 跨境电商), or measures what neither the column nor
         the title says (大连高新区数字产业产值 of a table of trade)."""
-        if (not 0 < len(named) <= MAX_LOOKED_UP or question.rate or bool(question.counted)
+        if (not 0 < len(named) <= MAX_LOOKED_UP or question.rate or question.counted
                 or question.partner is not None  # 中国对美国的出口: the pair's flow, which no row gives
                 or not {"money", "quantity"} & set(question.asks)
                 or {"change", "comparison", "extreme", "rank"} & set(question.asks)):
