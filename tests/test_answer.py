@@ -416,6 +416,20 @@ def test_a_prose_comparison_states_its_conclusion_from_the_cited_figures(compone
     assert len(answer.citations) == 1
 
 
+def test_a_question_of_two_counts_is_answered_for_each(components: Components) -> None:
+    answer = components.answerer.answer("cips系统现在有多少家参与者 一年处理多少笔业务")
+    assert answer.text == (
+        "截至2022年末，人民币跨境支付清算（CIPS）系统共有参与者1360家，较2021年新增101家；"
+        "全年CIPS系统累计处理支付业务440万笔，同比增长31.7%。[1]")
+
+
+def test_a_question_asking_of_each_named_thing_is_answered_for_each(components: Components) -> None:
+    answer = components.answerer.answer("《数据安全法》和《个人信息保护法》分别是何时出台的？")
+    assert answer.text == (
+        "2021年6月《数据安全法》出台，首次较为系统地明确对数据处理、使用、流动的规制要求，提出建立国家数据分类分级保护制度，"
+        "制定重要数据目录。[1]2021年8月《个人信息保护法》出台，建立了权责明确、保护有效、利用规范的个人信息制度。[1]")
+
+
 @pytest.mark.slow
 def test_a_superlative_over_a_prose_list_is_computed_from_its_figures(components: Components) -> None:
     question = components.answerer.analyze("中部 西部 东北三块 哪块的数字服务贸易规模最大")

@@ -37,6 +37,7 @@ from reportqa.answer.reader import (
     measured_found,
     month_found,
     ordinal_found,
+    part_found,
     partner_found,
     share_found,
     side_found,
@@ -174,6 +175,10 @@ def test_a_fall_is_a_change(analyzer: QuestionAnalyzer) -> None:
 def test_comparison_sides_are_names_or_the_halves_of_the_question(analyzer: QuestionAnalyzer) -> None:
     q = analyzer.analyze("全球ICT服务出口增速和数字贸易出口增速哪个快")
     assert q.sides == (("全球", "ict", "服务"), ("数字", "贸易"))
+    # a question asking the same of each thing it names has them as sides; 各地 asks of no named thing
+    each = analyzer.analyze("《数据安全法》和《个人信息保护法》分别是何时出台的")
+    assert each.sides == (("数据安全法",), ("个人信息保护法",))
+    assert [analyzer.analyze(t).sides for t in ("各地出口多少", "《数据安全法》是何时出台的")] == [(), ()]
 
 
 def test_short_years_are_written_out() -> None:
@@ -343,6 +348,12 @@ def test_a_count_is_found_with_its_counter_and_noun(analyzer: QuestionAnalyzer) 
     assert counted_found(both, "cips系统共有参与者1360家") == 1.0
     assert counted_found(both, "全年cips系统累计处理支付业务440万笔") == 1.0
     assert counted_found(both, "数字人民币累计交易量3.6亿笔") == 0.5  # 笔, no 业务
+    # each part read on its own: the sentence of one count answers the other not at all
+    firms_part, deals_part = both.parts()
+    assert (firms_part.counted, deals_part.counted) == ((("家", "参与者"),), (("笔", "业务"),))
+    assert [part_found(p, "cips系统共有参与者1360家") for p in both.parts()] == [1.0, 0.0]
+    assert [part_found(p, "全年cips系统累计处理支付业务440万笔") for p in both.parts()] == [0.0, 1.0]
+    assert analyzer.analyze("cips有多少家参与者").parts() == ()  # one part: the question itself
 
 
 def test_a_figure_the_question_states_answers_nothing(analyzer: QuestionAnalyzer) -> None:
@@ -358,17 +369,26 @@ def test_a_figure_the_question_states_answers_nothing(analyzer: QuestionAnalyzer
 
 
 def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
-    assert measured_things("2022年中国公有云市场规模是多少") == ("有云市场规模",)  # the last six characters
-    assert measured_things("研发投入是多少") == ("研发投入",)
-    assert measured_things("跨电进出口一共多少钱") == ("跨电进出口",)
+    tagged = analyzer.tokenizer.tagged
+    assert measured_things("2022年中国公有云市场规模是多少", tagged) == ("有云市场规模",)  # the last six characters
+    assert measured_things("研发投入是多少", tagged) == ("研发投入",)
+    assert measured_things("跨电进出口一共多少钱", tagged) == ("跨电进出口",)
     # a year stated between the measure and its 多少 is a specific, not the measure (was 年是, 年底)
-    assert measured_things("数字服务出口2022年是多少") == ("数字服务出口",)
-    assert measured_things("数字人民币交易额2022年底多少") == ("人民币交易额",)
-    assert [measured_things(q) for q in ("2022年是哪一年", "国家数据局是哪年几月成立的", "排前五的是哪几个省市")] == [()] * 3
+    assert measured_things("数字服务出口2022年是多少", tagged) == ("数字服务出口",)
+    assert measured_things("数字人民币交易额2022年底多少", tagged) == ("人民币交易额",)
+    assert [measured_things(q, tagged) for q in ("2022年是哪一年", "国家数据局是哪年几月成立的", "排前五的是哪几个省市")] \
+        == [()] * 3
     assert analyzer.analyze("中国有多少条国际海缆").measured == ()  # a count: its noun says what is counted
     # each how-much part; a question that counts a thing measures nothing
-    assert measured_things("跨境电商进出口多少 出口多少") == ("境电商进出口", "出口")
-    assert measured_things("数贸会有多少家企业参展 投资额多少") == ()
+    assert measured_things("跨境电商进出口多少 出口多少", tagged) == ("境电商进出口", "出口")
+    assert measured_things("数贸会有多少家企业参展 投资额多少", tagged) == ()
+    # the measure's name without the words after it: a time, an adverb, a pronoun, the verb of 涨了
+    assert measured_things("数字服务出口去年涨了多少", tagged) == ("数字服务出口",)
+    assert measured_things("跨境电商进出口额到底多少", tagged) == ("电商进出口额",)
+    assert measured_things("专利和软著各多少", tagged) == ("专利和软著",)
+    assert measured_things("海外市场收入一年多少", tagged) == ("海外市场收入",)
+    assert measured_things("出口额 比前一年多了多少", tagged) == ()  # 比前一年多了 names no measure
+    assert analyzer.analyze("数字服务出口去年涨了多少").measured == ("数字服务出口",)
     cloud = analyzer.analyze("2022年中国公有云市场规模是多少")
     assert measured_found(cloud, "2022年中国云计算市场规模为4550亿元") == 4 / 6  # 市场规模 before the figure
     assert measured_found(cloud, "云计算市场规模增长快，占比达到30%") == 0.0  # in another clause

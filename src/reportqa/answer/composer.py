@@ -40,6 +40,7 @@ from reportqa.answer.reader import (
     month_found,
     names_found,
     ordinal_found,
+    part_found,
     partner_found,
     row_named,
     share_found,
@@ -58,6 +59,10 @@ from reportqa.segment.tokenizer import normalize
 
 ABSTAIN_TEXT = "报告中没有找到相关信息"
 MAX_CHARS = 200
+# a sentence answering an asked part the chosen ones leave unanswered fits it at least this well
+# and scores at least this share of the best candidate (the best answers the other part)
+PART_FIT = 0.5
+PART_SHARE = 0.25
 KIND_WORDS = {
     "day": "a day", "date": "a date", "quantity": "a quantity", "money": "an amount of money",
     "rate": "a rate of change", "list": "a list of items", "definition": "a definition",
@@ -400,8 +405,27 @@ class Answerer:
                 chosen.append(cand)
                 covered |= cand.covered
                 budget -= len(cand.text)
+        chosen += self._part_answers(question, ranked, chosen, budget)
         chosen.sort(key=lambda c: (c.rank, c.sentence.start))
         return self._continue_lead(chosen)
+
+    def _part_answers(self, question: Question, ranked: list[Candidate], chosen: list[Candidate],
+                      budget: int) -> list[Candidate]:
+        """For a question of several asked parts, the best sentence for each
+        part the chosen ones answer less well, while they fit the budget."""
+        added: list[Candidate] = []
+        for part in question.parts():
+            if len(chosen) + len(added) >= self.config.max_sentences:
+                break
+            held = max(part_found(part, c.text) for c in (*chosen, *added))
+            for cand in ranked[1 : self.config.extra_sentences]:
+                if (cand.kind != "computed" and cand.score >= ranked[0].score * PART_SHARE
+                        and len(cand.text) <= budget and all(cand is not c for c in (*chosen, *added))
+                        and part_found(part, cand.text) >= max(PART_FIT, held) > held):
+                    added.append(cand)
+                    budget -= len(cand.text)
+                    break
+        return added
 
     def _continue_lead(self, chosen: list[Candidate]) -> list[Candidate]:
         """A short lead sentence (``上海市大力推进跨境数字基础设施。``) announces

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from reportqa.index.aliases import Aliases
@@ -81,6 +81,9 @@ SIDE_WORD = re.compile("|".join(TRADE_SIDES))
 ABROAD = r"(?:国外|海外|境外|外国)"
 EVERYDAY_SIDES = (("出口", re.compile(rf"卖(?:到|给|去|往)?{ABROAD}|往外卖|外销|对外(?:卖|销售)")),
                   ("进口", re.compile(rf"(?:从|在){ABROAD}买|买(?:进来|回来)")))
+# a question asking the same of each of several things (数安法和个保法分别是哪年出台的, 专利和软著各多少);
+# 各地, 各国, 各类 are no such ask
+EACH = re.compile(r"分别|各(?=[自是为有占要]|多少|几|多大)")
 SHARE = re.compile(r"份额|比重|比例|占比|占多少|占多大|百分之几")  # a share asked (a comparison of shares)
 # what a percentage answers besides a rate of change: a share, a ratio (普及率), 占…, 几成, %
 PERCENT_WORDS = re.compile(rf"{SHARE.pattern}|占|百分|几成|率|%")
@@ -127,6 +130,12 @@ MEASURED = re.compile(rf"{ASKED_LEAD}(?:多少|多大|多高)")
 # what a count with no noun after its counter counts: the words before it (综试区有多少个)
 COUNTED_LEAD = re.compile(rf"{ASKED_LEAD}$")
 MEASURE_LEN = 6
+# jieba's flags of words that end no name of a measure: particles (了, 的), adverbs (到底, 分别, 才),
+# numerals and time words (一年, 现在, 去年), pronouns (各, 这块), conjunctions, modal particles,
+# measure words, localisers (前), interjections and onomatopoeia
+NO_MEASURE_FLAGS = ("u", "d", "m", "t", "r", "c", "y", "q", "f")
+NO_MEASURE_EXACT = frozenset({"e", "o"})
+NOUN_FLAGS = ("n", "vn", "an", "j", "eng")  # words a measure's name may end in (出口 is vn, 同比 j)
 # words that set the place after them against the subject as its counterpart: a trade flow's
 # destination or origin (对美国的出口, 卖到东盟, 从美国来的外资), or what a rule applies to (RCEP对韩国生效)
 PARTNER_CUES = frozenset({"对", "向", "往", "到", "从", "来自", "销往", "卖给"})
@@ -166,7 +175,8 @@ class Question:
         search_text: the text retrieval searches: the question, the long
             forms of the abbreviations it uses, and a side it names in everyday words.
         sides: for a comparison, what it sets against what: each side the
-            terms only that side has (``("新西兰",)``, ``("全球", "ict")``).
+            terms only that side has (``("新西兰",)``, ``("全球", "ict")``); for a
+            question asking the same of each of several things (:data:`EACH`), the things.
         top_n: how many a superlative asks for (``前五``, ``最大的5个``: 5), else 1.
         rank_at: the place a rank question asks who holds (``排第三的是谁``: 3), else ``None``.
         expansions: long forms of the abbreviations among its terms and names, and for
@@ -229,6 +239,15 @@ class Question:
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
         return kind in self.asks
+
+    def parts(self) -> tuple[Question, ...]:
+        """One question per how-many or how-much part when it asks two or more
+        (``cips有多少家参与者 一年处理多少笔业务``: one counting 参与者, one
+        counting 业务), each reading only its own part; else ``()``."""
+        if len(self.counted) + len(self.measured) < 2:
+            return ()
+        return (*(replace(self, counted=(c,), measured=()) for c in self.counted),
+                *(replace(self, counted=(), measured=(m,)) for m in self.measured))
 
 
 def direction_asked(norm: str, asks: tuple[str, ...]) -> str | None:
@@ -349,14 +368,36 @@ def counted_things(norm: str) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(out))
 
 
-def measured_things(norm: str) -> tuple[str, ...]:
-    """The words each how-much part of a question puts before its 多少, at
-    most :data:`MEASURE_LEN` characters (``研发投入是多少`` → ``研发投入``;
-    ``跨境电商进出口多少 出口多少``: both); ``()`` when it counts a thing
-    (``多少条国际海缆``): its noun says what is counted."""
+def measured_things(norm: str, tagged: Callable[[str], Sequence[tuple[str, str]]]) -> tuple[str, ...]:
+    """The words each how-much part of a question puts before its 多少, up to
+    the measure's name (:func:`measure_name`), at most :data:`MEASURE_LEN`
+    characters (``研发投入是多少`` → ``研发投入``; ``跨境电商进出口多少 出口多少``:
+    both); a part whose words name no measure (``比前一年多了多少``) measures
+    nothing; ``()`` when it counts a thing (``多少条国际海缆``): its noun says
+    what is counted. ``tagged`` gives a text's words with jieba's flags."""
     if counted_things(norm):
         return ()
-    return tuple(dict.fromkeys(m.group(1)[-MEASURE_LEN:] for m in MEASURED.finditer(STATED_YEAR.sub("", norm))))
+    names = (measure_name(tagged(m.group(1))) for m in MEASURED.finditer(STATED_YEAR.sub("", norm)))
+    return tuple(dict.fromkeys(name[-MEASURE_LEN:] for name in names if len(name) >= 2))
+
+
+def measure_name(words: Sequence[tuple[str, str]]) -> str:
+    """The words before a 多少 without what follows the measure's name: the
+    words that end no name (:data:`NO_MEASURE_FLAGS`: 到底, 分别, 一年, 去年,
+    各) and the verb of a change before 了 (``数字服务出口去年涨了`` →
+    ``数字服务出口``: what rose is measured, 涨了 asks how much)."""
+    kept = list(words)
+    aspect = False
+    while kept:
+        word, flag = kept[-1]
+        if flag in NO_MEASURE_EXACT or (flag.startswith(NO_MEASURE_FLAGS) and not word.isascii()):
+            aspect = aspect or flag.startswith("u")
+        elif aspect and not flag.startswith(NOUN_FLAGS):
+            aspect = False  # the verb of 涨了, 卖了; a word before it ends the name again
+        else:
+            break
+        kept.pop()
+    return "".join(word for word, _ in kept)
 
 
 def expand_years(norm: str) -> str:
@@ -513,7 +554,8 @@ class QuestionAnalyzer:
         rate = bool(RATE_WORDS.search(norm))
         search = " ".join([text, *(f for forms in expansions.values() for f in forms),
                            *([side] if side and side not in norm else [])])  # 卖到国外 searched as 出口 too
-        sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) else ()
+        compared = {"comparison", "extreme"} & set(asks) or EACH.search(norm)
+        sides = self.sides(body, terms, names) if compared else ()
         return Question(
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
@@ -525,7 +567,8 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm), measured=measured_things(norm),
+            ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm),
+            measured=measured_things(norm, self.tokenizer.tagged),
             partner=counterpart(words),
         )
 

@@ -305,6 +305,12 @@ def measured_found(question: Question, text: str) -> float:
                default=0.0)
 
 
+def part_found(part: Question, text: str) -> float:
+    """How well ``text`` answers one asked part (:meth:`Question.parts`): its
+    count's fit (:func:`counted_found`) or its measure's (:func:`measured_found`)."""
+    return min(counted_found(part, text), measured_found(part, text))
+
+
 def side_found(question: Question, text: str) -> float:
     """1 when the text states the trade side the question asks (进口 for
     进口; 进出口 states neither side alone) or it asks none; 0.5 when the
