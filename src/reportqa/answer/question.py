@@ -554,8 +554,7 @@ class QuestionAnalyzer:
         rate = bool(RATE_WORDS.search(norm))
         search = " ".join([text, *(f for forms in expansions.values() for f in forms),
                            *([side] if side and side not in norm else [])])  # 卖到国外 searched as 出口 too
-        compared = {"comparison", "extreme"} & set(asks) or EACH.search(norm)
-        sides = self.sides(body, terms, names) if compared else ()
+        sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) or EACH.search(norm) else ()
         return Question(
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
