@@ -59,8 +59,9 @@ from reportqa.segment.tokenizer import normalize
 
 ABSTAIN_TEXT = "报告中没有找到相关信息"
 MAX_CHARS = 200
-# a sentence answering an asked part the chosen ones leave unanswered fits it at least this well
-# and scores at least this share of the best candidate (the best answers the other part)
+# an asked part is answered by a sentence that fits it at least this well (part_found); for a part
+# the chosen sentences leave unanswered, the first that does and scores at least this share of the
+# best candidate (the best answers the other part) is added
 PART_FIT = 0.5
 PART_SHARE = 0.25
 KIND_WORDS = {
@@ -411,17 +412,19 @@ class Answerer:
 
     def _part_answers(self, question: Question, ranked: list[Candidate], chosen: list[Candidate],
                       budget: int) -> list[Candidate]:
-        """For a question of several asked parts, the best sentence for each
-        part the chosen ones answer less well, while they fit the budget."""
+        """For a question of several asked parts, the best-ranked sentence
+        answering each part no chosen sentence answers (:data:`PART_FIT`),
+        while they fit the budget."""
         added: list[Candidate] = []
         for part in question.parts():
             if len(chosen) + len(added) >= self.config.max_sentences:
                 break
-            held = max(part_found(part, c.text) for c in (*chosen, *added))
+            if any(part_found(part, c.text) >= PART_FIT for c in (*chosen, *added)):
+                continue
             for cand in ranked[1 : self.config.extra_sentences]:
                 if (cand.kind != "computed" and cand.score >= ranked[0].score * PART_SHARE
                         and len(cand.text) <= budget and all(cand is not c for c in (*chosen, *added))
-                        and part_found(part, cand.text) >= max(PART_FIT, held) > held):
+                        and part_found(part, cand.text) >= PART_FIT):
                     added.append(cand)
                     budget -= len(cand.text)
                     break
