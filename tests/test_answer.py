@@ -388,7 +388,7 @@ def test_a_comparison_of_two_table_rows_is_computed(components: Components) -> N
 @pytest.mark.slow
 def test_a_rank_in_a_table_column_is_computed(components: Components) -> None:
     answer = components.answerer.answer("中国数字服务出口在主要经济体里排第几")
-    assert answer.text == "中国出口2105.37亿美元，在表中10个中排第6位（第一为美国，6560.54亿美元）。[1][2]"
+    assert answer.text == "中国出口2105.37亿美元，出口同比7.59%，在表中10个中排第6位（第一为美国，6560.54亿美元）。[1][2]"
     assert [c.passage.text.split("）")[1][:3] for c in answer.citations] == ["中国：", "美国："]
 
 

@@ -184,6 +184,10 @@ def test_comparison_sides_are_names_or_the_halves_of_the_question(analyzer: Ques
 def test_short_years_are_written_out() -> None:
     assert expand_years("齐鲁软件园22年出口额") == "齐鲁软件园2022年出口额"
     assert expand_years("增长12.22年") == "增长12.22年"  # a decimal is no year
+    # a span writes 年 once, after its last year
+    assert expand_years("合肥高新区20-22年涨了多少") == "合肥高新区2020年-2022年涨了多少"
+    assert expand_years("21到22年产值") == "2021年到2022年产值"
+    assert expand_years("12到15个") == "12到15个"
 
 
 def test_a_year_ends_a_word(analyzer: QuestionAnalyzer) -> None:
@@ -505,7 +509,7 @@ def test_named_rows_need_a_piece_no_other_row_has() -> None:
 
 def test_a_question_names_a_table_by_its_number() -> None:
     assert [table_named(t) for t in ("据表4,2022年排第二的", "表三那几个基地", "表1里面哪个国家", "表里那几个国家",
-                                     "产值表 2022年排第二的", "表示")] == ["4", "3", "1", None, None, None]
+                                     "产值表 2022年排第二的", "表示", "代表三个")] == ["4", "3", "1", None, None, None, None]
 
 
 @pytest.mark.parametrize(("question", "statement", "rows"), [
@@ -520,12 +524,18 @@ def test_a_question_names_a_table_by_its_number() -> None:
     ("成都天府软件园产值22年比21年是涨了还是跌了", "成都天府软件园2022年1554亿元，2021年1612亿元，下降。", ["p-row2"]),
     ("南京软件谷产值排第几", "中国（南京）软件谷2022年2600亿元，在表中3个中排第2位（第一为中关村软件园，4759亿元）。",
      ["p-row1", "p-row0"]),
+    ("中关村软件园产值排第几", "中关村软件园2022年4759亿元，在表中3个中排第1位。", ["p-row0"]),  # first: no "第一为" itself
     ("产值排第二的是哪个基地", "2022年排第2的是中国（南京）软件谷（2600亿元）（表中3个，第一为中关村软件园，4759亿元）。",
      ["p-row1", "p-row0"]),
     ("产值涨得最猛的是哪个", "2022年最高的是中关村软件园（4759亿元），其次是中国（南京）软件谷（2600亿元，相差2159亿元）。",
      ["p-row0", "p-row1"]),
-    ("21年到22年产值涨得最多的是哪个", "2021年到2022年增加最多的是中关村软件园：2021年4295亿元，2022年4759亿元。",
+    ("21年到22年产值涨得最多的是哪个", "2021年到2022年增加最多的是中关村软件园：2021年4295亿元，2022年4759亿元，增加464亿元。",
      ["p-row0"]),
+    ("21到22年产值增加最少的是哪个", "2021年到2022年增加最少的是成都天府软件园：2021年1612亿元，2022年1554亿元，减少58亿元。",
+     ["p-row2"]),
+    # two years named (the table's own title) but no change asked: the level of the latest of them
+    ("《2021—2022年部分基地数字产业产值》里2022年产值最低的基地", "2022年最低的是成都天府软件园（1554亿元），其次是"
+     "中国（南京）软件谷（2600亿元，相差1046亿元）。", ["p-row2", "p-row1"]),
 ])
 def test_table_statements_are_computed_from_cells(analyzer: QuestionAnalyzer, question: str, statement: str,
                                                   rows: list[str]) -> None:
@@ -544,14 +554,29 @@ def test_which_rows_fell_is_a_filter_by_sign(analyzer: QuestionAnalyzer) -> None
     assert (q.sign, q.falling) == (-1, False)
     computed = reasoner.compute(q, {("doc", 0)})
     assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
-        ("出口同比为负的是英国（-4.44%）、日本（-0.45%）（表中4个）。", ["p-row1", "p-row2"])]
+        ("出口同比为负的是英国（-4.44%）、日本（-0.45%），共2个（表中4个）。", ["p-row1", "p-row2"])]
     grew = analyzer.analyze("哪些国家数字服务出口同比正增长")
     assert grew.sign == 1
     assert [(c.text, [p.id for p in c.rows]) for c in reasoner.compute(grew, {("doc", 0)})] == [
-        ("出口同比为正的是美国（4.93%）、印度（25.93%）（表中4个）。", ["p-row0", "p-row3"])]
+        ("出口同比为正的是美国（4.93%）、印度（25.93%），共2个（表中4个）。", ["p-row0", "p-row3"])]
+    # asked how many have a sign, or with the rise said of the items (是涨的有哪几个): the same filter
+    assert [analyzer.analyze(t).sign for t in ("出口同比下降的有几个", "出口是涨的有哪几个", "出口是增长的有多少个")] == [-1, 1, 1]
+    assert analyzer.analyze("出口下降了几个百分点").sign == 0  # a figure's change, no count of items
     # a superlative of a fall is no filter; a question naming its row asks that row's change
     assert analyzer.analyze("出口跌得最狠的是哪个").sign == 0
     assert analyzer.analyze("英国出口同比是不是下降了").sign == 0
+
+
+def test_a_rate_is_stated_with_the_amount_it_is_the_change_of(analyzer: QuestionAnalyzer) -> None:
+    table = Table("t1", "1", "表1 2022年主要经济体数字服务出口", "（单位：亿美元；%）", ("国家", "出口", "出口同比"),
+                  (TableRow(("美国", "6560.54", "4.93"), 0, 1), TableRow(("英国", "3780.21", "-4.44"), 1, 2),
+                   TableRow(("印度", "2354.18", "25.93"), 2, 3)), "", (), 1, 1, 0, 3)
+    reasoner = TableReasoner([(table, row_passages(table))])
+    computed = reasoner.compute(analyzer.analyze("哪个国家数字服务出口同比涨得最快"), {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
+        ("出口同比最高的是印度（25.93%；出口2354.18亿美元），其次是美国（4.93%，相差21.00个百分点）。", ["p-row2", "p-row0"])]
+    ranked = reasoner.compute(analyzer.analyze("英国数字服务出口排第几"), {("doc", 0)})
+    assert [c.text for c in ranked][-1:] == ["英国出口3780.21亿美元，出口同比-4.44%，在表中3个中排第2位（第一为美国，6560.54亿美元）。"]
 
 
 def test_whether_any_row_fell_is_answered_by_none_and_the_lowest(analyzer: QuestionAnalyzer) -> None:
@@ -584,9 +609,9 @@ def test_every_side_a_question_names_is_stated(analyzer: QuestionAnalyzer) -> No
     # a superlative states the other side the question names of the row it picks
     top = reasoner.compute(analyzer.analyze("出口增速最高的是哪个省 它进口是涨了还是掉了"), {("doc", 0)})
     assert [(c.text, [p.id for p in c.rows]) for c in top] == [
-        ("出口额增速最高的是海南（87.51%；进口额增速-34.03%），其次是天津（8.38%，相差79.13个百分点）。", ["p-row0", "p-row1"])]
+        ("出口额增速最高的是海南（87.51%；出口额7.64亿美元；进口额增速-34.03%），其次是天津（8.38%，相差79.13个百分点）。", ["p-row0", "p-row1"])]
     one = reasoner.compute(analyzer.analyze("出口增速最高的是哪个省"), {("doc", 0)})
-    assert [c.text for c in one] == ["出口额增速最高的是海南（87.51%），其次是天津（8.38%，相差79.13个百分点）。"]
+    assert [c.text for c in one] == ["出口额增速最高的是海南（87.51%；出口额7.64亿美元），其次是天津（8.38%，相差79.13个百分点）。"]
 
 
 def test_two_sides_of_a_row_set_against_each_other(analyzer: QuestionAnalyzer) -> None:
@@ -605,7 +630,7 @@ def test_two_sides_of_a_row_set_against_each_other(analyzer: QuestionAnalyzer) -
     assert said("哪些省市进口增速高于出口增速") == [
         ("没有进口额增速高于出口额增速的（表中2个，最接近的是天津：进口额增速-4.59%，出口额增速8.38%）。", ["p-row1"])]
     assert said("进口增速最低的是哪个 出口怎么样") == [
-        ("进口额增速最低的是海南（-34.03%；出口额增速87.51%），其次是天津（-4.59%，相差29.44个百分点）。",
+        ("进口额增速最低的是海南（-34.03%；进口额10.40亿美元；出口额增速87.51%），其次是天津（-4.59%，相差29.44个百分点）。",
          ["p-row0", "p-row1"])]
 
 

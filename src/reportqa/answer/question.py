@@ -69,10 +69,13 @@ COMPARATIVE = re.compile(rf"([高低多少大小快慢])于|{COMPARED_WITH}(?:�
 FALLING_WORDS = r"跌|下滑|下降|降|萎缩|减少|负增长"
 FALLING = re.compile(FALLING_WORDS)
 NEGATIVE = re.compile(rf"为负|负数|是负|负的|{FALLING_WORDS}")
-POSITIVE = re.compile(r"正增长|为正(?!式)|是正数")  # the sign named; 增长 alone is any rate's word
+# the sign named, or a rise said of the items asked (增长的有哪些, 是涨的有几个); 增长 alone is any rate's word
+POSITIVE = re.compile(r"正增长|为正(?!式)|是正数|(?:涨|增长|上升|增加)了?(?=的[有是])")
 # whether there are any that fell or grew (有没有…负增长的): answered by the items, or none; a
 # quantity asked whether it fell (进口有没有下降) is one figure's change, no filter
 EXISTS = re.compile(rf"(?:有没有|是否有|有无)[^，。？！?\s]{{0,16}}?(?:{NEGATIVE.pattern}|{POSITIVE.pattern})的")
+# how many items have a sign (负增长的有几个, 下降的有多少个): a count of the filter, no figure's change
+SIGN_COUNTED = re.compile(rf"(?:{NEGATIVE.pattern}|{POSITIVE.pattern})的[有是]?(?:几|多少)个(?!百分|点)")
 WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which items
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
@@ -91,6 +94,8 @@ YEAR_END = re.compile(r"年底|年末|年终")  # the end of a year: December
 MONTH = re.compile(rf"(?<![\d几])(1[0-2]|0?[1-9])\s*月|{YEAR_END.pattern}")  # a month stated (8月份多少 too), not asked (几月)
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SHORT_YEAR = re.compile(r"(?<![\d.])([012]\d)\s*年")  # 22年 is 2022年 in everyday writing
+# a span of two-digit years writes 年 once, after the last (20到22年, 20-22年)
+SHORT_SPAN = re.compile(r"(?<![\d.])([012]\d)(\s*(?:到|至|[-—–~])\s*[012]\d\s*年)")
 # a year stated, with its end or start (2022年底): a specific, no part of what a question measures
 STATED_YEAR = re.compile(r"(?:19|20)\d{2}\s*年(?:底|末|初)?")
 # a year ends a word: jieba would join its 年 to what follows (2022年数服 → 年数, 2022年产值 → 年产值)
@@ -115,8 +120,8 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # an ordinal with its counter: 首届 is 第一届, the first of a series (a specific, like a year)
 ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[一二三四五六七八九]?)|首)\s*(届|批|次|期|轮|任)")
-# the table a question names by its number (表4, 表三, 表1里面); 表里 names none
-TABLE_NAMED = re.compile(r"表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
+# the table a question names by its number (表4, 表三, 表1里面); 表里 names none, nor does 代表三个
+TABLE_NAMED = re.compile(r"(?<![代发])表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
 # what a how-many question counts: its counter and the noun right after it (多少条国际海缆: 条,
 # 国际海缆; 几家企业; 多少观众; in 出口才多少 看着很低 the words after a blank are chatter); 多少钱, 多少亿,
 # 几个百分点 (几个点, as people say it), 几成, 几倍 count no thing
@@ -261,9 +266,10 @@ def direction_asked(norm: str, asks: tuple[str, ...]) -> str | None:
 
 def sign_asked(norm: str, asks: tuple[str, ...]) -> int:
     """Which sign a question filters items by: -1 for which fell, 1 for
-    which grew, asked as which items or whether there are any (有没有负增长的),
-    with no superlative or comparison; 0 for none."""
-    if {"extreme", "comparison"} & set(asks) or not (any(k in asks for k in WHICH_KINDS) or EXISTS.search(norm)):
+    which grew, asked as which items, whether there are any (有没有负增长的)
+    or how many (下降的有几个), with no superlative or comparison; 0 for none."""
+    if {"extreme", "comparison"} & set(asks) or not (any(k in asks for k in WHICH_KINDS) or EXISTS.search(norm)
+                                                      or SIGN_COUNTED.search(norm)):
         return 0
     return -1 if NEGATIVE.search(norm) else 1 if POSITIVE.search(norm) else 0
 
@@ -401,8 +407,8 @@ def measure_name(words: Sequence[tuple[str, str]]) -> str:
 
 
 def expand_years(norm: str) -> str:
-    """``22年`` → ``2022年``: two-digit years as people type them."""
-    return SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", norm)
+    """``22年`` → ``2022年``, ``20到22年`` → ``2020年到2022年``: two-digit years as people type them."""
+    return SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", SHORT_SPAN.sub(r"\1年\2", norm))
 
 
 class QuestionAnalyzer:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportqa.answer.question import NUMBER, TRADE_SIDES, WHICH_KINDS, YEAR, Question
+from reportqa.answer.question import NUMBER, RATE_WORDS, TRADE_SIDES, WHICH_KINDS, YEAR, Question
 from reportqa.chunking import Passage
 from reportqa.ingest.records import Table
 from reportqa.segment.tokenizer import normalize
@@ -23,6 +23,8 @@ from reportqa.segment.tokenizer import normalize
 RATE_COLUMN = re.compile(r"同比|增速|增长率|增幅|比重|占比")
 TOTAL_ROW = re.compile(r"合计|总计|全国|合 计|全部")
 UNIT = re.compile(r"单位[:：]\s*([^；;）)]+)")
+# a change asked (涨得最快, 增加最多), not a level (2020—2022年…产值最低的)
+CHANGE_ASKED = re.compile(rf"{RATE_WORDS.pattern}|增加|增量|提高|上升|减少")
 MIN_PIECE = 2
 MAX_LOOKED_UP = 3  # rows a lookup states; a question naming more asks about the table, not its cells
 
@@ -126,7 +128,7 @@ def _side_of(label: str) -> str | None:
 def pick_column(cols: list[Column], question: Question, want_rate: bool, side: str | None = None) -> Column | None:
     """The column the question asks about: its trade side (进出口/出口/进口;
     ``side`` when given, else the one it names), rate or amount, and year
-    (the latest when it names none)."""
+    (the latest it names, or of the table when it names none)."""
     sided = [c for c in cols if _side_of(c.label)]
     pool = cols
     if sided:
@@ -136,9 +138,9 @@ def pick_column(cols: list[Column], question: Question, want_rate: bool, side: s
     pool = rate_pool or pool
     years = [c for c in pool if c.year]
     if years:
-        asked = [c for c in years if c.year in question.years]
-        latest = max(c.year for c in years if c.year)
-        pool = asked or [c for c in years if c.year == latest]
+        asked = [c for c in years if c.year in question.years] or years
+        latest = max(c.year for c in asked if c.year)
+        pool = [c for c in asked if c.year == latest]
     return pool[0] if pool else None
 
 
@@ -276,9 +278,10 @@ class TableReasoner:
                                 (rows[r], rows[order[0]])))
         if question.asks_for("rank") and named and named[0] in body:
             r = named[0]
-            out.append(Computed(f"{labels[r]}{col.label}{fig(r)}，在表中{len(body)}个中排第{order.index(r) + 1}位"
-                                f"（第一为{labels[order[0]]}，{fig(order[0])}）。",
-                                (rows[r], rows[order[0]])))
+            also = "".join(f"，{c.label}{figure(table, r, c)}" for c in self._beside(cols, col, question))
+            first = f"（第一为{labels[order[0]]}，{fig(order[0])}）" if order[0] != r else ""
+            out.append(Computed(f"{labels[r]}{col.label}{fig(r)}{also}，在表中{len(body)}个中排第{order.index(r) + 1}位"
+                                f"{first}。", tuple(dict.fromkeys((rows[r], rows[order[0]])))))
         return out
 
     @staticmethod
@@ -320,12 +323,12 @@ class TableReasoner:
                  cols: list[Column], col: Column, values: list[float]) -> list[Computed]:
         """The highest (lowest) row of ``col`` (whose cells read ``values``),
         with the one after it (其次) and how far apart; the first ``top_n``; or,
-        for a table of years asked two years, the row that grew most (least)
-        between them."""
+        for a table of years asked a change between two years, the row that
+        grew most (least) between them."""
         low = question.direction == "low" or (question.falling and col.rate)
         word = "最低" if low else "最高"
         year_cols = [c for c in cols if c.year]
-        if year_cols and len(question.years) >= 2 and not col.rate:
+        if year_cols and len(question.years) >= 2 and not col.rate and CHANGE_ASKED.search(question.norm):
             return self._extreme_change(question, table, rows, labels, body, year_cols, table_unit(table), low)
         top = sorted(body, key=lambda r: values[r], reverse=not low)[: max(question.top_n, 2)]
         if question.top_n > 1:
@@ -372,9 +375,12 @@ class TableReasoner:
 
     @staticmethod
     def _beside(cols: list[Column], col: Column, question: Question) -> list[Column]:
-        """Columns to state beside ``col``'s figure of a row: the other sides the
-        question names (出口增速最高的 … 进口呢: the 进口 rate too)."""
-        out = {c.k: c for side in question.trade_sides if (c := pick_column(cols, question, col.rate, side)) is not None}
+        """Columns to state beside ``col``'s figure of a row: its pair, the
+        amount a rate is the change of or the change of an amount (印度出口同比
+        25.93% with 出口2354.18亿美元), then the other sides the question names
+        (出口增速最高的 … 进口呢: the 进口 rate too)."""
+        out = {c.k: c for c in paired(cols, col) if c is not None}
+        out |= {c.k: c for side in question.trade_sides if (c := pick_column(cols, question, col.rate, side)) is not None}
         out.pop(col.k, None)
         return list(out.values())
 
@@ -393,7 +399,8 @@ class TableReasoner:
             return [Computed(f"{label}没有{word}的（表中{len(items)}个，{'最低' if sign < 0 else '最高'}为{name}，"
                              f"{figure}）。", (row,))]
         listed = "、".join(f"{name}（{figure}）" for name, figure, _ in kept)
-        return [Computed(f"{label}{word}的是{listed}（表中{len(items)}个）。", tuple(row for _, _, row in kept))]
+        return [Computed(f"{label}{word}的是{listed}，共{len(kept)}个（表中{len(items)}个）。",
+                         tuple(row for _, _, row in kept))]
 
     @staticmethod
     def _change(question: Question, table: Table, rows: list[Passage], r: int, col: Column,
@@ -437,6 +444,7 @@ class TableReasoner:
         pick = min(body, key=diff) if low else max(body, key=diff)
         word = "增加最少" if low else "增加最多"
         cells = table.rows[pick].cells
+        moved = gap(table, (pick, new), (pick, old)).replace("相差", "增加" if diff(pick) >= 0 else "减少")
         text = (f"{old.label}到{new.label}{word}的是{labels[pick]}：{old.label}{cells[old.k]}{unit}，"
-                f"{new.label}{cells[new.k]}{unit}。")
+                f"{new.label}{cells[new.k]}{unit}，{moved}。")
         return [Computed(text, (rows[pick],))]
