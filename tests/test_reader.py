@@ -602,6 +602,9 @@ def test_every_side_a_question_names_is_stated(analyzer: QuestionAnalyzer) -> No
     assert analyzer.analyze("海南进口和出口都降了吗").trade_sides == ("进口", "出口")
     assert analyzer.analyze("海南进出口增速多少").trade_sides == ("进出口",)
     assert analyzer.analyze("卖到国外的和出口哪个多").trade_sides == ("出口",)
+    # a side inside a longer word names that word's thing: 数字服务出口基地 is a base, not the export side
+    assert analyzer.analyze("数字服务出口基地所在省市里进出口增速最快的").trade_sides == ("进出口",)
+    assert analyzer.analyze("数字服务出口多少").trade_sides == ("出口",)
     reasoner = TableReasoner([(SIDES, row_passages(SIDES))])
     both = reasoner.compute(analyzer.analyze("海南出口增速和进口增速分别是多少"), {("doc", 0)})
     assert [(c.text, [p.id for p in c.rows]) for c in both] == [

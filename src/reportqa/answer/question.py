@@ -80,6 +80,7 @@ WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which item
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
 SIDE_WORD = re.compile("|".join(TRADE_SIDES))
+SIDE_ENDS = re.compile(rf"(?:{SIDE_WORD.pattern})额?$")  # a word naming a side's figure (出口额) or the side
 # the sides in everyday words, read when no side is named: selling abroad is exporting, buying from abroad importing
 ABROAD = r"(?:国外|海外|境外|外国)"
 EVERYDAY_SIDES = (("出口", re.compile(rf"卖(?:到|给|去|往)?{ABROAD}|往外卖|外销|对外(?:卖|销售)")),
@@ -327,10 +328,14 @@ def rank_at(norm: str) -> int | None:
     return None if m is None else chinese_number(m.group(1))
 
 
-def trade_sides(norm: str) -> tuple[str, ...]:
+def trade_sides(norm: str, words: Sequence[tuple[str, str]] = ()) -> tuple[str, ...]:
     """Every trade side a question names, in the order it names them, then
     those it names in everyday words (``出口增速和进口增速分别多少``: 出口, 进口;
-    进出口 is a side of its own, not 出口 and 进口)."""
+    进出口 is a side of its own, not 出口 and 进口). A side inside a longer word
+    of the question's ``words`` that goes on past it (数字服务出口基地, a base)
+    names that word's thing, not a side; one ending it (数字服务出口, 出口额) names it."""
+    for word in {w for w, _ in words if SIDE_WORD.search(w) and not SIDE_ENDS.search(w)}:
+        norm = norm.replace(word, " ")
     named = [m.group() for m in SIDE_WORD.finditer(norm)]
     return tuple(dict.fromkeys([*named, *(s for s, words in EVERYDAY_SIDES if words.search(norm))]))
 
@@ -555,7 +560,7 @@ class QuestionAnalyzer:
         # a word the report never uses may be its abbreviation of a name or word it does use; a word
         # it uses may have a form it defines as the same (wto: 世界贸易组织, 数贸会: 全球数字贸易博览会)
         expansions = {t: forms for t in (*terms, *names) if (forms := self.long_form(t))}
-        sides_named = trade_sides(norm)
+        sides_named = trade_sides(norm, words)
         side = sides_named[0] if sides_named else None
         rate = bool(RATE_WORDS.search(norm))
         search = " ".join([text, *(f for forms in expansions.values() for f in forms),
