@@ -647,6 +647,16 @@ def test_a_total_row_is_no_item_to_set_against_its_parts(analyzer: QuestionAnaly
         ("进口额最高的是北京（384.15亿美元），其次是上海（365.82亿美元，相差18.33亿美元）。", ["p-row1", "p-row0"])]
 
 
+def test_two_totals_are_set_against_each_other(analyzer: QuestionAnalyzer) -> None:
+    table = Table("t2", "2", "表2 2022年部分省市数字服务贸易", "（单位：亿美元；%）", ("省市", "出口额", "出口额增速"),
+                  (TableRow(("上海", "619.96", "3.93"), 0, 1), TableRow(("12省市合计", "2013.39", "7.36"), 1, 2),
+                   TableRow(("全国", "2105.37", "7.60"), 2, 3)), "", (), 1, 1, 0, 3)
+    reasoner = TableReasoner([(table, row_passages(table))])
+    computed = reasoner.compute(analyzer.analyze("12省市合计的出口额增速与全国相比哪个更高"), {("doc", 0)})
+    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
+        ("出口额增速：全国（7.60%）高于12省市合计（7.36%），相差0.24个百分点。", ["p-row1", "p-row2"])]
+
+
 def test_no_statement_for_a_table_not_retrieved(analyzer: QuestionAnalyzer) -> None:
     reasoner = TableReasoner([(TABLE, row_passages(TABLE))])
     assert reasoner.compute(analyzer.analyze("数字产业产值最低的基地"), {("doc", 99)}) == []

@@ -253,7 +253,8 @@ class TableReasoner:
         # not 中国（南京）软件谷)
         out += self._lookup(question, table, rows, labels, named_rows(labels, question.norm, words, question.setting),
                             cols, col)
-        items = [r for r in named if r in body]  # a total (12省市合计) is no item to set against its parts
+        # a total (12省市合计) is no item to set against its parts, but two totals are set against each other
+        items = [r for r in named if r in body] or named
         if len(items) >= 2 and (question.asks_for("comparison") or question.asks_for("extreme")):
             a, b = items[0], items[1]
             hi, lo = (a, b) if values[a] >= values[b] else (b, a)
