@@ -78,6 +78,11 @@ def test_a_comparison_of_two_listed_items_without_sides_reads_the_list(conclude)
 
 def test_no_superlative_when_the_list_does_not_fit(conclude) -> None:  # type: ignore[no-untyped-def]
     assert conclude("西部规模是不是最大", REGIONS) is None  # one item named
+    # a rate asked: the shares (占全国的比重分别为) are no growth, and the list of amounts is no rate
+    assert conclude("中部 西部 东北 哪个增速最快", REGIONS) is None
+    rates = ["中部地区、西部地区增速分别为3.1%和5.2%，占全国的比重分别为2.3%和4.1%。"]
+    assert conclude("中部和西部哪个增速最快", rates) == "西部（5.2%）最快，其次为中部（3.1%）。"
+    assert conclude("中部和西部哪个占全国的比重最高", rates) == "西部（4.1%）最高，其次为中部（2.3%）。"
     assert conclude("前两名是哪两个地区 中部 西部 东北 规模最大的", REGIONS) is None  # asks for two
     # three items, two figures: the counts disagree
     assert conclude("中部 西部 东北哪个最大", ["中部地区、西部地区、东北地区规模分别为85.9亿美元和151.38亿美元。"]) is None

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reportqa.answer.question import SIDE_MIN_IDF, Question
+from reportqa.answer.question import RATE_WORDS, SHARE, SIDE_MIN_IDF, Question
 from reportqa.answer.reader import share_found
 from reportqa.segment.tokenizer import normalize
 
@@ -196,7 +196,8 @@ def listed_figures(question: Question, texts: list[str]) -> list[list[tuple[str,
     """The ``A、B和C…分别为a、b和c`` lists of ``texts``, each as the items the
     question names (two or more) with their figures, in one unit; a 分别
     clause with no items of its own (``占全国的比重分别为…``) lists the
-    previous clause's items."""
+    previous clause's items. For a question asking a rate, a list its clause
+    calls shares (比重, 占比) is left out, and for one asking a share, a list of rates."""
     out = []
     items: list[str] = []
     for clause in (c for text in texts for c in CLAUSE.findall(text)):
@@ -207,6 +208,9 @@ def listed_figures(question: Question, texts: list[str]) -> list[list[tuple[str,
         figures = [f for piece in ITEM_JOINER.split(norm[at + 2 :]) if (f := amount_figure(piece)) is not None]
         own = list_items(norm[:at], len(figures))
         items = own if len(own) >= 2 else items
+        # what the figures are (占全国的比重分别为, 增速分别为): a share answers no rate asked, nor a rate a share
+        if question.rate != question.share and (SHARE if question.rate else RATE_WORDS).search(norm[max(0, at - 6) : at]):
+            continue
         if len(items) < 2 or len(figures) != len(items) or len({f.unit for f in figures}) != 1:
             continue
         named = [(name, f) for k, (item, f) in enumerate(zip(items, figures, strict=True))
