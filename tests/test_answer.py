@@ -403,7 +403,7 @@ def test_the_row_at_a_rank_of_a_table_column_is_computed(components: Components)
 def test_the_largest_of_a_column_beats_the_total_row(components: Components) -> None:
     # the computed statement reads its table's caption (12个基地所在省市) as the rows do
     answer = components.answerer.answer("12个基地所在省市里 数字服务出口增速最快的是哪个")
-    assert answer.text == "出口额增速最高的是海南（87.51%），其次是辽宁（28.94%，相差58.57个百分点）。[1][2]"
+    assert answer.text == "出口额增速最高的是海南（87.51%；出口额7.64亿美元），其次是辽宁（28.94%，相差58.57个百分点）。[1][2]"
     assert answer.citations[0].passage.text.startswith("表2 2022年12个基地所在省市可数字化交付服务贸易情况（单位：亿美元；%）海南：")
 
 

@@ -567,16 +567,25 @@ def test_which_rows_fell_is_a_filter_by_sign(analyzer: QuestionAnalyzer) -> None
     assert analyzer.analyze("英国出口同比是不是下降了").sign == 0
 
 
+def small_table(number: str, title: str, header: tuple[str, ...], *rows: tuple[str, ...]) -> Table:
+    """A table of ``rows`` in amounts and per cents, one line each."""
+    return Table(f"t{number}", number, title, "（单位：亿美元；%）", header,
+                 tuple(TableRow(cells, i, i + 1) for i, cells in enumerate(rows)), "", (), 1, 1, 0, len(rows))
+
+
+def statements(analyzer: QuestionAnalyzer, table: Table, question: str) -> list[tuple[str, list[str]]]:
+    """What the reasoner computes over ``table`` alone for ``question``: each text with its rows' ids."""
+    computed = TableReasoner([(table, row_passages(table))]).compute(analyzer.analyze(question), {("doc", 0)})
+    return [(c.text, [p.id for p in c.rows]) for c in computed]
+
+
 def test_a_rate_is_stated_with_the_amount_it_is_the_change_of(analyzer: QuestionAnalyzer) -> None:
-    table = Table("t1", "1", "表1 2022年主要经济体数字服务出口", "（单位：亿美元；%）", ("国家", "出口", "出口同比"),
-                  (TableRow(("美国", "6560.54", "4.93"), 0, 1), TableRow(("英国", "3780.21", "-4.44"), 1, 2),
-                   TableRow(("印度", "2354.18", "25.93"), 2, 3)), "", (), 1, 1, 0, 3)
-    reasoner = TableReasoner([(table, row_passages(table))])
-    computed = reasoner.compute(analyzer.analyze("哪个国家数字服务出口同比涨得最快"), {("doc", 0)})
-    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
+    table = small_table("1", "表1 2022年主要经济体数字服务出口", ("国家", "出口", "出口同比"),
+                        ("美国", "6560.54", "4.93"), ("英国", "3780.21", "-4.44"), ("印度", "2354.18", "25.93"))
+    assert statements(analyzer, table, "哪个国家数字服务出口同比涨得最快") == [
         ("出口同比最高的是印度（25.93%；出口2354.18亿美元），其次是美国（4.93%，相差21.00个百分点）。", ["p-row2", "p-row0"])]
-    ranked = reasoner.compute(analyzer.analyze("英国数字服务出口排第几"), {("doc", 0)})
-    assert [c.text for c in ranked][-1:] == ["英国出口3780.21亿美元，出口同比-4.44%，在表中3个中排第2位（第一为美国，6560.54亿美元）。"]
+    assert statements(analyzer, table, "英国数字服务出口排第几")[-1:] == [
+        ("英国出口3780.21亿美元，出口同比-4.44%，在表中3个中排第2位（第一为美国，6560.54亿美元）。", ["p-row1", "p-row0"])]
 
 
 def test_whether_any_row_fell_is_answered_by_none_and_the_lowest(analyzer: QuestionAnalyzer) -> None:
@@ -648,12 +657,9 @@ def test_a_total_row_is_no_item_to_set_against_its_parts(analyzer: QuestionAnaly
 
 
 def test_two_totals_are_set_against_each_other(analyzer: QuestionAnalyzer) -> None:
-    table = Table("t2", "2", "表2 2022年部分省市数字服务贸易", "（单位：亿美元；%）", ("省市", "出口额", "出口额增速"),
-                  (TableRow(("上海", "619.96", "3.93"), 0, 1), TableRow(("12省市合计", "2013.39", "7.36"), 1, 2),
-                   TableRow(("全国", "2105.37", "7.60"), 2, 3)), "", (), 1, 1, 0, 3)
-    reasoner = TableReasoner([(table, row_passages(table))])
-    computed = reasoner.compute(analyzer.analyze("12省市合计的出口额增速与全国相比哪个更高"), {("doc", 0)})
-    assert [(c.text, [p.id for p in c.rows]) for c in computed] == [
+    table = small_table("2", "表2 2022年部分省市数字服务贸易", ("省市", "出口额", "出口额增速"),
+                        ("上海", "619.96", "3.93"), ("12省市合计", "2013.39", "7.36"), ("全国", "2105.37", "7.60"))
+    assert statements(analyzer, table, "12省市合计的出口额增速与全国相比哪个更高") == [
         ("出口额增速：全国（7.60%）高于12省市合计（7.36%），相差0.24个百分点。", ["p-row1", "p-row2"])]
 
 
