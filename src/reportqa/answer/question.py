@@ -337,7 +337,7 @@ def trade_sides(norm: str, words: Sequence[tuple[str, str]] = ()) -> tuple[str, 
     for word in {w for w, _ in words if SIDE_WORD.search(w) and not SIDE_ENDS.search(w)}:
         norm = norm.replace(word, " ")
     named = [m.group() for m in SIDE_WORD.finditer(norm)]
-    return tuple(dict.fromkeys([*named, *(s for s, words in EVERYDAY_SIDES if words.search(norm))]))
+    return tuple(dict.fromkeys([*named, *(s for s, cue in EVERYDAY_SIDES if cue.search(norm))]))
 
 
 def table_named(norm: str) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportqa.answer.question import NUMBER, RATE_WORDS, TRADE_SIDES, WHICH_KINDS, YEAR, Question
+from reportqa.answer.question import NUMBER, TRADE_SIDES, WHICH_KINDS, YEAR, Question
 from reportqa.chunking import Passage
 from reportqa.ingest.records import Table
 from reportqa.segment.tokenizer import normalize
@@ -23,8 +23,8 @@ from reportqa.segment.tokenizer import normalize
 RATE_COLUMN = re.compile(r"同比|增速|增长率|增幅|比重|占比")
 TOTAL_ROW = re.compile(r"合计|总计|全国|合 计|全部")
 UNIT = re.compile(r"单位[:：]\s*([^；;）)]+)")
-# a change asked (涨得最快, 增加最多), not a level (2020—2022年…产值最低的)
-CHANGE_ASKED = re.compile(rf"{RATE_WORDS.pattern}|增加|增量|提高|上升|减少")
+# besides a rate's words (Question.rate), what asks a change (增加最多), not a level (2020—2022年…产值最低的)
+GREW = re.compile(r"增加|增量|提高|上升|减少")
 MIN_PIECE = 2
 MAX_LOOKED_UP = 3  # rows a lookup states; a question naming more asks about the table, not its cells
 
@@ -197,13 +197,14 @@ def figure(table: Table, r: int, col: Column) -> str:
     return f"{table.rows[r].cells[col.k]}{'%' if col.rate else table_unit(table)}"
 
 
-def gap(table: Table, a: tuple[int, Column], b: tuple[int, Column]) -> str:
+def gap(table: Table, a: tuple[int, Column], b: tuple[int, Column], word: str = "相差") -> str:
     """How far apart two cells (each a row and a column) are, to the places
-    they are written to (``相差550.53亿美元``; ``相差0.84个百分点`` for rates)."""
+    they are written to (``相差550.53亿美元``; ``相差0.84个百分点`` for rates),
+    after ``word`` (增加 for how far a row grew)."""
     cells = table.rows[a[0]].cells[a[1].k], table.rows[b[0]].cells[b[1].k]
     places = max(len(c.rstrip("%").partition(".")[2]) for c in cells)
     diff = abs(cell_value(table, *a) - cell_value(table, *b))
-    return f"相差{diff:.{places}f}{'个百分点' if a[1].rate else table_unit(table)}"
+    return f"{word}{diff:.{places}f}{'个百分点' if a[1].rate else table_unit(table)}"
 
 
 class TableReasoner:
@@ -329,7 +330,7 @@ class TableReasoner:
         low = question.direction == "low" or (question.falling and col.rate)
         word = "最低" if low else "最高"
         year_cols = [c for c in cols if c.year]
-        if year_cols and len(question.years) >= 2 and not col.rate and CHANGE_ASKED.search(question.norm):
+        if year_cols and len(question.years) >= 2 and not col.rate and (question.rate or GREW.search(question.norm)):
             return self._extreme_change(question, table, rows, labels, body, year_cols, table_unit(table), low)
         top = sorted(body, key=lambda r: values[r], reverse=not low)[: max(question.top_n, 2)]
         if question.top_n > 1:
@@ -445,7 +446,7 @@ class TableReasoner:
         pick = min(body, key=diff) if low else max(body, key=diff)
         word = "增加最少" if low else "增加最多"
         cells = table.rows[pick].cells
-        moved = gap(table, (pick, new), (pick, old)).replace("相差", "增加" if diff(pick) >= 0 else "减少")
+        moved = gap(table, (pick, new), (pick, old), "增加" if diff(pick) >= 0 else "减少")
         text = (f"{old.label}到{new.label}{word}的是{labels[pick]}：{old.label}{cells[old.k]}{unit}，"
                 f"{new.label}{cells[new.k]}{unit}，{moved}。")
         return [Computed(text, (rows[pick],))]
