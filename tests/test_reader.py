@@ -17,6 +17,7 @@ from reportqa.answer.question import (
     QuestionAnalyzer,
     asked_kinds,
     counted_things,
+    dated_events,
     expand_years,
     measured_things,
     ordinals,
@@ -29,8 +30,10 @@ from reportqa.answer.reader import (
     CANDIDATE_FEATURES,
     LinearModel,
     TreeModel,
+    asked_found,
     counted_found,
     coverage,
+    dated_found,
     figure_lead,
     kind_found,
     load_models,
@@ -370,6 +373,28 @@ def test_a_figure_the_question_states_answers_nothing(analyzer: QuestionAnalyzer
     # another figure of the text is new: 93 and 113 beside the question's 72
     listed = analyzer.analyze("72家上市企业中境外上市的有多少家")
     assert type_verdicts(listed, "上市企业72家，收入过亿元企业达93家") == [True]
+
+
+def test_what_a_when_question_dates(analyzer: QuestionAnalyzer) -> None:
+    # the verb after the date cue, past modals and adverbs before it and a complement after it
+    assert dated_events("中国加入depa的谈判预计什么时候能谈完?") == ("谈完",)
+    assert dated_events("《北京市数字经济促进条例》自何时起正式施行?") == ("施行",)
+    assert dated_events("rcep是哪年几月正式生效的") == ("生效",)
+    assert dated_events("国家数据局啥时候挂牌成立的 管啥的") == ("挂牌成立",)
+    # a one-character verb says too little; a cue at the end or before 的 dates nothing
+    assert [dated_events(q) for q in ("首届数贸会啥时候办的", "那个办法是哪年几月出来的", "论坛是在什么时候",
+                                      "份额从哪一年的多少上升到", "出口多少")] == [()] * 5
+    depa = analyzer.analyze("中国加入DEPA的谈判预计什么时候能谈完")
+    assert depa.dated == ("谈完",)
+    assert dated_found(depa, "2022年8月，中国加入DEPA工作组正式成立，全面推进中国加入DEPA的谈判。") == 0.0
+    assert dated_found(depa, "双方预计2025年谈完") == 1.0
+    # a longer verb is found in part (term_found): 成立, one of the three character pairs of 挂牌成立, times 0.8
+    listed = analyzer.analyze("国家数据局啥时候挂牌成立的")
+    assert dated_found(listed, "2023年3月，国家数据局正式成立") == pytest.approx(0.8 / 3)
+    # a how-much question dates nothing; the asked fit is its measure's
+    cloud = analyzer.analyze("2022年中国公有云市场规模是多少")
+    assert dated_found(cloud, "无关") == 1.0
+    assert asked_found(cloud, "2022年中国云计算市场规模为4550亿元") == 4 / 6
 
 
 def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:

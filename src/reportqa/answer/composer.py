@@ -32,11 +32,11 @@ from reportqa.answer.reader import (
     OWN_FEATURES,
     SUBJECT_FLAGS,
     ReaderModels,
+    asked_found,
     counted_found,
     coverage,
     figure_lead,
     load_models,
-    measured_found,
     month_found,
     names_found,
     ordinal_found,
@@ -304,7 +304,7 @@ class Answerer:
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS, "counted": counted_found(question, caption + text),
-            "measured": measured_found(question, text),
+            "measured": asked_found(question, text),
         }
         features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
@@ -597,6 +597,8 @@ class Answerer:
             return f"no retrieved passage counts {'、'.join(noun or counter for counter, noun in question.counted)}"
         if worst == "measured" and question.measured:
             return f"no retrieved passage gives a figure for {'、'.join(question.measured)}"
+        if worst == "measured" and question.dated:
+            return f"no retrieved passage dates {'、'.join(question.dated)}"
         if worst == "absent" and question.absent:
             return f"the report never mentions {'、'.join(question.absent)}"
         missing = [t for t in question.terms if t not in question.known and t not in question.expansions]

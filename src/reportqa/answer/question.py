@@ -59,6 +59,12 @@ ASKS: tuple[tuple[str, str], ...] = (
     ("definition", r"什么是|是什么|指什么|含义|定义|是指|啥是|是啥|什么意思|啥意思|怎么理解|内涵"),
 )
 _ASK_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in ASKS)
+# what a when-question dates: the verb after its date cue (什么时候能谈完: 谈完; 自何时起正式施行: 施行),
+# past adverbs and modals before it and a directional complement after it (出来, 定下来); a
+# one-character verb (办的, 出的) says too little to be looked for
+WHEN = re.compile("(?:{})+".format("|".join(p for name, p in ASKS if name in ("day", "month", "date"))))
+BEFORE_EVENT = r"(?:能|会|可以|才|就|将|要|被|已经?|在|是|于|自|从|起|正式|开始|预计|大概|大约|首次|第一次|具体|最终|终于|又|还)*"
+EVENT = re.compile(rf"{BEFORE_EVENT}(?!的)([\u4e00-\u9fffa-z]+?)(?:下?来|起来)?(?:的|了|呢|吗|啊|呀|来着|[\s,，。？?！!;；]|$)")
 HIGH = re.compile(rf"最(?:高|多|大|快|强|好)|老大|第一名|排名第一|更(?:高|快|多|大)|哪个.{{0,6}}(?:高|快|{MORE}|大)"
                   rf"|谁.{{0,4}}(?:高|快|{MORE}|大)|{WHOSE}(?:高|快|{MORE}|大)")
 # 最狠/最猛/最厉害 say how much, not which way: 跌得最狠 is the lowest change, 涨得最猛 the highest
@@ -201,6 +207,8 @@ class Question:
         counted: what each how-many part counts, its counter and the noun after it
             (``多少条国际海缆``: ``("条", "国际海缆")``; ``多少观众``: ``("", "观众")``), see
             :func:`counted_things`.
+        dated: what each when-part dates, the verb after its date cue
+            (``加入DEPA的谈判预计什么时候能谈完``: ``谈完``), see :func:`dated_events`.
     """
 
     text: str
@@ -230,6 +238,7 @@ class Question:
     counted: tuple[tuple[str, str], ...] = ()
     measured: tuple[str, ...] = ()
     partner: str | None = None
+    dated: tuple[str, ...] = ()
 
     @property
     def trade_side(self) -> str | None:
@@ -358,6 +367,15 @@ def counterpart(words: list[tuple[str, str]]) -> str | None:
             return word
         previous = word or previous
     return None
+
+
+def dated_events(norm: str) -> tuple[str, ...]:
+    """What each when-part of a normalised question dates: the verb right
+    after its date cue (:data:`WHEN`) up to the clause's end, a particle or a
+    blank, at least two characters (``自何时起正式施行``: ``施行``; ``哪年几月出的``:
+    none, ``出`` fits any verb of issuing)."""
+    events = (EVENT.match(norm, m.end()) for m in WHEN.finditer(norm))
+    return tuple(dict.fromkeys(e.group(1) for e in events if e is not None and len(e.group(1)) >= 2))
 
 
 def counted_things(norm: str) -> tuple[tuple[str, str], ...]:
@@ -578,7 +596,7 @@ class QuestionAnalyzer:
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
             ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm),
-            measured=measured_things(norm, self.tokenizer.tagged),
+            measured=measured_things(norm, self.tokenizer.tagged), dated=dated_events(norm),
             partner=counterpart(words),
         )
 

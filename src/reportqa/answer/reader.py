@@ -305,6 +305,22 @@ def measured_found(question: Question, text: str) -> float:
                default=0.0)
 
 
+def dated_found(question: Question, text: str) -> float:
+    """How well ``text`` states what a when-question dates (its verb,
+    :attr:`Question.dated`): the best :func:`term_found` over its when-parts
+    (``工作组正式成立`` dates no ``谈完``); 1 when it dates nothing."""
+    if not question.dated:
+        return 1.0
+    norm = normalize(text)
+    return max(term_found(event, norm) for event in question.dated)
+
+
+def asked_found(question: Question, text: str) -> float:
+    """How well ``text`` states what a question asks a figure or a date of:
+    the lower of :func:`measured_found` and :func:`dated_found`."""
+    return min(measured_found(question, text), dated_found(question, text))
+
+
 def part_found(part: Question, text: str) -> float:
     """How well ``text`` answers one asked part (:meth:`Question.parts`): its
     count's fit (:func:`counted_found`) or its measure's (:func:`measured_found`)."""
