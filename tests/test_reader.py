@@ -389,8 +389,8 @@ def test_what_a_when_question_dates(analyzer: QuestionAnalyzer) -> None:
     assert dated_found(depa, "2022年8月，中国加入DEPA工作组正式成立，全面推进中国加入DEPA的谈判。") == 0.0
     assert dated_found(depa, "双方预计2025年谈完") == 1.0
     # a longer verb is found in part (term_found): 成立, one of the three character pairs of 挂牌成立, times 0.8
-    listed = analyzer.analyze("国家数据局啥时候挂牌成立的")
-    assert dated_found(listed, "2023年3月，国家数据局正式成立") == pytest.approx(0.8 / 3)
+    founded = analyzer.analyze("国家数据局啥时候挂牌成立的")
+    assert dated_found(founded, "2023年3月，国家数据局正式成立") == pytest.approx(0.8 / 3)
     # a how-much question dates nothing; the asked fit is its measure's
     cloud = analyzer.analyze("2022年中国公有云市场规模是多少")
     assert dated_found(cloud, "无关") == 1.0
