@@ -372,7 +372,7 @@ def test_a_count_found_nowhere_is_a_reason(components: Components) -> None:
     question = answerer.analyze("2022年中国在全球创新指数中的得分是多少")
     x = np.array(answerer.models.abstain.mean)
     x[ANSWER_FEATURES.index("top_measured")] = 0.0
-    assert answerer.reason(question, x) == "no retrieved passage gives a figure for 指数中的得分"
+    assert answerer.reason(question, x) == "no retrieved passage gives a figure for 在全球创新指数中的得分"
     # what a when-question dates is read through the same feature
     question = answerer.analyze("中国加入DEPA的谈判预计什么时候能谈完")
     assert answerer.reason(question, x) == "no retrieved passage dates 谈完"

@@ -135,12 +135,15 @@ TABLE_NAMED = re.compile(r"(?<![代发])表\s?(\d{1,2}(?![\d.])|[一二三四五
 COUNTERS = "个家项次位件条份种座部所批名人款台场届只笔"
 COUNTED = re.compile(rf"(?<![哪第])(?:多少|几)(?:\s*(?!个?(?:百分)?点)([{COUNTERS}])"
                      r"|(?![钱亿万千百元美倍年月天日号岁成个%]))[“\"《「]?((?:[a-z\d]{1,3}(?=[\u4e00-\u9fff]))?[\u4e00-\u9fff]{0,4})")
+CUT = re.compile(r"[\u4e00-\u9fffa-z]")  # a character of a word ASKED_LEAD's reach may cut
 # what a how-much question measures: the words just before its 多少 (出口额是多少: 出口额); 几 asks
 # a count (几个, whose noun says what is counted), a date (哪年几月) or a list (哪几个)
 ASKED_LEAD = r"([\u4e00-\u9fffa-z]{2,12}?)[的是为有达到约共]{0,3}(?:大概|大约|一共|总共|具体)?(?:是|为|有)?"
 MEASURED = re.compile(rf"{ASKED_LEAD}(?:多少|多大|多高)")
 # what a count with no noun after its counter counts: the words before it (综试区有多少个)
 COUNTED_LEAD = re.compile(rf"{ASKED_LEAD}$")
+# the end of a name looked for in a text's words (a count's noun, a measure before a figure or in a
+# column's label): its head and the words next to it
 MEASURE_LEN = 6
 # jieba's flags of words that end no name of a measure: particles (了, 的), adverbs (到底, 分别, 才),
 # numerals and time words (一年, 现在, 去年), pronouns (各, 这块), conjunctions, modal particles,
@@ -200,8 +203,7 @@ class Question:
         ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
         measured: what each how-much part measures, the words before its 多少
-            (``2022年中国公有云市场规模是多少``: ``公有云市场规模``'s last six characters), see
-            :func:`measured_things`.
+            (``2022年中国公有云市场规模是多少``: ``中国公有云市场规模``), see :func:`measured_things`.
         partner: a place or organisation it sets against its subject as the
             counterpart (``中国对美国的数字服务出口``: ``美国``), see :func:`counterpart`, else ``None``.
         counted: what each how-many part counts, its counter and the noun after it
@@ -399,15 +401,23 @@ def counted_things(norm: str) -> tuple[tuple[str, str], ...]:
 
 def measured_things(norm: str, tagged: Callable[[str], Sequence[tuple[str, str]]]) -> tuple[str, ...]:
     """The words each how-much part of a question puts before its 多少, up to
-    the measure's name (:func:`measure_name`), at most :data:`MEASURE_LEN`
-    characters (``研发投入是多少`` → ``研发投入``; ``跨境电商进出口多少 出口多少``:
-    both); a part whose words name no measure (``比前一年多了多少``) measures
-    nothing; ``()`` when it counts a thing (``多少条国际海缆``): its noun says
-    what is counted. ``tagged`` gives a text's words with jieba's flags."""
+    the measure's name (:func:`measure_name`) (``研发投入是多少`` → ``研发投入``;
+    ``跨境电商进出口多少 出口多少``: both); a part whose words name no measure
+    (``比前一年多了多少``) measures nothing; ``()`` when it counts a thing
+    (``多少条国际海缆``): its noun says what is counted. ``tagged`` gives a
+    text's words with jieba's flags."""
     if counted_things(norm):
         return ()
-    names = (measure_name(tagged(m.group(1))) for m in MEASURED.finditer(STATED_YEAR.sub("", norm)))
-    return tuple(dict.fromkeys(name[-MEASURE_LEN:] for name in names if len(name) >= 2))
+    text = STATED_YEAR.sub("", norm)
+    names = []
+    for m in MEASURED.finditer(text):
+        words = tagged(m.group(1))
+        if m.start(1) and CUT.match(text[m.start(1) - 1]):  # the lead's reach cut a word: its first is a piece
+            words = words[1:]
+        while words and words[0][1].startswith("u"):  # nor does a name start with a particle (的)
+            words = words[1:]
+        names.append(measure_name(words))
+    return tuple(dict.fromkeys(name for name in names if len(name) >= 2))
 
 
 def measure_name(words: Sequence[tuple[str, str]]) -> str:

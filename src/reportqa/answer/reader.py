@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa.answer.question import COUNTERS, NUMBER, TRADE_SIDES, YEAR_END, Question, ordinals
+from reportqa.answer.question import COUNTERS, MEASURE_LEN, NUMBER, TRADE_SIDES, YEAR_END, Question, ordinals
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
 
@@ -290,10 +290,11 @@ def counted_found(question: Question, text: str) -> float:
 
 
 def measured_found(question: Question, text: str) -> float:
-    """How much of what a how-much question measures (its words before 多少)
-    stands just before one of the figures of ``text``, in the figure's clause:
-    the longest piece's share (出口额 before 4.1万亿美元 for 数字服务出口额多少),
-    the best over its how-much parts; 1 when it measures nothing."""
+    """How much of what a how-much question measures (the end of its words
+    before 多少, :data:`MEASURE_LEN` characters) stands just before one of the
+    figures of ``text``, in the figure's clause: the longest piece's share
+    (出口额 before 4.1万亿美元 for 数字服务出口额多少), the best over its how-much
+    parts; 1 when it measures nothing."""
     if not question.measured:
         return 1.0
     norm = normalize(text)
@@ -301,8 +302,8 @@ def measured_found(question: Question, text: str) -> float:
     for m in FIGURE.finditer(norm):
         start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
         leads.append(norm[max(start, m.start() - MEASURE_REACH) : m.start()])
-    return max((longest_piece(measured, lead) / len(measured) for measured in question.measured for lead in leads),
-               default=0.0)
+    ends = [measured[-MEASURE_LEN:] for measured in question.measured]
+    return max((longest_piece(end, lead) / len(end) for end in ends for lead in leads), default=0.0)
 
 
 def dated_found(question: Question, text: str) -> float:

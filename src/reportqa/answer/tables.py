@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportqa.answer.question import NUMBER, TRADE_SIDES, WHICH_KINDS, YEAR, Question
+from reportqa.answer.question import MEASURE_LEN, NUMBER, TRADE_SIDES, WHICH_KINDS, YEAR, Question
 from reportqa.chunking import Passage
 from reportqa.ingest.records import Table
 from reportqa.segment.tokenizer import normalize
@@ -175,9 +175,11 @@ def years_spanned(text: str) -> list[str]:
 
 def _measures(measured: str, label: str, title: str) -> bool:
     """Whether a column says what a question measures: a two-character piece
-    of it in the column's label (出口 of 数服出口额 in 2022年出口额), or its
-    last two characters, its head, in the table's title (产值 of 数字产业产值)."""
-    return any(measured[i : i + 2] in label for i in range(len(measured) - 1)) or measured[-2:] in title
+    of its last :data:`MEASURE_LEN` characters, the name's end, in the
+    column's label (出口 of 数服出口额 in 2022年出口额), or its last two
+    characters, its head, in the table's title (产值 of 数字产业产值)."""
+    end = measured[-MEASURE_LEN:]
+    return any(end[i : i + 2] in label for i in range(len(end) - 1)) or end[-2:] in title
 
 
 def _uncovered(word: str, text: str) -> int:
