@@ -144,6 +144,16 @@ def test_markers_match_the_citations(components: Components, question: str) -> N
 
 
 @pytest.mark.slow
+def test_search_reads_the_query_as_the_answer_path_does(components: Components) -> None:
+    # 跨电 is no word of the report; the search text adds the long form the report gives it (跨境电商)
+    found = components.answerer.search("跨电出口多少", 3, "bm25")
+    assert [h.passage.id for h in found] == ["p-6677b146365b", "p-0837aeb90972", "p-f79abf8e500f"]
+    assert all("跨境电商" in h.passage.text for h in found)
+    raw = components.retriever.search("跨电出口多少", 1, "bm25")  # the raw text alone finds none of them
+    assert raw[0].passage.id == "p-dbc6626f9b5b" and "跨境电商" not in raw[0].passage.text
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "figure"), WITH_FIGURES, ids=FIGURE_IDS)
 def test_every_number_appears_in_a_cited_passage(components: Components, question: str,
                                                  figure: str) -> None:

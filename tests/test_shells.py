@@ -78,7 +78,7 @@ def broken_search(self: Retriever, *args: object, **kwargs: object) -> object:
 def test_a_bug_is_a_traceback_on_the_cli(hash_copy: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in hash_env(hash_copy).items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(Retriever, "search", broken_search)
+    monkeypatch.setattr(Retriever, "search_vector", broken_search)
     with pytest.raises(KeyError, match="a bug"):  # not turned into one line: Python prints it, exit 1
         cli.main(["search", "数字贸易"])
 
@@ -86,7 +86,7 @@ def test_a_bug_is_a_traceback_on_the_cli(hash_copy: Settings, monkeypatch: pytes
 def test_a_bug_is_a_logged_500_on_http(hash_index: tuple[Settings, Components], monkeypatch: pytest.MonkeyPatch,
                                        caplog: pytest.LogCaptureFixture) -> None:
     settings, components = hash_index
-    monkeypatch.setattr(Retriever, "search", broken_search)
+    monkeypatch.setattr(Retriever, "search_vector", broken_search)
     with caplog.at_level(logging.ERROR), TestClient(create_app(settings, components=components),
                                                     raise_server_exceptions=False) as client:
         response = client.get("/search", params={"q": "数字贸易"})

@@ -95,7 +95,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     loaded = load_components(settings)
-    hits = loaded.retriever.search(args.query, settings.top_k, settings.mode, args.doc or None)
+    hits = loaded.answerer.search(args.query, settings.top_k, settings.mode, args.doc or None)
     if args.json:
         print(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=1))
     else:

@@ -627,6 +627,16 @@ class Answerer:
         vector = self.retriever.encode(q.text)
         return vector, self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
 
+    def search(self, query: str, k: int | None = None, mode: str | None = None,
+               doc_ids: Collection[str] | None = None) -> list[Hit]:
+        """Passages for ``query`` as the answer path retrieves them: its search
+        text, with the long forms the report defines for its abbreviations
+        (跨电: 跨境电商), not its raw text. Lexical mode runs no model forward."""
+        q = self.analyze(query)
+        self.retriever.scope(doc_ids)  # an unknown report is an error before the model runs
+        vector = None if (mode or self.retriever.mode) == "bm25" else self.retriever.encode(q.text)
+        return self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
+
     def answer(self, question: str, k: int | None = None, mode: str | None = None,
                doc_ids: Collection[str] | None = None) -> Answer:
         """Analyse, retrieve, read, compose and decide an answer to ``question``

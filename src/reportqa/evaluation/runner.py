@@ -75,7 +75,7 @@ class Evaluator:
     """Scores an answerer on questions.
 
     Args:
-        answerer: the answerer (its retriever is used for retrieval metrics).
+        answerer: the answerer (its search, the answer path's retrieval, gives the retrieval metrics).
         corpora: ``doc_id -> corpus text`` for locating evidence quotes.
     """
 
@@ -96,7 +96,6 @@ class Evaluator:
 
     def run(self, questions: list[Question], mode: str) -> EvalResult:
         """Every metric of the evaluation contract for one mode."""
-        retriever = self.answerer.retriever
         rows: list[QuestionResult] = []
         retrieval: dict[str, list[float]] = {k: [] for k in
                                              ("recall@1", "recall@3", "recall@5", "recall@10",
@@ -104,8 +103,7 @@ class Evaluator:
         latencies: list[float] = []
         cite_hits = cite_total = cite_answered = cite_recall = 0
         for q in questions:
-            vector = retriever.encode(q.question)
-            hits = retriever.search_vector(q.question, vector, 10, mode)
+            hits = self.answerer.search(q.question, 10, mode)  # the passages the answer path reads
             flags = [self.relevant(h.passage, q) for h in hits]
             answer = self.answerer.answer(q.question, mode=mode)
             latencies.append(answer.timings_ms["total"])

@@ -44,7 +44,7 @@ def search(
     if not query:
         raise HTTPException(422, "q: the query is empty after trimming")
     try:
-        hits = loaded.retriever.search(query, k or conf.top_k, mode or conf.mode, doc_ids)
+        hits = loaded.answerer.search(query, k or conf.top_k, mode or conf.mode, doc_ids)
     except UnknownDocumentError as exc:
         raise HTTPException(422, f"doc_ids: {exc}") from None
     return [hit_json(h) for h in hits]
