@@ -15,7 +15,7 @@ import pytest
 from conftest import STORES, on_both_stores
 from reportqa.answer import ABSTAIN_TEXT, Answer, numbers_supported
 from reportqa.answer.composer import numbers_in
-from reportqa.answer.reader import ANSWER_FEATURES, CANDIDATE_FEATURES
+from reportqa.answer.reader import ANSWER_FEATURES, CANDIDATE_FEATURES, OWN_FEATURES
 from reportqa.chunking import Passage, Sentence
 from reportqa.evaluation.metrics import answer_length
 from reportqa.rendering import answer_json
@@ -141,6 +141,18 @@ def test_markers_match_the_citations(components: Components, question: str) -> N
         # the quote is a sentence of the cited passage, located inside the passage's span
         assert c.quote in c.passage.text
         assert c.passage.start <= c.quote_start < c.quote_end <= c.passage.end
+
+
+@pytest.mark.slow
+def test_a_sentence_of_which_reads_the_sentence_before_it(components: Components) -> None:
+    # 跨境电商 is stated once, in the sentence before 其中，出口额达…: its figure measures 跨境电商出口额
+    answerer = components.answerer
+    q = answerer.analyze("跨境电商出口额2022年多少")
+    vector, hits = answerer.retrieve(q)
+    measured = {c.text: c.features[OWN_FEATURES.index("measured")] for c in answerer.candidates(q, vector, hits)}
+    assert measured["其中，出口额达1.55万亿元，同比增长11.7%。"] == 1.0
+    # the one after a sentence on 可数字化交付的服务: 出口 of the head 出口额, no qualifier (2 / 3 × 0.5)
+    assert measured["其中，出口2105.4亿美元，同比增长7.6%；"] == pytest.approx(1 / 3)
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from reportqa.answer.question import (
+    MeasureWords,
     QuestionAnalyzer,
     asked_kinds,
     counted_things,
@@ -35,6 +36,7 @@ from reportqa.answer.reader import (
     coverage,
     dated_found,
     figure_lead,
+    headed_found,
     kind_found,
     load_models,
     measured_found,
@@ -394,7 +396,7 @@ def test_what_a_when_question_dates(analyzer: QuestionAnalyzer) -> None:
     # a how-much question dates nothing; the asked fit is its measure's
     cloud = analyzer.analyze("2022年中国公有云市场规模是多少")
     assert dated_found(cloud, "无关") == 1.0
-    assert asked_found(cloud, "2022年中国云计算市场规模为4550亿元") == 4 / 6
+    assert asked_found(cloud, "2022年中国云计算市场规模为4550亿元") == measured_found(cloud, "2022年中国云计算市场规模为4550亿元")
 
 
 def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
@@ -422,15 +424,47 @@ def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
     # nor at a particle: 园 of 软件园 is cut, and the 的 after it starts no name
     assert measured_things("2022年成都天府软件园的企业研发投入是多少", tagged) == ("企业研发投入",)
     assert analyzer.analyze("数字服务出口去年涨了多少").measured == ("数字服务出口",)
-    # its last six characters are looked for before a figure (有云市场规模 of 中国公有云市场规模)
+    # its last six characters are looked for before a figure (有云市场规模 of 中国公有云市场规模: 市场规模, 4 / 6),
+    # and its head there with its qualifiers before it (规模; 中国 and 市场 of 中国, 公有, 市场): the better
     cloud = analyzer.analyze("2022年中国公有云市场规模是多少")
-    assert measured_found(cloud, "2022年中国云计算市场规模为4550亿元") == 4 / 6  # 市场规模 before the figure
+    weight = analyzer.weight
+    headed = 0.5 + (weight("中国") + weight("市场")) / (weight("中国") + weight("公有") + weight("市场")) / 2
+    assert headed > 4 / 6
+    assert measured_found(cloud, "2022年中国云计算市场规模为4550亿元") == pytest.approx(headed)
     assert measured_found(cloud, "云计算市场规模增长快，占比达到30%") == 0.0  # in another clause
     assert measured_found(analyzer.analyze("全国出口额多少"), "研发投入达613.4亿元") == 0.0
     # a question of two amounts: the best fit of either
     cross = analyzer.analyze("跨境电商进出口多少 出口多少")
     assert measured_found(cross, "其中出口额达1.55万亿元") == 1.0  # 出口, the second
     assert measured_found(cross, "跨境电商进口额达0.56万亿元") == 4 / 6  # 境电商进 of the first, no 出口
+
+
+def test_a_measure_is_read_into_its_head_and_qualifiers(analyzer: QuestionAnalyzer) -> None:
+    def words(question: str) -> list[tuple[str, tuple[str, ...]]]:
+        return [(w.head, tuple(q for q, _ in w.qualifiers)) for w in analyzer.analyze(question).measure_words]
+
+    # the last noun is the head; a pronoun (我国, 咱们), a numeral or an adverb qualifies nothing
+    assert words("我国数字服务贸易顺差是多少") == [("顺差", ("数字服务贸易",))]
+    assert words("国内cloud市场2022年多大盘子") == [("市场", ("国内", "cloud"))]
+    assert words("ict服务出口多少") == [("出口", ("ict", "服务"))]
+    assert words("跨境电商进出口多少 出口多少") == [("进出口", ("跨境电商",)), ("出口", ())]  # one per part
+    assert words("具体占多少") == [("", ())]  # no noun: no head, read by the name's end alone
+    assert analyzer.analyze("跨境电商进出口多少 出口多少").parts()[1].measure_words == (MeasureWords("出口"),)
+
+
+def test_a_sentence_that_goes_on_with_the_one_before_reads_its_topic(analyzer: QuestionAnalyzer) -> None:
+    exports = analyzer.analyze("跨境电商出口额多少")
+    topic = "跨境电商进出口额达2.11万亿元人民币，同比增长9.8%。"
+    then = "其中，出口额达1.55万亿元，同比增长11.7%。"
+    # alone, 出口额 of 境电商出口额 (3 / 6), or the head with no qualifier (1 × 0.5)
+    assert measured_found(exports, then) == 0.5
+    assert measured_found(exports, then, topic) == 1.0  # 跨境电商 stated in the sentence it goes on with
+    assert measured_found(exports, "出口额达1.55万亿元。", topic) == 0.5  # a sentence of its own: no topic
+    assert measured_found(exports, "其他出口额达1.55万亿元。", topic) == 0.5  # 其他 goes on with nothing
+    assert asked_found(exports, then, topic) == 1.0
+    # a qualifier stated earlier in the sentence itself
+    assert measured_found(exports, "跨境电商发展快，出口额达1.55万亿元") == 1.0
+    assert headed_found(MeasureWords(), "出口额达", "跨境电商") == 0.0
 
 
 def test_the_asked_kind_is_no_name(analyzer: QuestionAnalyzer) -> None:

@@ -253,10 +253,12 @@ class Answerer:
                 seen.add(s)
                 sentence = sentences[s]
                 after = sentences.get(s + 1)  # a lead's numbered run, when its passage holds it
+                before = sentences[s - 1].text if s - 1 in ms else ""  # what a 其中 sentence goes on with
                 out.append(self._candidate(question, sentence.text, sentence, s, (passage,), hit.rank,
                                            sims[s], passage_sim, ctx,
                                            "row" if passage.kind == "table_row" else "sentence",
-                                           run=after.text if after is not None and _ordinal(after.text) == 1 else ""))
+                                           run=after.text if after is not None and _ordinal(after.text) == 1 else "",
+                                           topic=before))
         if question.table is not None:  # the table the question names is the one to compute over
             named = {(doc_id, table.start): (table, rows) for doc_id in dict.fromkeys(h.passage.doc_id for h in hits)
                      for table, rows in holdings.tables(doc_id) if table.number == question.table}
@@ -286,11 +288,13 @@ class Answerer:
 
     def _candidate(self, question: Question, text: str, sentence: Sentence, s: int | None,
                    passages: tuple[Passage, ...], rank: int, sim: float, passage_sim: float,
-                   context: tuple[float, float, float], kind: str, caption: str = "", run: str = "") -> Candidate:
+                   context: tuple[float, float, float], kind: str, caption: str = "", run: str = "",
+                   topic: str = "") -> Candidate:
         """A candidate with its features; ``context`` is the passage's
         coverage, names share and years share. A computed statement reads its
         table's ``caption`` as part of itself, as the table's rows do; ``run``
-        is the first item of a numbered run the sentence leads, if any."""
+        is the first item of a numbered run the sentence leads, if any;
+        ``topic`` the sentence before it in its passage (see :func:`measured_found`)."""
         heading = passages[0].heading + caption
         cov, covered = coverage(question, heading + text)
         tagged = self.retriever.tokenizer.tagged(text) if self._needs_tags(question) else None
@@ -304,7 +308,7 @@ class Answerer:
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS, "counted": counted_found(question, caption + text),
-            "measured": asked_found(question, text),
+            "measured": asked_found(question, text, topic),
         }
         features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)

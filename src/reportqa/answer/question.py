@@ -151,11 +151,27 @@ MEASURE_LEN = 6
 NO_MEASURE_FLAGS = ("u", "d", "m", "t", "r", "c", "y", "q", "f")
 NO_MEASURE_EXACT = frozenset({"e", "o"})
 NOUN_FLAGS = ("n", "vn", "an", "j", "eng")  # words a measure's name may end in (出口 is vn, 同比 j)
+# words no measure's head or qualifier is: particles, adverbs, pronouns (咱们, 我国), prepositions,
+# conjunctions, modal and other function words, numerals, measure words, times
+NO_NAME_WORD = ("u", "d", "r", "p", "c", "y", "e", "o", "m", "q", "t", "zg")
 # words that set the place after them against the subject as its counterpart: a trade flow's
 # destination or origin (对美国的出口, 卖到东盟, 从美国来的外资), or what a rule applies to (RCEP对韩国生效)
 PARTNER_CUES = frozenset({"对", "向", "往", "到", "从", "来自", "销往", "卖给"})
 COUNTED_END = re.compile(r"[的了呢啊吗呀是在有和呗啦吧].*")
 JOINER = re.compile(r"和|与|跟|同|及|相比|对比|比起|比")  # log(total / count) of a word near the rare end of jieba's dictionary
+
+
+@dataclass(frozen=True)
+class MeasureWords:
+    """What one how-much part measures, read as a statistic states it: its
+    ``head`` (the name's last noun of two characters or more: 顺差, 出口额)
+    stands just before the figure; its ``qualifiers`` (the content words
+    before the head, each with its key-term weight: 数字服务贸易) are stated
+    anywhere before the figure, often once for several figures (其中，出口额达
+    1.55万亿元 after 跨境电商进出口额达2.11万亿元). No head: nothing to read."""
+
+    head: str = ""
+    qualifiers: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +220,7 @@ class Question:
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
         measured: what each how-much part measures, the words before its 多少
             (``2022年中国公有云市场规模是多少``: ``中国公有云市场规模``), see :func:`measured_things`.
+        measure_words: each measured name read into its head and qualifiers, see :func:`measure_words`.
         partner: a place or organisation it sets against its subject as the
             counterpart (``中国对美国的数字服务出口``: ``美国``), see :func:`counterpart`, else ``None``.
         counted: what each how-many part counts, its counter and the noun after it
@@ -239,6 +256,7 @@ class Question:
     table: str | None = None
     counted: tuple[tuple[str, str], ...] = ()
     measured: tuple[str, ...] = ()
+    measure_words: tuple[MeasureWords, ...] = ()
     partner: str | None = None
     dated: tuple[str, ...] = ()
 
@@ -263,8 +281,9 @@ class Question:
         counting 业务), each reading only its own part; else ``()``."""
         if len(self.counted) + len(self.measured) < 2:
             return ()
-        return (*(replace(self, counted=(c,), measured=()) for c in self.counted),
-                *(replace(self, counted=(), measured=(m,)) for m in self.measured))
+        return (*(replace(self, counted=(c,), measured=(), measure_words=()) for c in self.counted),
+                *(replace(self, counted=(), measured=(m,), measure_words=(w,))
+                  for m, w in zip(self.measured, self.measure_words, strict=True)))
 
 
 def direction_asked(norm: str, asks: tuple[str, ...]) -> str | None:
@@ -439,6 +458,20 @@ def measure_name(words: Sequence[tuple[str, str]]) -> str:
     return "".join(word for word, _ in kept)
 
 
+def measure_words(name: str, tagged: Callable[[str], Sequence[tuple[str, str]]],
+                  weight: Callable[[str], float]) -> MeasureWords:
+    """A measured name read into its head and qualifiers (see
+    :class:`MeasureWords`): of its words of two characters or more that are no
+    particle, adverb, pronoun, numeral or the like (:data:`NO_NAME_WORD`;
+    ``我国数字服务贸易顺差`` keeps ``数字服务贸易``, ``顺差``), the last noun is the head
+    and those before it qualify it."""
+    content = [(w, f) for w, f in tagged(name) if len(w) >= 2 and (w.isascii() or not f.startswith(NO_NAME_WORD))]
+    heads = [k for k, (w, f) in enumerate(content) if w.isascii() or f.startswith(NOUN_FLAGS)]
+    if not heads:
+        return MeasureWords()
+    return MeasureWords(content[heads[-1]][0], tuple((w, weight(w)) for w, _ in content[: heads[-1]]))
+
+
 def expand_years(norm: str) -> str:
     """``22年`` → ``2022年``, ``20到22年`` → ``2020年到2022年``: two-digit years as people type them."""
     return SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", SHORT_SPAN.sub(r"\1年\2", norm))
@@ -583,8 +616,7 @@ class QuestionAnalyzer:
         if len(terms) > MAX_TERMS:  # bounded work per question, however long: its most specific terms
             keep = sorted(terms, key=lambda t: -terms[t])[:MAX_TERMS]
             terms = {t: terms[t] for t in terms if t in keep}
-        numbers = numbers[:MAX_TERMS]
-        names = names[:MAX_TERMS]
+        numbers, names = numbers[:MAX_TERMS], names[:MAX_TERMS]
         # a word the report never uses may be its abbreviation of a name or word it does use; a word
         # it uses may have a form it defines as the same (wto: 世界贸易组织, 数贸会: 全球数字贸易博览会)
         expansions = {t: forms for t in (*terms, *names) if (forms := self.long_form(t))}
@@ -606,7 +638,8 @@ class QuestionAnalyzer:
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
             ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm),
-            measured=measured_things(norm, self.tokenizer.tagged), dated=dated_events(norm),
+            measured=(measured := measured_things(norm, self.tokenizer.tagged)), dated=dated_events(norm),
+            measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
             partner=counterpart(words),
         )
 

@@ -31,7 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa.answer.question import COUNTERS, MEASURE_LEN, NUMBER, TRADE_SIDES, YEAR_END, Question, ordinals
+from reportqa.answer.question import (
+    COUNTERS,
+    MEASURE_LEN,
+    NUMBER,
+    TRADE_SIDES,
+    YEAR_END,
+    MeasureWords,
+    Question,
+    ordinals,
+)
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
 
@@ -84,6 +93,8 @@ COUNT_AFTER = 16  # at most this many after it, up to the clause's end or a join
 COUNTED_STOP = re.compile(r"[,;:。，；：、和与及]")
 MEASURE_REACH = 12  # characters before a figure where what a question measures is looked for
 CLAUSE_END = re.compile(r"[,;:。，；：]")
+# a sentence that goes on with the one before it: 其中 (of which), 其 (its), not 其他 or 其实
+CONTINUES = re.compile(r"其(?![他它实])")
 # what a statistic's subject is tagged as: nouns, places, organisations, directions (东部), Latin names
 SUBJECT_FLAGS = frozenset({"n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "f", "s", "j", "eng"})
 PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
@@ -289,21 +300,40 @@ def counted_found(question: Question, text: str) -> float:
     return best
 
 
-def measured_found(question: Question, text: str) -> float:
-    """How much of what a how-much question measures (the end of its words
-    before 多少, :data:`MEASURE_LEN` characters) stands just before one of the
-    figures of ``text``, in the figure's clause: the longest piece's share
-    (出口额 before 4.1万亿美元 for 数字服务出口额多少), the best over its how-much
-    parts; 1 when it measures nothing."""
+def measured_found(question: Question, text: str, topic: str = "") -> float:
+    """How well a figure of ``text`` is one of what a how-much question
+    measures, the best over its figures and how-much parts of two readings:
+    how much of the name's end (:data:`MEASURE_LEN` characters) stands just
+    before the figure in its clause, the longest piece's share (出口额 before
+    4.1万亿美元 for 数字服务出口额多少); and :func:`headed_found`, the name's head
+    there and its qualifiers anywhere before the figure or in ``topic``, the
+    sentence ``text`` continues (:data:`CONTINUES`). 1 when it measures nothing."""
     if not question.measured:
         return 1.0
     norm = normalize(text)
-    leads = []  # before each figure, the MEASURE_REACH characters in its clause
-    for m in FIGURE.finditer(norm):
+    before = normalize(topic) if topic and CONTINUES.match(norm) else ""
+    best = 0.0
+    for m in FIGURE.finditer(norm):  # before each figure, the MEASURE_REACH characters in its clause
         start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
-        leads.append(norm[max(start, m.start() - MEASURE_REACH) : m.start()])
-    ends = [measured[-MEASURE_LEN:] for measured in question.measured]
-    return max((longest_piece(end, lead) / len(end) for end in ends for lead in leads), default=0.0)
+        lead = norm[max(start, m.start() - MEASURE_REACH) : m.start()]
+        for name, words in zip(question.measured, question.measure_words, strict=True):
+            end = name[-MEASURE_LEN:]
+            headed = headed_found(words, lead, before + norm[: m.start()])
+            best = max(best, longest_piece(end, lead) / len(end), headed)
+    return best
+
+
+def headed_found(words: MeasureWords, lead: str, stated: str) -> float:
+    """How well a figure with ``lead`` before it in its clause, and ``stated``
+    before it in all, is the measure ``words``: the share of its head's longest
+    piece in the lead, times a half plus half the weighted share of its
+    qualifiers :func:`term_found` in ``stated`` (``实现顺差483.7亿美元`` in a
+    sentence on 可数字化交付的服务 for 数字服务贸易顺差); 0 when it has no head."""
+    if not words.head:
+        return 0.0
+    total = sum(w for _, w in words.qualifiers)
+    qualified = sum(w * term_found(q, stated) for q, w in words.qualifiers) / total if total else 1.0
+    return longest_piece(words.head, lead) / len(words.head) * (0.5 + qualified / 2)
 
 
 def dated_found(question: Question, text: str) -> float:
@@ -316,10 +346,10 @@ def dated_found(question: Question, text: str) -> float:
     return max(term_found(event, norm) for event in question.dated)
 
 
-def asked_found(question: Question, text: str) -> float:
-    """How well ``text`` states what a question asks a figure or a date of:
-    the lower of :func:`measured_found` and :func:`dated_found`."""
-    return min(measured_found(question, text), dated_found(question, text))
+def asked_found(question: Question, text: str, topic: str = "") -> float:
+    """How well ``text`` (continuing ``topic``, see :func:`measured_found`) states what a
+    question asks a figure or a date of: the lower of :func:`measured_found` and :func:`dated_found`."""
+    return min(measured_found(question, text, topic), dated_found(question, text))
 
 
 def part_found(part: Question, text: str) -> float:
