@@ -156,6 +156,17 @@ def test_a_sentence_of_which_reads_the_sentence_before_it(components: Components
 
 
 @pytest.mark.slow
+def test_a_sentence_of_which_is_shown_after_its_topic(components: Components) -> None:
+    answer = components.answerer.answer("高技术产业实际用外资22年多少 涨了多少")
+    # 其中 alone does not say of what: the sentence before it comes first, and the two share one marker
+    assert answer.text == ("2022年，中国吸收外资实现稳定增长，首次突破1.2万亿元人民币，按可比口径，同比增长6.3%，"
+                           "规模再创历史新高。其中，高技术产业实际使用外资4449.5亿元，增长28.3%，"
+                           "带动吸收外资的质量进一步提升。[1]")
+    # the quote a reader opens is the sentence the answer rests on
+    assert [c.quote for c in answer.citations] == ["其中，高技术产业实际使用外资4449.5亿元，增长28.3%，带动吸收外资的质量进一步提升。"]
+
+
+@pytest.mark.slow
 def test_search_reads_the_query_as_the_answer_path_does(components: Components) -> None:
     # 跨电 is no word of the report; the search text adds the long form the report gives it (跨境电商)
     found = components.answerer.search("跨电出口多少", 3, "bm25")

@@ -29,6 +29,7 @@ from reportqa.answer.question import NUMBER, Question, QuestionAnalyzer
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
+    CONTINUES,
     OWN_FEATURES,
     SUBJECT_FLAGS,
     ReaderModels,
@@ -412,7 +413,7 @@ class Answerer:
                 budget -= len(cand.text)
         chosen += self._part_answers(question, ranked, chosen, budget)
         chosen.sort(key=lambda c: (c.rank, c.sentence.start))
-        return self._continue_lead(chosen)
+        return self._with_topics(self._continue_lead(chosen))
 
     def _part_answers(self, question: Question, ranked: list[Candidate], chosen: list[Candidate],
                       budget: int) -> list[Candidate]:
@@ -433,6 +434,28 @@ class Answerer:
                     budget -= len(cand.text)
                     break
         return added
+
+    def _with_topics(self, chosen: list[Candidate]) -> list[Candidate]:
+        """A chosen sentence that goes on with the one before it (``其中，出口额达
+        1.55万亿元``, :data:`CONTINUES`) shown after that sentence, which says what
+        it is about (跨境电商进出口额达2.11万亿元…), while it fits the budget: an
+        answer a reader can follow without opening the passage."""
+        budget = MAX_CHARS - sum(len(_clip(c.text)) for c in chosen)
+        shown = {c.sentence_index for c in chosen}
+        out: list[Candidate] = []
+        for c in chosen:
+            s = c.sentence_index
+            if s is not None and s - 1 not in shown and CONTINUES.match(normalize(c.text)):
+                position = self.retriever.position(c.passage.id)
+                assert position is not None
+                if s - 1 in self.holdings.members([position])[0]:
+                    (before,) = self.holdings.sentences([s - 1])
+                    if len(before.text) <= budget:
+                        out.append(replace(c, text=before.text, sentence=before, sentence_index=s - 1))
+                        shown.add(s - 1)
+                        budget -= len(before.text)
+            out.append(c)
+        return out
 
     def _continue_lead(self, chosen: list[Candidate]) -> list[Candidate]:
         """A short lead sentence (``上海市大力推进跨境数字基础设施。``) announces
@@ -673,17 +696,22 @@ class Answerer:
         numbers: dict[str, int] = {}
         parts = []
         for k, piece in enumerate(pieces):
+            same_passage = k + 1 < len(pieces) and pieces[k + 1].passages[0].id == piece.passages[0].id
+            nxt = pieces[k + 1] if same_passage else None
+            goes_on = nxt is not None and bool(CONTINUES.match(normalize(nxt.text)))  # 其中… after its topic
             marks = []
             for passage in piece.passages:
                 if passage.id not in numbers:
                     numbers[passage.id] = len(numbers) + 1
-                    quote = piece.sentence if passage is piece.passages[0] else passage.sentences[0]
+                    # the quote: the sentence the answer rests on, not the topic a 其中 sentence goes on with
+                    quote = ((nxt.sentence if nxt is not None and goes_on else piece.sentence)
+                             if passage is piece.passages[0] else passage.sentences[0])
                     citations.append(Citation(numbers[passage.id], passage, quote.text, quote.start, quote.end,
                                               self.title_of(passage.doc_id)))
                 marks.append(f"[{numbers[passage.id]}]")
-            # list items of one passage share the marker at the end of the list
-            same_list = (piece.text.endswith("；") and k + 1 < len(pieces)
-                         and pieces[k + 1].passages[0].id == piece.passages[0].id)
+            # list items of one passage share the marker at the end of the list, as a topic shares it
+            # with the sentence that goes on with it
+            same_list = nxt is not None and (piece.text.endswith("；") or goes_on)
             parts.append(piece.text if same_list else piece.text + "".join(marks))
         text = "".join(parts)
         # a computed statement's figures are its rows' cells; its rank or count is derived from them
