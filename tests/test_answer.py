@@ -274,6 +274,18 @@ def test_one_model_forward_per_question(components: Components,
         assert embedder.forwards == before_forwards + 1
 
 
+@pytest.mark.slow
+def test_search_runs_one_forward_and_none_for_bm25_or_a_bad_mode(components: Components) -> None:
+    embedder, answerer = components.embedder, components.answerer
+    before = embedder.forwards
+    answerer.search("跨电出口多少", 3, "hybrid")
+    assert embedder.forwards == before + 1
+    answerer.search("跨电出口多少", 3, "bm25")
+    with pytest.raises(ValueError, match="unknown mode 'fuzzy': use one of hybrid, dense, bm25"):
+        answerer.search("跨电出口多少", 3, "fuzzy")
+    assert embedder.forwards == before + 1
+
+
 # -- reportqa ask --json --------------------------------------------------------------------
 
 ASK_KEYS = {"question", "answer", "abstained", "abstain_reason", "resolved_question", "citations", "see_also",

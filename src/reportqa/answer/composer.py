@@ -55,7 +55,7 @@ from reportqa.answer.reader import (
 from reportqa.answer.tables import Computed, TableReasoner
 from reportqa.chunking import Passage, Sentence
 from reportqa.ingest.records import Table
-from reportqa.retrieval import Hit, Retriever
+from reportqa.retrieval import MODES, Hit, Retriever
 from reportqa.segment.tokenizer import normalize
 
 ABSTAIN_TEXT = "报告中没有找到相关信息"
@@ -659,9 +659,12 @@ class Answerer:
         """Passages for ``query`` as the answer path retrieves them: its search
         text, with the long forms the report defines for its abbreviations
         (跨电: 跨境电商), not its raw text. Lexical mode runs no model forward."""
+        mode = mode or self.retriever.mode
+        if mode not in MODES:  # an unknown mode or report is an error before the model runs
+            raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        self.retriever.scope(doc_ids)
         q = self.analyze(query)
-        self.retriever.scope(doc_ids)  # an unknown report is an error before the model runs
-        vector = None if (mode or self.retriever.mode) == "bm25" else self.retriever.encode(q.text)
+        vector = None if mode == "bm25" else self.retriever.encode(q.text)
         return self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
 
     def answer(self, question: str, k: int | None = None, mode: str | None = None,
