@@ -29,7 +29,6 @@ from reportqa.answer.question import NUMBER, Question, QuestionAnalyzer
 from reportqa.answer.reader import (
     ANSWER_FEATURES,
     CANDIDATE_FEATURES,
-    CONTINUES,
     OWN_FEATURES,
     SUBJECT_FLAGS,
     ReaderModels,
@@ -37,6 +36,7 @@ from reportqa.answer.reader import (
     counted_found,
     coverage,
     figure_lead,
+    goes_on,
     load_models,
     month_found,
     names_found,
@@ -437,7 +437,7 @@ class Answerer:
 
     def _with_topics(self, chosen: list[Candidate]) -> list[Candidate]:
         """A chosen sentence that goes on with the one before it (``其中，出口额达
-        1.55万亿元``, :data:`CONTINUES`) shown after that sentence, which says what
+        1.55万亿元``, :func:`goes_on`) shown after that sentence, which says what
         it is about (跨境电商进出口额达2.11万亿元…), while it fits the budget: an
         answer a reader can follow without opening the passage."""
         budget = MAX_CHARS - sum(len(_clip(c.text)) for c in chosen)
@@ -445,17 +445,20 @@ class Answerer:
         out: list[Candidate] = []
         for c in chosen:
             s = c.sentence_index
-            if s is not None and s - 1 not in shown and CONTINUES.match(normalize(c.text)):
-                position = self.retriever.position(c.passage.id)
-                assert position is not None
-                if s - 1 in self.holdings.members([position])[0]:
-                    (before,) = self.holdings.sentences([s - 1])
-                    if len(before.text) <= budget:
-                        out.append(replace(c, text=before.text, sentence=before, sentence_index=s - 1))
-                        shown.add(s - 1)
-                        budget -= len(before.text)
+            if s is not None and s - 1 not in shown and goes_on(c.text) and s - 1 in self._members(c):
+                (before,) = self.holdings.sentences([s - 1])
+                if len(before.text) <= budget:
+                    out.append(replace(c, text=before.text, sentence=before, sentence_index=s - 1))
+                    shown.add(s - 1)
+                    budget -= len(before.text)
             out.append(c)
         return out
+
+    def _members(self, chosen: Candidate) -> list[int]:
+        """The sentences (their positions in the index) of a chosen candidate's passage."""
+        position = self.retriever.position(chosen.passage.id)
+        assert position is not None
+        return self.holdings.members([position])[0]
 
     def _continue_lead(self, chosen: list[Candidate]) -> list[Candidate]:
         """A short lead sentence (``上海市大力推进跨境数字基础设施。``) announces
@@ -463,9 +466,7 @@ class Answerer:
         first = chosen[0]
         if len(chosen) != 1 or len(first.text) > 40 or first.sentence_index is None:
             return chosen
-        position = self.retriever.position(first.passage.id)
-        assert position is not None
-        members = self.holdings.members([position])[0]
+        members = self._members(first)
         at = members.index(first.sentence_index) if first.sentence_index in members else -1
         budget = MAX_CHARS - len(first.text)
         out = [first]
@@ -701,20 +702,20 @@ class Answerer:
         for k, piece in enumerate(pieces):
             same_passage = k + 1 < len(pieces) and pieces[k + 1].passages[0].id == piece.passages[0].id
             nxt = pieces[k + 1] if same_passage else None
-            goes_on = nxt is not None and bool(CONTINUES.match(normalize(nxt.text)))  # 其中… after its topic
+            topic = nxt is not None and goes_on(nxt.text)  # 其中… after the sentence it goes on with
             marks = []
             for passage in piece.passages:
                 if passage.id not in numbers:
                     numbers[passage.id] = len(numbers) + 1
                     # the quote: the sentence the answer rests on, not the topic a 其中 sentence goes on with
-                    quote = ((nxt.sentence if nxt is not None and goes_on else piece.sentence)
+                    quote = ((nxt.sentence if nxt is not None and topic else piece.sentence)
                              if passage is piece.passages[0] else passage.sentences[0])
                     citations.append(Citation(numbers[passage.id], passage, quote.text, quote.start, quote.end,
                                               self.title_of(passage.doc_id)))
                 marks.append(f"[{numbers[passage.id]}]")
             # list items of one passage share the marker at the end of the list, as a topic shares it
             # with the sentence that goes on with it
-            same_list = nxt is not None and (piece.text.endswith("；") or goes_on)
+            same_list = nxt is not None and (piece.text.endswith("；") or topic)
             parts.append(piece.text if same_list else piece.text + "".join(marks))
         text = "".join(parts)
         # a computed statement's figures are its rows' cells; its rank or count is derived from them

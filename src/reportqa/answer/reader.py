@@ -95,6 +95,11 @@ MEASURE_REACH = 12  # characters before a figure where what a question measures 
 CLAUSE_END = re.compile(r"[,;:。，；：]")
 # a sentence that goes on with the one before it: 其中 (of which), 其 (its), not 其他 or 其实
 CONTINUES = re.compile(r"其(?![他它实])")
+
+
+def goes_on(text: str) -> bool:
+    """Whether a sentence goes on with the one before it (:data:`CONTINUES`)."""
+    return CONTINUES.match(normalize(text)) is not None
 # what a statistic's subject is tagged as: nouns, places, organisations, directions (东部), Latin names
 SUBJECT_FLAGS = frozenset({"n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "f", "s", "j", "eng"})
 PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt"})
@@ -311,7 +316,7 @@ def measured_found(question: Question, text: str, topic: str = "") -> float:
     if not question.measured:
         return 1.0
     norm = normalize(text)
-    before = normalize(topic) if topic and CONTINUES.match(norm) else ""
+    before = normalize(topic) if topic and goes_on(norm) else ""
     best = 0.0
     for m in FIGURE.finditer(norm):  # before each figure, the MEASURE_REACH characters in its clause
         start = max((e.end() for e in CLAUSE_END.finditer(norm, 0, m.start())), default=0)
