@@ -113,6 +113,9 @@ QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
 ASKED_KIND = re.compile(r"(?:哪|什么|啥)[一两三四五六七八九几]?[个家座项种类位所部条些方国]?([\u4e00-\u9fff]{2})")
 ENTITY_FLAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg", "eng"})
 COMPASS = re.compile(r"[东南西北中]+部?")  # a direction (西南, 中西部) describes where; jieba tags it a place
+# jieba's flags of words that point or join and name nothing to look for: pronouns (我国, 咱们, 那个,
+# 这块), conjunctions (不是, 或者), particles (的话), modal particles, interjections, onomatopoeia
+FUNCTION_FLAGS = frozenset({"r", "rr", "rz", "rg", "c", "cc", "u", "uj", "ul", "uv", "uz", "ud", "ug", "y", "e", "o"})
 PLACE_OR_ORG_FLAGS = frozenset({"ns", "nt"})  # jieba's own dictionary tags them; a person tag (nr) often hits chatter (孙子)
 BLANK = ("", "w")  # a blank between tagged words: a run of single characters ends at it
 GENERAL_RARE = 16.0
@@ -182,7 +185,8 @@ class Question:
         text: the question as asked, trimmed.
         norm: its normalised form, short years written out (``22年`` → ``2022年``).
         terms: key terms with weights (report idf, or general rarity for words
-            the report never uses), question cues left out.
+            the report never uses), question cues and words that point or join
+            (:data:`FUNCTION_FLAGS`: 我国, 咱们, 那个, 或者) left out.
         known: the key terms the report uses.
         asks: what it asks for, first the main kind (``date``, ``rank``, …).
         years: the years it names.
@@ -597,7 +601,8 @@ class QuestionAnalyzer:
         stop = self.tokenizer.stopwords
         absent: list[str] = []
         for word, flag in (words := self._words(body)):
-            if word in stop or (len(word) == 1 and not word.isdigit() and not word.isascii()):
+            if (word in stop or flag in FUNCTION_FLAGS
+                    or (len(word) == 1 and not word.isdigit() and not word.isascii())):
                 continue
             if (flag in PLACE_OR_ORG_FLAGS and len(word) >= 2 and not COMPASS.fullmatch(word)
                     and not self.mentions(word)):
