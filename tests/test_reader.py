@@ -423,6 +423,9 @@ def test_what_a_how_much_question_measures(analyzer: QuestionAnalyzer) -> None:
     assert measured_things("中国在全球创新指数中的得分是多少", tagged) == ("在全球创新指数中的得分",)
     # nor at a particle: 园 of 软件园 is cut, and the 的 after it starts no name
     assert measured_things("2022年成都天府软件园的企业研发投入是多少", tagged) == ("企业研发投入",)
+    # nor at a pronoun: 我国 and 那个 point, the measure is what follows (and so its reason reads)
+    assert measured_things("我国数字服务贸易顺差有多少", tagged) == ("数字服务贸易顺差",)
+    assert analyzer.analyze("那个跨境电商出口22年做了多少").measured == ("跨境电商出口",)
     assert analyzer.analyze("数字服务出口去年涨了多少").measured == ("数字服务出口",)
     # its last six characters are looked for before a figure (有云市场规模 of 中国公有云市场规模: 市场规模, 4 / 6),
     # and its head there with its qualifiers before it (规模; 中国 and 市场 of 中国, 公有, 市场): the better

@@ -426,7 +426,7 @@ def measured_things(norm: str, tagged: Callable[[str], Sequence[tuple[str, str]]
     """The words each how-much part of a question puts before its 多少, up to
     the measure's name (:func:`measure_name`; ``研发投入是多少`` → ``研发投入``;
     ``跨境电商进出口多少 出口多少``: both), from a whole word that is no
-    particle; a part whose words name no measure (``比前一年多了多少``)
+    particle or pronoun (``我国数字服务贸易顺差`` → ``数字服务贸易顺差``); a part whose words name no measure (``比前一年多了多少``)
     measures nothing; ``()`` when it counts a thing (``多少条国际海缆``): its
     noun says what is counted. ``tagged`` gives a text's words with jieba's flags."""
     if counted_things(norm):
@@ -437,7 +437,7 @@ def measured_things(norm: str, tagged: Callable[[str], Sequence[tuple[str, str]]
         words = tagged(m.group(1))
         if m.start(1) and CUT.match(text[m.start(1) - 1]):  # the lead's reach cut a word: its first is a piece
             words = words[1:]
-        while words and words[0][1].startswith("u"):  # nor does a name start with a particle (的)
+        while words and words[0][1] in FUNCTION_FLAGS:  # nor with a particle (的) or a pronoun (我国, 那个)
             words = words[1:]
         names.append(measure_name(words))
     return tuple(dict.fromkeys(name for name in names if len(name) >= 2))
