@@ -321,6 +321,12 @@ def asked_kinds(norm: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def names_nothing(word: str, flag: str) -> bool:
+    """Whether a tagged word of a question is no key term: a word that points
+    or joins (:data:`FUNCTION_FLAGS`), or one Chinese character."""
+    return flag in FUNCTION_FLAGS or (len(word) == 1 and not word.isdigit() and not word.isascii())
+
+
 def strip_cues(norm: str) -> str:
     """The text with every question cue of :data:`ASKS` blanked out."""
     for _, pattern in _ASK_PATTERNS:
@@ -601,8 +607,7 @@ class QuestionAnalyzer:
         stop = self.tokenizer.stopwords
         absent: list[str] = []
         for word, flag in (words := self._words(body)):
-            if (word in stop or flag in FUNCTION_FLAGS
-                    or (len(word) == 1 and not word.isdigit() and not word.isascii())):
+            if word in stop or names_nothing(word, flag):
                 continue
             if (flag in PLACE_OR_ORG_FLAGS and len(word) >= 2 and not COMPASS.fullmatch(word)
                     and not self.mentions(word)):
