@@ -432,9 +432,10 @@ def measured_things(norm: str, tagged: Callable[[str], Sequence[tuple[str, str]]
     """The words each how-much part of a question puts before its 多少, up to
     the measure's name (:func:`measure_name`; ``研发投入是多少`` → ``研发投入``;
     ``跨境电商进出口多少 出口多少``: both), from a whole word that is no
-    particle or pronoun (``我国数字服务贸易顺差`` → ``数字服务贸易顺差``); a part whose words name no measure (``比前一年多了多少``)
-    measures nothing; ``()`` when it counts a thing (``多少条国际海缆``): its
-    noun says what is counted. ``tagged`` gives a text's words with jieba's flags."""
+    particle or pronoun (``我国数字服务贸易顺差`` → ``数字服务贸易顺差``); a
+    part whose words name no measure (``比前一年多了多少``) measures nothing;
+    ``()`` when it counts a thing (``多少条国际海缆``): its noun says what is
+    counted. ``tagged`` gives a text's words with jieba's flags."""
     if counted_things(norm):
         return ()
     text = STATED_YEAR.sub("", norm)
