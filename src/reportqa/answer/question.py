@@ -207,8 +207,10 @@ class Question:
         sign: -1 when it asks which items fell, 1 which grew, with no
             superlative or comparison (哪个省市增速为负, 哪几个经济体出口下降了,
             哪些省市进口正增长, 有没有负增长的): a filter by sign; else 0.
-        search_text: the text retrieval searches: the question, the long
-            forms of the abbreviations it uses, and a side it names in everyday words.
+        search_text: the text lexical retrieval searches: the question's words less
+            those that point or join (as for the key terms: 我国 is rare in the report,
+            which writes 中国), the long forms of the abbreviations it uses, and a
+            side it names in everyday words. The dense forward reads the question as asked.
         sides: for a comparison, what it sets against what: each side the
             terms only that side has (``("新西兰",)``, ``("全球", "ict")``); for a
             question asking the same of each of several things (:data:`EACH`), the things.
@@ -634,7 +636,8 @@ class QuestionAnalyzer:
         sides_named = trade_sides(norm, words)
         side = sides_named[0] if sides_named else None
         rate = bool(RATE_WORDS.search(norm))
-        search = " ".join([text, *(f for forms in expansions.values() for f in forms),
+        search = " ".join([*(w for w, f in self.tokenizer.tagged(norm) if f not in FUNCTION_FLAGS),
+                           *(f for forms in expansions.values() for f in forms),
                            *([side] if side and side not in norm else [])])  # 卖到国外 searched as 出口 too
         sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) or EACH.search(norm) else ()
         return Question(
