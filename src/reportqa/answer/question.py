@@ -636,8 +636,7 @@ class QuestionAnalyzer:
         sides_named = trade_sides(norm, words)
         side = sides_named[0] if sides_named else None
         rate = bool(RATE_WORDS.search(norm))
-        search = " ".join([*(w for w, f in self.tokenizer.tagged(norm) if f not in FUNCTION_FLAGS),
-                           *(f for forms in expansions.values() for f in forms),
+        search = " ".join([*self.content_words(norm), *(f for forms in expansions.values() for f in forms),
                            *([side] if side and side not in norm else [])])  # 卖到国外 searched as 出口 too
         sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) or EACH.search(norm) else ()
         return Question(
@@ -656,6 +655,11 @@ class QuestionAnalyzer:
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
             partner=counterpart(words),
         )
+
+    def content_words(self, norm: str) -> list[str]:
+        """The question's words less those that point or join (:data:`FUNCTION_FLAGS`):
+        what lexical search reads of it (我国 is rare in the report, which writes 中国)."""
+        return [w for w, f in self.tokenizer.tagged(norm) if f not in FUNCTION_FLAGS]
 
     def mentions(self, word: str) -> bool:
         """Whether the report uses ``word``, or dictionary parts of it that it
