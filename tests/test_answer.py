@@ -576,6 +576,17 @@ def test_a_statistic_about_a_part_reads_as_about_another_subject(components: Com
     assert subject["2022年，全球ICT服"] == 1.0
 
 
+def test_a_sentence_that_goes_on_reads_its_topics_terms_years_and_subject(components: Components) -> None:
+    # 其中，出口2105.4亿美元… names neither 中国 nor the measure nor the year: the sentence before it does
+    answerer = components.answerer
+    q = answerer.analyze("2022年中国可数字化交付服务出口额是多少")
+    vector, hits = answerer.retrieve(q)
+    (then,) = [c for c in answerer.candidates(q, vector, hits) if c.text == "其中，出口2105.4亿美元，同比增长7.6%；"]
+    read = {f: float(then.features[CANDIDATE_FEATURES.index(f)]) for f in ("coverage", "names", "years", "subject")}
+    assert read == {"coverage": 1.0, "names": 1.0, "years": 1.0, "subject": 1.0}  # 0, 0, 0 and 0.5 read alone
+    assert then.covered == frozenset({"中国", "可数字化交付服务"})
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
 def test_every_mode_is_read_alike(components: Components, mode: str) -> None:

@@ -295,17 +295,21 @@ class Answerer:
         coverage, names share and years share. A computed statement reads its
         table's ``caption`` as part of itself, as the table's rows do; ``run``
         is the first item of a numbered run the sentence leads, if any;
-        ``topic`` the sentence before it in its passage (see :func:`measured_found`)."""
+        ``topic`` the sentence before it in its passage (see :func:`measured_found`).
+        A sentence that goes on with its topic (其中，出口2105.4亿美元…) is read
+        with it for the terms, names, years and subject it states: the topic
+        says whose figures they are."""
         heading = passages[0].heading + caption
-        cov, covered = coverage(question, heading + text)
+        said = (topic if topic and goes_on(text) else "") + text
+        cov, covered = coverage(question, heading + said)
         tagged = self.retriever.tokenizer.tagged(text) if self._needs_tags(question) else None
         values = {
             "sim": sim, "passage_sim": passage_sim, "rank": 1.0 / rank, "coverage": cov,
-            "context_coverage": context[0], "names": names_found(question, heading + text),
-            "context_names": context[1], "years": years_found(question, heading + text),
+            "context_coverage": context[0], "names": names_found(question, heading + said),
+            "context_names": context[1], "years": years_found(question, heading + said),
             "context_years": context[2], "numbers": share_found(question.numbers, caption + text),
             "typed": self._typed(question, text, tagged, kind, run), "side": side_found(question, text),
-            "subject": subject_found(question, *self._subject(text)) if kind == "sentence" else 0.5,
+            "subject": subject_found(question, *self._subject(text, said)) if kind == "sentence" else 0.5,
             "row": float(kind == "row"), "computed": float(kind == "computed"),
             "row_named": row_named(passages[0].text, question) if kind != "sentence" else 0.0,
             "length": min(len(text), MAX_CHARS) / MAX_CHARS, "counted": counted_found(question, caption + text),
@@ -314,7 +318,13 @@ class Answerer:
         features = np.array([values[f] for f in OWN_FEATURES], dtype=np.float64)
         return Candidate(text, sentence, s, passages, rank, covered, features, kind)
 
-    def _subject(self, text: str) -> tuple[str | None, bool]:
+    def _subject(self, text: str, said: str) -> tuple[str | None, bool]:
+        """:meth:`_own_subject` of ``text``, or, when it states none, of
+        ``said``: the topic it goes on with and ``text`` (see :meth:`_candidate`)."""
+        own = self._own_subject(text)
+        return own if own[0] is not None or said == text else self._own_subject(said)
+
+    def _own_subject(self, text: str) -> tuple[str | None, bool]:
         """The first noun before a sentence's first figure in its clause (see
         :func:`figure_lead`), and whether it is the report's setting (中国, 全球,
         :meth:`QuestionAnalyzer.setting`); read once per sentence of the report."""
