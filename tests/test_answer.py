@@ -577,7 +577,7 @@ def test_a_statistic_about_a_part_reads_as_about_another_subject(components: Com
 
 
 def test_a_sentence_that_goes_on_reads_its_topics_terms_years_and_subject(components: Components) -> None:
-    # 其中，出口2105.4亿美元… names neither 中国 nor the measure nor the year: the sentence before it does
+    # 其中，出口2105.4亿美元… names neither 中国 nor 可数字化交付服务 nor the year: the sentence before it does
     answerer = components.answerer
     q = answerer.analyze("2022年中国可数字化交付服务出口额是多少")
     vector, hits = answerer.retrieve(q)
