@@ -424,6 +424,22 @@ def test_a_count_found_nowhere_is_a_reason(components: Components) -> None:
 
 
 @pytest.mark.slow
+def test_a_names_reason_gives_only_the_names_left_out(components: Components) -> None:
+    answerer = components.answerer
+    question = answerer.analyze("RCEP啥时候正式生效的 东南亚客户老提这个")
+    assert question.names == ("rcep", "东南亚")
+    x = np.array(answerer.models.abstain.mean)
+    x[ANSWER_FEATURES.index("names")] = 0.0
+    stated = "2022年1月，《区域全面经济伙伴关系协定》（RCEP）正式生效。"
+    assert answerer.reason(question, x, stated) == "the retrieved passages do not name 东南亚"
+    # the long form the report defines counts as the name (wto: 世界贸易组织)
+    question = answerer.analyze("WTO和RCEP的事 东南亚客户老问")
+    assert answerer.reason(question, x, "世界贸易组织谈判") == "the retrieved passages do not name rcep、东南亚"
+    # when the answer states every name, the pull is a candidate's: all are given
+    assert answerer.reason(question, x, "世界贸易组织与RCEP、东南亚") == "the retrieved passages do not name wto、rcep、东南亚"
+
+
+@pytest.mark.slow
 def test_a_comparison_of_two_table_rows_is_computed(components: Components) -> None:
     answer = components.answerer.answer("中关村软件园和中国（南京）软件谷2022年数字产业产值哪个高")
     assert answer.text == "2022年：中关村软件园（4759亿元）高于中国（南京）软件谷（2600亿元），相差2159亿元。[1][2]"

@@ -605,11 +605,13 @@ class Answerer:
         support = self.models.abstain.probability(x)
         if support >= self.threshold:
             return Decision(support, True, None, x)
-        return Decision(support, False, self.reason(question, x), x)
+        return Decision(support, False, self.reason(question, x, _stated(pieces)), x)
 
-    def reason(self, question: Question, x: np.ndarray) -> str:
+    def reason(self, question: Question, x: np.ndarray, stated: str | None = None) -> str:
         """Why the answer does not answer: among the checks a reader can
-        follow, the one that pulls the support down most."""
+        follow, the one that pulls the support down most. Names and numbers
+        it gives are those the answer's passages (``stated``) leave out; all of
+        them when it states each (the pull is then a candidate's), or with no ``stated``."""
         pulls: dict[str, float] = {}
         for feature, pull in self.models.abstain.contributions(x).items():
             check = REASON_OF.get(feature.removeprefix("top_"))
@@ -620,9 +622,9 @@ class Answerer:
             kinds = [KIND_WORDS[k] for k in question.asks if k in KIND_WORDS]
             return f"no retrieved passage states {kinds[0] if kinds else 'the kind of answer asked for'}"
         if worst == "names" and question.names:
-            return f"the retrieved passages do not name {'、'.join(question.names)}"
+            return f"the retrieved passages do not name {'、'.join(_left_out(question, question.names, stated))}"
         if worst == "numbers" and question.numbers:
-            return f"the retrieved passages do not state {'、'.join(question.numbers)}"
+            return f"the retrieved passages do not state {'、'.join(_left_out(question, question.numbers, stated))}"
         if worst == "years" and question.years:
             return f"the retrieved passages do not cover {'、'.join(question.years)}"
         if worst == "side" and question.trade_side:
@@ -868,6 +870,16 @@ def _row_body(row: str, side: str) -> str | None:
         cut = body[:SIDE_MAX_CHARS]
         body = cut[: max(cut.rfind("；"), cut.rfind("，"))] or cut
     return body.rstrip("；，") + "。"
+
+
+def _left_out(question: Question, items: tuple[str, ...], stated: str | None) -> tuple[str, ...]:
+    """The names or numbers of ``items`` that ``stated`` leaves out (with
+    their alias forms, as :func:`share_found` reads them); all of ``items``
+    when it leaves none out or nothing was stated."""
+    if stated is None:
+        return items
+    left = tuple(i for i in items if not share_found((i,), stated, question.expansions))
+    return left or items
 
 
 def _lead_up(pieces: list[Piece]) -> str:
