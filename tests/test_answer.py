@@ -428,6 +428,7 @@ def test_a_names_reason_gives_only_the_names_left_out(components: Components) ->
     answerer = components.answerer
     question = answerer.analyze("RCEP啥时候正式生效的 东南亚客户老提这个")
     assert question.names == ("rcep", "东南亚")
+    assert question.asked_names == ("rcep",)  # 东南亚 is in the talk after the question
     x = np.array(answerer.models.abstain.mean)
     x[ANSWER_FEATURES.index("names")] = 0.0
     stated = "2022年1月，《区域全面经济伙伴关系协定》（RCEP）正式生效。"

@@ -17,6 +17,7 @@ from reportqa.answer.question import (
     MeasureWords,
     QuestionAnalyzer,
     asked_kinds,
+    asked_names,
     counted_things,
     dated_events,
     expand_years,
@@ -209,6 +210,18 @@ def test_chatter_weighs_less_than_a_specific_the_report_lacks(analyzer: Question
     # 老板 is common Chinese: far below the report's rarest word; 基站 is unknown to this vocabulary
     assert q.terms["老板"] < 0.5 * analyzer.max_idf
     assert q.terms["老板"] < q.terms["基站"]
+
+
+def test_names_in_the_talk_around_a_question_are_not_asked() -> None:
+    # the part with a cue (啥时候) asks; the part after the blank is why the user asks
+    assert asked_names("rcep啥时候正式生效的 东南亚客户老提这个", ["rcep", "东南亚"]) == ("rcep",)
+    # a colon and a question mark cut parts too; the part before the colon asks nothing
+    assert asked_names("给广东客户准备:2022年上海出口多少?", ["广东", "上海"]) == ("上海",)
+    # a comma inside a number cuts nothing, so one part asks: every name
+    assert asked_names("上海和广东出口1,000亿元是多少", ["上海", "广东"]) == ("上海", "广东")
+    # no part asks, or every part does: every name
+    assert asked_names("上海 广东", ["上海", "广东"]) == ("上海", "广东")
+    assert asked_names("上海出口多少 广东出口多少", ["上海", "广东"]) == ("上海", "广东")
 
 
 def test_work_per_question_is_bounded(analyzer: QuestionAnalyzer) -> None:

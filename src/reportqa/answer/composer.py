@@ -75,7 +75,7 @@ KIND_WORDS = {
 
 # the checks an abstention can be explained by, and the features that carry each
 REASON_OF = {
-    "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names",
+    "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names", "asked_names": "names",
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
     "absent": "absent", "month": "month", "ordinal": "ordinal", "counted": "counted",
@@ -582,6 +582,7 @@ class Answerer:
             "coverage": coverage(question, stated)[0],
             "names": names_found(question, stated),
             "lead_up_names": names_found(question, _lead_up(pieces[:1]), rare),
+            "asked_names": names_found(question, stated, question.asked_names),
             "years": years_found(question, _lead_up(pieces)), "numbers": share_found(question.numbers, stated),
             "typed": float(all(type_verdicts(question, said, self.retriever.tokenizer.tagged(said)
                                              if self._needs_tags(question) else None))),

@@ -108,6 +108,8 @@ STATED_YEAR = re.compile(r"(?:19|20)\d{2}\s*年(?:底|末|初)?")
 # a year ends a word: jieba would join its 年 to what follows (2022年数服 → 年数, 2022年产值 → 年产值)
 YEAR_WORD = re.compile(r"((?:19|20)\d{2}\s*年)(?=[\u4e00-\u9fff])")
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+# where a typed question's parts meet: blanks, stops and question marks, a comma not inside a number
+PART_BREAK = re.compile(r"[\s;:?!。]+|,(?!\d)")
 QUOTED = re.compile(r"[《“「]([^》”」]{2,30})[》”」]")
 # the word after 哪/什么 names the kind of thing asked (哪座城市: a city), not a name the answer must state
 ASKED_KIND = re.compile(r"(?:哪|什么|啥)[一两三四五六七八九几]?[个家座项种类位所部条些方国]?([\u4e00-\u9fff]{2})")
@@ -227,6 +229,9 @@ class Question:
         measured: what each how-much part measures, the words before its 多少
             (``2022年中国公有云市场规模是多少``: ``中国公有云市场规模``), see :func:`measured_things`.
         measure_words: each measured name read into its head and qualifiers, see :func:`measure_words`.
+        asked_names: the names in the parts of the question that ask (a part holding a cue
+            of :data:`ASKS`), not in the talk around them (``东南亚`` in ``RCEP啥时候正式生效的
+            东南亚客户老提这个``); all its names when no part or every part asks, see :func:`asked_names`.
         partner: a place or organisation it sets against its subject as the
             counterpart (``中国对美国的数字服务出口``: ``美国``), see :func:`counterpart`, else ``None``.
         counted: what each how-many part counts, its counter and the noun after it
@@ -265,6 +270,7 @@ class Question:
     measure_words: tuple[MeasureWords, ...] = ()
     partner: str | None = None
     dated: tuple[str, ...] = ()
+    asked_names: tuple[str, ...] = ()
 
     @property
     def trade_side(self) -> str | None:
@@ -321,6 +327,17 @@ def asked_kinds(norm: str) -> tuple[str, ...]:
             kinds.append(name)
             norm = pattern.sub(lambda m: "\u3000" * len(m.group(0)), norm)
     return tuple(kinds)
+
+
+def asked_names(norm: str, names: Sequence[str]) -> tuple[str, ...]:
+    """The names that stand in a part of the question that asks: the parts
+    are cut at :data:`PART_BREAK`, and a part asks when it holds a cue of
+    :data:`ASKS`. When no part asks, or every part does, all the names."""
+    parts = [p for p in PART_BREAK.split(norm) if p]
+    asking = [p for p in parts if asked_kinds(p)]
+    if not asking or len(asking) == len(parts):
+        return tuple(names)
+    return tuple(n for n in names if any(n in p for p in asking))
 
 
 def names_nothing(word: str, flag: str) -> bool:
@@ -642,7 +659,7 @@ class QuestionAnalyzer:
         return Question(
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
-            numbers=numbers, names=tuple(dict.fromkeys(names)), trade_sides=sides_named,
+            numbers=numbers, names=(named := tuple(dict.fromkeys(names))), trade_sides=sides_named,
             rate=rate, share=bool(SHARE.search(norm)),
             percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction_asked(norm, asks),
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
@@ -653,7 +670,7 @@ class QuestionAnalyzer:
             ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm),
             measured=(measured := measured_things(norm, self.tokenizer.tagged)), dated=dated_events(norm),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
-            partner=counterpart(words),
+            partner=counterpart(words), asked_names=asked_names(norm, named),
         )
 
     def content_words(self, norm: str) -> list[str]:

@@ -56,7 +56,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 # what the abstention model reads: the best candidate's score, margin and own
 # features, then features of the composed answer as a whole
 ANSWER_FEATURES = (
-    "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names",
+    "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names", "asked_names",
     "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month", "ordinal",
     "partner",
 )
