@@ -647,6 +647,13 @@ def test_which_rows_fell_is_a_filter_by_sign(analyzer: QuestionAnalyzer) -> None
     assert analyzer.analyze("英国出口同比是不是下降了").sign == 0
 
 
+def test_a_question_over_items_asks_about_a_set(analyzer: QuestionAnalyzer) -> None:
+    # the largest, a place, a row's place and those that fell are read off every row of a table
+    assert [analyzer.analyze(t).over_items for t in (
+        "表1那十个国家里数字服务出口跌得最狠的是哪个", "出口排第三的是谁", "印度出口排第几", "哪些国家出口下降了",
+        "印度出口多少", "美国和英国谁的出口多", "英国出口同比是不是下降了")] == [True, True, True, True, False, False, False]
+
+
 def small_table(number: str, title: str, header: tuple[str, ...], *rows: tuple[str, ...]) -> Table:
     """A table of ``rows`` in amounts and per cents, one line each."""
     return Table(f"t{number}", number, title, "（单位：亿美元；%）", header,

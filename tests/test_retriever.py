@@ -150,6 +150,34 @@ def test_a_passage_is_found_by_its_best_sentence(hashed: tuple[Settings, Compone
     assert c.retriever.dense_score(vector, positions[0]) == pytest.approx((own[0] + best[0]) / 2, abs=1e-6)
 
 
+def test_a_table_comes_whole_within_the_first_five(hashed: tuple[Settings, Components]) -> None:
+    _, c = hashed
+    passages = list(c.index.passages)
+    table = next(k for k, p in enumerate(passages) if p.kind == "table")
+    rows = [k for k, p in enumerate(passages) if p.kind == "table_row" and p.start < passages[table].end
+            and p.start >= passages[table].start]
+    prose = [k for k, p in enumerate(passages) if p.kind == "prose"][:10]
+    by_position = dict(enumerate(passages))
+    # found by its rows at ranks 2 and 4, the table's own passage takes the fifth place, the rows keep theirs
+    order = [(prose[0], 0.9), (rows[0], 0.8), (prose[1], 0.7), (rows[1], 0.6), (prose[2], 0.5), (prose[3], 0.4)]
+    assert [k for k, _ in c.retriever.with_tables(order, dict(by_position))] == [
+        prose[0], rows[0], prose[1], rows[1], table, prose[2], prose[3]]
+    # already among the first five: no change; found only after the tenth: no change
+    ahead = [(prose[0], 0.9), (table, 0.8), *((p, 0.5) for p in prose[1:6])]
+    assert c.retriever.with_tables(ahead, dict(by_position)) == ahead
+    late = [*((p, 0.5) for p in prose), (rows[2], 0.1)]
+    assert c.retriever.with_tables(late, dict(by_position)) == late
+    # a question naming a table gets that one, when it is among the first ten
+    other = next(k for k, p in enumerate(passages) if p.kind == "table" and k > rows[-1])
+    other_row = other + 1
+    named = c.retriever.table_passage(passages[other_row])
+    assert named is not None and named[0] == other and named[1].number != c.retriever.table_passage(passages[table])[1].number
+    both = [(prose[0], 0.9), (rows[0], 0.8), (prose[1], 0.7), (other_row, 0.6), (prose[2], 0.5), (prose[3], 0.4)]
+    assert [k for k, _ in c.retriever.with_tables(both, dict(by_position), named[1].number)] == [
+        prose[0], rows[0], prose[1], other_row, other, prose[2], prose[3]]
+    assert [k for k, _ in c.retriever.with_tables(both, dict(by_position), "99")][4] == table
+
+
 def test_retriever_rejects_bad_arguments(hashed: tuple[Settings, Components]) -> None:
     _, c = hashed
     with pytest.raises(ValueError, match="mode"):
@@ -211,3 +239,19 @@ def test_real_hybrid_finds_the_internet_data_channels(components: Components) ->
 @pytest.mark.slow
 def test_real_retriever_is_thread_safe(components: Components) -> None:
     check_thread_safety(components.retriever, ["hybrid"])
+
+
+@pytest.mark.slow
+def test_a_question_over_a_tables_rows_gets_the_whole_table(components: Components) -> None:
+    question = "表1那十个国家里 数字服务出口跌得最狠的是哪个"
+    answerer = components.answerer
+    q = answerer.analyze(question)
+    plain = components.retriever.search_vector(q.search_text, components.retriever.encode(q.text), 10)
+    hits = answerer.search(question, 5)
+    whole = [h for h in hits if h.passage.kind == "table"]
+    assert [h.rank for h in whole] == [5] and whole[0].passage.text.startswith("表1 2022年全球主要经济体")
+    assert [h.rank for h in plain if h.passage.id == whole[0].passage.id] == [6]
+    assert [h.passage.id for h in hits[:4]] == [h.passage.id for h in plain[:4]]
+    # the reader reads eight passages besides the whole table
+    _, read = answerer.retrieve(q)
+    assert [h.passage.kind == "table" for h in read].count(False) == 8 and len(read) == 9

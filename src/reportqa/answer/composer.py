@@ -663,23 +663,38 @@ class Answerer:
     def retrieve(self, q: Question, k: int | None = None, mode: str | None = None,
                  doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, list[Hit]]:
         """The question's one embedding forward and the passages retrieved with
-        it (the reader's ``top_k`` unless ``k``), as answering and fitting both read them."""
+        it (the reader's ``top_k`` unless ``k``), as answering and fitting both read them.
+        A question over items (:attr:`Question.over_items`) gets a table whole
+        (:meth:`Retriever.with_tables`), besides its ``k`` passages."""
         self.retriever.scope(doc_ids)  # an unknown report is an error before the model runs
         vector = self.retriever.encode(q.text)
-        return vector, self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
+        k = k or self.config.top_k
+        if not q.over_items:
+            return vector, self.retriever.search_vector(q.search_text, vector, k, mode, doc_ids)
+        # a whole table is read for its rows, not as a passage: the reader reads k passages besides it
+        hits = self.retriever.search_vector(q.search_text, vector, k + 1, mode, doc_ids, whole_tables=True,
+                                           table=q.table)
+        read: list[Hit] = []
+        for hit in hits:
+            if sum(h.passage.kind != "table" for h in read) == k:
+                break
+            read.append(hit)
+        return vector, read
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
                doc_ids: Collection[str] | None = None) -> list[Hit]:
         """Passages for ``query`` as the answer path retrieves them: its search
         text, with the long forms the report defines for its abbreviations
-        (跨电: 跨境电商), not its raw text. Lexical mode runs no model forward."""
+        (跨电: 跨境电商), not its raw text, with a table whole for a question over
+        items. Lexical mode runs no model forward."""
         mode = mode or self.retriever.mode
         if mode not in MODES:  # an unknown mode or report is an error before the model runs
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         self.retriever.scope(doc_ids)
         q = self.analyze(query)
         vector = None if mode == "bm25" else self.retriever.encode(q.text)
-        return self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids)
+        return self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids,
+                                           whole_tables=q.over_items, table=q.table)
 
     def answer(self, question: str, k: int | None = None, mode: str | None = None,
                doc_ids: Collection[str] | None = None) -> Answer:

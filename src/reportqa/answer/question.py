@@ -287,6 +287,13 @@ class Question:
         """Whether the question asks for ``kind`` (among others)."""
         return kind in self.asks
 
+    @property
+    def over_items(self) -> bool:
+        """Whether it asks about items as a set: the largest, the one at a
+        place or a row's place, those that fell. A table answers it by all its
+        rows, not by the one row that is most like the question."""
+        return self.asks_for("extreme") or self.asks_for("rank") or self.sign != 0
+
     def parts(self) -> tuple[Question, ...]:
         """One question per how-many or how-much part when it asks two or more
         (``cips有多少家参与者 一年处理多少笔业务``: one counting 参与者, one

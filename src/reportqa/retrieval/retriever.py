@@ -12,6 +12,7 @@ from reportqa.chunking import Passage
 from reportqa.errors import ReportqaError
 from reportqa.index.embedder import Embedder
 from reportqa.index.store import LoadedIndex
+from reportqa.ingest.records import Table
 from reportqa.retrieval.fusion import reciprocal_rank_fusion, weighted_fusion
 from reportqa.segment import Tokenizer
 from reportqa.settings import Mode
@@ -170,9 +171,13 @@ class Retriever:
 
     def search_vector(
         self, query: str, vector: np.ndarray | None, k: int | None = None, mode: str | None = None,
-        doc_ids: Collection[str] | None = None,
+        doc_ids: Collection[str] | None = None, whole_tables: bool = False, table: str | None = None,
     ) -> list[Hit]:
-        """:meth:`search` with the query vector already computed."""
+        """:meth:`search` with the query vector already computed. With
+        ``whole_tables`` (a question about a table's rows as a set: the
+        largest, a rank, those that fell), a table among the first ten comes
+        whole within the first five, the one numbered ``table`` when it is
+        there (:meth:`with_tables`)."""
         k = self.top_k if k is None else k
         mode = mode or self.mode
         if mode not in MODES:
@@ -209,8 +214,48 @@ class Retriever:
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
         # diversify reads the kind of every fused candidate: one read for them all
         passages = dict(zip((p for p, _ in ranked), self.holdings.passages([p for p, _ in ranked]), strict=True))
-        order = diversify(ranked, passages, self.rows_per_table)[:k]
+        order = diversify(ranked, passages, self.rows_per_table)
+        if whole_tables:
+            order = self.with_tables(order, passages, table)
+        order = order[:k]
         return [
             Hit(passages[doc], float(score), rank, dense_map.get(doc, 0.0), bm25_map.get(doc, 0.0))
             for rank, (doc, score) in enumerate(order, start=1)
         ]
+
+    def table_passage(self, passage: Passage) -> tuple[int, Table] | None:
+        """The position of the own passage of the table a table or row passage
+        belongs to (it sorts just before the table's first row), with the
+        table; ``None`` when there is none."""
+        for table, rows in self.holdings.tables(passage.doc_id):
+            if rows and table.start <= passage.start < table.end:
+                own = rows[0] - 1
+                whole = self.holdings.passages([own])[0] if own >= 0 else None
+                ok = whole is not None and whole.kind == "table" and whole.start == table.start
+                return (own, table) if ok else None
+        return None
+
+    def with_tables(self, order: list[tuple[int, float]], passages: dict[int, Passage], named: str | None = None,
+                    look: int = 10, place: int = 5) -> list[tuple[int, float]]:
+        """``order`` with a table found among its first ``look`` passages (by
+        its own passage or one of its rows; the table numbered ``named`` when
+        the question names one and it is there, else the first) whole, by its
+        own passage, at ``place`` at the latest: a question about a table's rows
+        as a set is answered by all of them, not by the row most like it.
+        ``passages`` gains the table."""
+        found: list[tuple[int, Table]] = []
+        for doc, _ in order[:look]:
+            passage = passages[doc]
+            if passage.kind in ("table", "table_row"):
+                table = self.table_passage(passage)
+                if table is not None:
+                    found.append(table)
+        if not found:
+            return order
+        own = next((p for p, t in found if t.number == named), found[0][0]) if named else found[0][0]
+        at = next((i for i, (doc, _) in enumerate(order) if doc == own), len(order))
+        if at < place:
+            return order
+        passages.setdefault(own, self.holdings.passages([own])[0])
+        rest = [item for item in order if item[0] != own]
+        return [*rest[: place - 1], (own, rest[max(place - 2, 0)][1]), *rest[place - 1:]]  # the score ahead of it
