@@ -574,12 +574,12 @@ class Answerer:
         rare = tuple(n for n in question.names if not self.analyzer.setting(n))
 
         unknown = {t: w for t, w in question.terms.items() if t not in question.known}
-        found = coverage(question, stated)[1]
+        covered, found = coverage(question, stated)
         total = sum(question.terms.values()) or 1.0
         values = {
             "best": best.score, "margin": best.score - (ranked[1].score if len(ranked) > 1 else 0.0),
             **{f"top_{f}": float(v) for f, v in zip(CANDIDATE_FEATURES, best.features, strict=True)},
-            "coverage": coverage(question, stated)[0],
+            "coverage": covered,
             "names": names_found(question, stated),
             "lead_up_names": names_found(question, _lead_up(pieces[:1]), rare),
             "asked_names": names_found(question, stated, question.asked_names),
