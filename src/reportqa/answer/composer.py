@@ -199,12 +199,8 @@ class Answerer:
     def table_of(self, passage: Passage) -> tuple[tuple[str, int], Table, list[int]] | None:
         """The parsed table a table or row passage belongs to: its key
         ``(doc_id, start)``, the table and its rows' positions."""
-        if passage.kind not in ("table", "table_row"):
-            return None
-        for table, rows in self.holdings.tables(passage.doc_id):
-            if table.start <= passage.start < table.end:
-                return (passage.doc_id, table.start), table, rows
-        return None
+        found = self.retriever.table_of(passage)
+        return None if found is None else ((passage.doc_id, found[0].start), *found)
 
     @property
     def threshold(self) -> float:
@@ -675,10 +671,12 @@ class Answerer:
         hits = self.retriever.search_vector(q.search_text, vector, k + 1, mode, doc_ids, whole_tables=True,
                                            table=q.table)
         read: list[Hit] = []
+        besides = 0  # passages read that are no whole table
         for hit in hits:
-            if sum(h.passage.kind != "table" for h in read) == k:
+            if besides == k:
                 break
             read.append(hit)
+            besides += hit.passage.kind != "table"
         return vector, read
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,

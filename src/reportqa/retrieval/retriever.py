@@ -223,17 +223,27 @@ class Retriever:
             for rank, (doc, score) in enumerate(order, start=1)
         ]
 
+    def table_of(self, passage: Passage) -> tuple[Table, list[int]] | None:
+        """The parsed table a table or row passage belongs to, with its rows'
+        positions; ``None`` for any other passage."""
+        if passage.kind not in ("table", "table_row"):
+            return None
+        for table, rows in self.holdings.tables(passage.doc_id):
+            if table.start <= passage.start < table.end:
+                return table, rows
+        return None
+
     def table_passage(self, passage: Passage) -> tuple[int, Table] | None:
         """The position of the own passage of the table a table or row passage
         belongs to (it sorts just before the table's first row), with the
         table; ``None`` when there is none."""
-        for table, rows in self.holdings.tables(passage.doc_id):
-            if rows and table.start <= passage.start < table.end:
-                own = rows[0] - 1
-                whole = self.holdings.passages([own])[0] if own >= 0 else None
-                ok = whole is not None and whole.kind == "table" and whole.start == table.start
-                return (own, table) if ok else None
-        return None
+        found = self.table_of(passage)
+        if found is None or not found[1]:
+            return None
+        table, rows = found
+        own = rows[0] - 1
+        whole = self.holdings.passages([own])[0] if own >= 0 else None
+        return (own, table) if whole is not None and whole.kind == "table" and whole.start == table.start else None
 
     def with_tables(self, order: list[tuple[int, float]], passages: dict[int, Passage], named: str | None = None,
                     look: int = 10, place: int = 5) -> list[tuple[int, float]]:
@@ -245,11 +255,9 @@ class Retriever:
         ``passages`` gains the table."""
         found: list[tuple[int, Table]] = []
         for doc, _ in order[:look]:
-            passage = passages[doc]
-            if passage.kind in ("table", "table_row"):
-                table = self.table_passage(passage)
-                if table is not None:
-                    found.append(table)
+            table = self.table_passage(passages[doc])
+            if table is not None:
+                found.append(table)
         if not found:
             return order
         own = next((p for p, t in found if t.number == named), found[0][0]) if named else found[0][0]
