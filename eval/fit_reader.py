@@ -3,6 +3,7 @@
     .venv/bin/python eval/fit_reader.py            # fit on the training sets, write the weights
     .venv/bin/python eval/fit_reader.py --check    # cross-validated figures only, nothing written
     .venv/bin/python eval/fit_reader.py --check --seed 1   # the same over another deal of facts to folds
+    .venv/bin/python eval/fit_reader.py --check --seeds 0 1 2 3 4   # five deals, the questions read once
 
 Training questions: the main set, the dev splits and the two training sets
 (eval/holdout/train.jsonl, report-worded; eval/casual/train.jsonl) — never a test split.
@@ -45,7 +46,7 @@ import itertools
 import json
 import re
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ from reportqa.answer.reader import (
 )
 from reportqa.evaluation.metrics import is_correct, normalize_answer
 from reportqa.evaluation.runner import load_questions
-from reportqa.service import build_answerer, load_components
+from reportqa.service import Components, build_answerer, load_components
 from reportqa.settings import Settings
 
 TRAINING = ("eval/questions.jsonl", "eval/holdout/dev.jsonl", "eval/holdout/train.jsonl", "eval/casual/dev.jsonl",
@@ -183,29 +184,34 @@ def dumps(payload: dict[str, object]) -> str:
                   lambda m: "[" + ", ".join(m.group(1).replace(",", " ").split()) + "]", text) + "\n"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report cross-validated figures, write nothing")
-    parser.add_argument("--dump", help="write the cross-validated verdict of every training question here "
-                                       "(with its support and its fold's threshold)")
-    parser.add_argument("--training", nargs="+", default=list(TRAINING), help="training question sets")
-    parser.add_argument("--c-abstain", type=float, default=C_ABSTAIN, help="regularisation of the abstention model")
-    parser.add_argument("--max-false-abstention", type=float, default=MAX_FALSE_ABSTENTION,
-                        help="the share of answerable training questions the threshold may withhold at most")
-    parser.add_argument("--penalty", choices=("l1", "l2"), default="l2", help="the abstention model's penalty")
-    parser.add_argument("--linear", action="store_true", help="a logistic regression as the candidate model")
-    parser.add_argument("--pointwise", action="store_true",
-                        help="classifier trees (each candidate alone) as the candidate model, not ranking trees")
-    parser.add_argument("--folds", choices=("fact", "question"), default="fact",
-                        help="cross-validation folds: questions about one fact together, or each question alone")
-    parser.add_argument("--seed", type=int, help="deal the facts to folds at random with this seed (to repeat CV)")
-    args = parser.parse_args()
-    training = tuple(args.training)
-    questions = [q for f in training for q in load_questions(Path(f))]
-    source_of = {q.id: f for f in training for q in load_questions(Path(f))}
-    comps = load_components(Settings(), build_if_needed=True, models=neutral_models())
+@dataclass
+class Training:
+    """The training questions read once: each question's analysis, retrieval
+    and candidates (which do not depend on the weights), and the candidate
+    rows the candidate model is fitted on."""
+
+    rows: list[tuple]
+    x: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+
+
+@dataclass
+class CrossValidation:
+    """One deal of the facts to folds, every question decided by models that did not see it."""
+
+    records: list[tuple]  # question index, question, answer features (None: nothing to say), right, text
+    verdicts: list[dict]
+    accuracy: dict[str, float]  # by training set
+    top1: int
+    top1_sim: int
+    answerable: int
+
+
+def read_training(args: argparse.Namespace, comps: Components) -> Training:
+    """Every training question analysed, retrieved and read into candidates once."""
+    questions = [q for f in args.training for q in load_questions(Path(f))]
     base = comps.answerer
-    # candidates and their features do not depend on the weights: compute them once
     rows = []
     for k, q in enumerate(questions):
         question = base.analyze(q.question)
@@ -220,34 +226,55 @@ def main() -> int:
                 groups_l.append(k)
                 x_l.append(c.features)
                 y_l.append(int(lab))
-    groups, x, y = np.array(groups_l), np.array(x_l), np.array(y_l)
-    print(f"{len(questions)} questions, {len(x)} candidates, {int(y.sum())} holding the answer", file=sys.stderr)
+    return Training(rows, np.array(x_l), np.array(y_l), np.array(groups_l))
 
+
+def folds_of(args: argparse.Namespace, data: Training, seed: int | None) -> dict[int, int]:
+    """Each question's fold: by fact (``seed``: the deal), or each question alone."""
     if args.folds == "fact":
         # questions about one fact (helpers retype the same facts) share a fold: what the
         # report says first for a question, its top passage, stands for the fact it is about
-        fold_of = fact_folds([hits[0].passage.id if hits else f"#{k}" for k, _q, _question, _vector, hits, *_ in rows],
-                             seed=args.seed)
-    else:
-        fold_of = {k: f for f, (_, test) in enumerate(GroupKFold(FOLDS).split(x, y, groups))
-                   for k in set(groups[test].tolist())}
-        unanswerable = [k for k, q, *_ in rows if not q.answerable]
-        for j, k in enumerate(unanswerable):
-            fold_of[k] = j % FOLDS
-    def fit_candidate(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> LinearModel | TreeModel:
-        if args.linear:
-            return fit(x, y, CANDIDATE_FEATURES)
-        return fit_trees(x, y, CANDIDATE_FEATURES) if args.pointwise else fit_ranker(x, y, g, CANDIDATE_FEATURES)
+        return fact_folds([hits[0].passage.id if hits else f"#{k}" for k, _q, _question, _vector, hits, *_ in data.rows],
+                          seed=seed)
+    fold_of = {k: f for f, (_, test) in enumerate(GroupKFold(FOLDS).split(data.x, data.y, data.groups))
+               for k in set(data.groups[test].tolist())}
+    unanswerable = [k for k, q, *_ in data.rows if not q.answerable]
+    for j, k in enumerate(unanswerable):
+        fold_of[k] = j % FOLDS
+    return fold_of
 
+
+def fit_candidate(args: argparse.Namespace, x: np.ndarray, y: np.ndarray, g: np.ndarray) -> LinearModel | TreeModel:
+    """The candidate model the options ask for (ranking trees by default)."""
+    if args.linear:
+        return fit(x, y, CANDIDATE_FEATURES)
+    return fit_trees(x, y, CANDIDATE_FEATURES) if args.pointwise else fit_ranker(x, y, g, CANDIDATE_FEATURES)
+
+
+def fit_abstain(args: argparse.Namespace, recs: list[tuple]) -> tuple[LinearModel, float]:
+    """The abstention model and its threshold, fitted on ``recs``."""
+    usable = [(f, q.answerable, ok) for _, q, f, ok, _ in recs if f is not None]
+    train = [(f, a) for f, a, ok in usable if ok or not a]
+    model = fit(np.array([f for f, _ in train]), np.array([int(a) for _, a in train]), ANSWER_FEATURES,
+                args.c_abstain, args.penalty)
+    probs = [model.probability(f) for f, _, _ in usable]
+    answerable = [a for _, a, _ in usable]
+    return model, min(best_threshold(probs, answerable, [ok for _, _, ok in usable], WINDOW),
+                      capped_threshold(probs, answerable, args.max_false_abstention))
+
+
+def cross_fitted(args: argparse.Namespace, comps: Components, data: Training,
+                 fold_of: dict[int, int]) -> tuple[list[tuple], int, int, int]:
+    """Each question's answer composed with the candidate model of the folds
+    that did not see it: (records, top candidates holding the answer, the
+    same by similarity alone, answerable questions)."""
     fold_models = []
     for f in range(FOLDS):
-        train = np.array([fold_of[int(g)] != f for g in groups])
-        fold_models.append(fit_candidate(x[train], y[train], groups[train]))
-
-    # cross-fitted answers: each question read by the candidate model that did not see it
+        train = np.array([fold_of[int(g)] != f for g in data.groups])
+        fold_models.append(fit_candidate(args, data.x[train], data.y[train], data.groups[train]))
     top1 = top1_sim = n_ans = 0
-    records = []  # question, answer features (None: nothing to say), answered right, the composed text
-    for k, q, question, _vector, hits, cands, labels in rows:
+    records = []
+    for k, q, question, _vector, hits, cands, labels in data.rows:
         model = fold_models[fold_of[k]]
         answerer = build_answerer(comps.settings, comps.retriever,
                                   ReaderModels(model, neutral_models().abstain, -1.0))
@@ -264,24 +291,18 @@ def main() -> int:
         ok = composed is not None and is_correct(composed.text, composed.abstained, list(q.must_include), True)
         features = answerer.answer_features(question, scored, pieces) if pieces and composed else None
         records.append((k, q, features, ok, composed.text if composed else ""))
-    print(f"candidate model, cross-validated: top candidate holds the answer for {top1}/{n_ans} "
-          f"answerable questions (similarity alone: {top1_sim}/{n_ans})", file=sys.stderr)
+    return records, top1, top1_sim, n_ans
 
-    def fit_abstain(recs: list[tuple]) -> tuple[LinearModel, float]:
-        usable = [(f, q.answerable, ok) for _, q, f, ok, _ in recs if f is not None]
-        train = [(f, a) for f, a, ok in usable if ok or not a]
-        model = fit(np.array([f for f, _ in train]), np.array([int(a) for _, a in train]), ANSWER_FEATURES,
-                    args.c_abstain, args.penalty)
-        probs = [model.probability(f) for f, _, _ in usable]
-        answerable = [a for _, a, _ in usable]
-        return model, min(best_threshold(probs, answerable, [ok for _, _, ok in usable], WINDOW),
-                          capped_threshold(probs, answerable, args.max_false_abstention))
 
-    # the whole decision cross-validated: each fold's questions decided by models fitted without them
+def cross_validate(args: argparse.Namespace, comps: Components, data: Training, seed: int | None) -> CrossValidation:
+    """The whole decision cross-validated over one deal: each fold's questions
+    decided by models fitted without them."""
+    fold_of = folds_of(args, data, seed)
+    records, top1, top1_sim, n_ans = cross_fitted(args, comps, data, fold_of)
     outcome: dict[int, bool] = {}
     verdicts = []
     for f in range(FOLDS):
-        model, t = fit_abstain([r for r in records if fold_of[r[0]] != f])
+        model, t = fit_abstain(args, [r for r in records if fold_of[r[0]] != f])
         for k, q, feats, ok, text in records:
             if fold_of[k] != f:
                 continue
@@ -292,30 +313,76 @@ def main() -> int:
                              "support": round(support, 4), "threshold": round(t, 4),
                              "correct": outcome[k], "question": q.question, "answer": text,
                              "must_include": list(q.must_include)})
+    source_of = {q.id: f for f in args.training for q in load_questions(Path(f))}
     by_set: dict[str, list[bool]] = {}
     for (k, q, *_rest) in records:
         by_set.setdefault(source_of[q.id], []).append(outcome[k])
-    cv = {name: round(sum(v) / len(v), 4) for name, v in by_set.items()}
-    unans = [outcome[k] for k, q, *_ in records if not q.answerable]
-    false_abst = [not v["answered"] for v in verdicts if v["answerable"]]
-    print("cross-validated accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in cv.items())
+    accuracy = {name: round(sum(v) / len(v), 4) for name, v in by_set.items()}
+    return CrossValidation(records, verdicts, accuracy, top1, top1_sim, n_ans)
+
+
+def report(cross: CrossValidation, seed: int | None) -> None:
+    """The deal's cross-validated figures, on stderr."""
+    unans = [v["correct"] for v in cross.verdicts if not v["answerable"]]
+    false_abst = [not v["answered"] for v in cross.verdicts if v["answerable"]]
+    deal = "the default deal" if seed is None else f"seed {seed}"
+    print(f"candidate model, cross-validated: top candidate holds the answer for {cross.top1}/{cross.answerable} "
+          f"answerable questions (similarity alone: {cross.top1_sim}/{cross.answerable})", file=sys.stderr)
+    print("cross-validated accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in cross.accuracy.items())
           + f"; abstention recall {sum(unans) / len(unans):.3f}, false abstention "
           f"{sum(false_abst) / len(false_abst):.3f}", file=sys.stderr)
-    if args.dump:
-        Path(args.dump).write_text(json.dumps(verdicts, ensure_ascii=False, indent=1), "utf-8")
-    abstain, threshold = fit_abstain(records)
-    candidate = fit_candidate(x, y, groups)
+    print(f"{deal}: {sum(v['correct'] for v in cross.verdicts)} of {len(cross.verdicts)} training questions "
+          "right under CV", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report cross-validated figures, write nothing")
+    parser.add_argument("--dump", help="write the cross-validated verdict of every training question here "
+                                       "(with its support and its fold's threshold); with --seeds, a path "
+                                       "holding {seed}")
+    parser.add_argument("--training", nargs="+", default=list(TRAINING), help="training question sets")
+    parser.add_argument("--c-abstain", type=float, default=C_ABSTAIN, help="regularisation of the abstention model")
+    parser.add_argument("--max-false-abstention", type=float, default=MAX_FALSE_ABSTENTION,
+                        help="the share of answerable training questions the threshold may withhold at most")
+    parser.add_argument("--penalty", choices=("l1", "l2"), default="l2", help="the abstention model's penalty")
+    parser.add_argument("--linear", action="store_true", help="a logistic regression as the candidate model")
+    parser.add_argument("--pointwise", action="store_true",
+                        help="classifier trees (each candidate alone) as the candidate model, not ranking trees")
+    parser.add_argument("--folds", choices=("fact", "question"), default="fact",
+                        help="cross-validation folds: questions about one fact together, or each question alone")
+    parser.add_argument("--seed", type=int, help="deal the facts to folds at random with this seed (to repeat CV)")
+    parser.add_argument("--seeds", type=int, nargs="+",
+                        help="with --check, CV over each of these deals, the questions read once for all")
+    args = parser.parse_args()
+    if args.seeds and not args.check:
+        parser.error("--seeds needs --check: the weights are fitted on one deal")
+    if args.seeds and args.dump and "{seed}" not in args.dump:
+        parser.error("--dump needs {seed} in its path with --seeds")
+    comps = load_components(Settings(), build_if_needed=True, models=neutral_models())
+    data = read_training(args, comps)
+    print(f"{len(data.rows)} questions, {len(data.x)} candidates, {int(data.y.sum())} holding the answer",
+          file=sys.stderr)
+    for seed in args.seeds or [args.seed]:
+        cross = cross_validate(args, comps, data, seed)
+        report(cross, seed)
+        if args.dump:
+            Path(args.dump.format(seed=seed)).write_text(json.dumps(cross.verdicts, ensure_ascii=False, indent=1),
+                                                         "utf-8")
     if args.check:
         return 0
+    abstain, threshold = fit_abstain(args, cross.records)
+    candidate = fit_candidate(args, data.x, data.y, data.groups)
     payload = {
         "fitted_by": "eval/fit_reader.py",
-        "training": list(training),
-        "questions": len(questions),
-        "candidates": len(x),
-        "cv_top1": {"reader": round(top1 / max(n_ans, 1), 4), "similarity": round(top1_sim / max(n_ans, 1), 4)},
+        "training": list(args.training),
+        "questions": len(data.rows),
+        "candidates": len(data.x),
+        "cv_top1": {"reader": round(cross.top1 / max(cross.answerable, 1), 4),
+                    "similarity": round(cross.top1_sim / max(cross.answerable, 1), 4)},
         "candidate": candidate.to_json() if isinstance(candidate, TreeModel) else {**candidate.__dict__},
         "abstain": {**abstain.__dict__, "threshold": round(threshold, 4)},
-        "cv_accuracy": cv,
+        "cv_accuracy": cross.accuracy,
     }
     path = weights_path()
     path.write_text(dumps(payload), "utf-8")

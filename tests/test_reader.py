@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -861,6 +862,7 @@ def _fit_reader() -> Any:
     spec = importlib.util.spec_from_file_location("fit_reader", Path(__file__).parents[1] / "eval" / "fit_reader.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as importlib's recipe does: its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
