@@ -194,6 +194,7 @@ class Training:
     x: np.ndarray
     y: np.ndarray
     groups: np.ndarray
+    source_of: dict[str, str]  # question id → the training set it is from
 
 
 @dataclass
@@ -226,7 +227,8 @@ def read_training(args: argparse.Namespace, comps: Components) -> Training:
                 groups_l.append(k)
                 x_l.append(c.features)
                 y_l.append(int(lab))
-    return Training(rows, np.array(x_l), np.array(y_l), np.array(groups_l))
+    source_of = {q.id: f for f in args.training for q in load_questions(Path(f))}
+    return Training(rows, np.array(x_l), np.array(y_l), np.array(groups_l), source_of)
 
 
 def folds_of(args: argparse.Namespace, data: Training, seed: int | None) -> dict[int, int]:
@@ -313,10 +315,9 @@ def cross_validate(args: argparse.Namespace, comps: Components, data: Training, 
                              "support": round(support, 4), "threshold": round(t, 4),
                              "correct": outcome[k], "question": q.question, "answer": text,
                              "must_include": list(q.must_include)})
-    source_of = {q.id: f for f in args.training for q in load_questions(Path(f))}
     by_set: dict[str, list[bool]] = {}
     for (k, q, *_rest) in records:
-        by_set.setdefault(source_of[q.id], []).append(outcome[k])
+        by_set.setdefault(data.source_of[q.id], []).append(outcome[k])
     accuracy = {name: round(sum(v) / len(v), 4) for name, v in by_set.items()}
     return CrossValidation(records, verdicts, accuracy, top1, top1_sim, n_ans)
 
