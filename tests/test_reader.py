@@ -880,6 +880,23 @@ def test_questions_about_one_fact_share_a_fold() -> None:
     assert [k for k, f in seeded.items() if f == seeded[0]] == [0, 1, 2, 5, 7]
 
 
+def test_several_deals_are_for_checking_only(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    fit_reader = _fit_reader()
+    # the weights are fitted on one deal: --seeds without --check is refused before anything is read
+    monkeypatch.setattr(sys, "argv", ["fit_reader.py", "--seeds", "0", "1"])
+    with pytest.raises(SystemExit) as refused:
+        fit_reader.main()
+    assert refused.value.code == 2
+    assert "--seeds needs --check" in capsys.readouterr().err
+    # one dump per deal: its path must say where the seed goes
+    monkeypatch.setattr(sys, "argv", ["fit_reader.py", "--check", "--seeds", "0", "1", "--dump", "cv.json"])
+    with pytest.raises(SystemExit) as refused:
+        fit_reader.main()
+    assert refused.value.code == 2
+    assert "--dump needs {seed}" in capsys.readouterr().err
+
+
 def test_fitted_trees_give_the_library_s_probabilities() -> None:
     fit_reader = _fit_reader()
     rng = np.random.default_rng(0)
