@@ -260,10 +260,11 @@ class Retriever:
                 found.append(table)
         if not found:
             return order
-        own = next((p for p, t in found if t.number == named), found[0][0]) if named else found[0][0]
+        own = next((p for p, t in found if named and t.number == named), found[0][0])
         at = next((i for i, (doc, _) in enumerate(order) if doc == own), len(order))
         if at < place:
             return order
-        passages.setdefault(own, self.holdings.passages([own])[0])
+        if own not in passages:  # read only when no ranked passage is the table's own
+            passages[own] = self.holdings.passages([own])[0]
         rest = [item for item in order if item[0] != own]
         return [*rest[: place - 1], (own, rest[max(place - 2, 0)][1]), *rest[place - 1:]]  # the score ahead of it
