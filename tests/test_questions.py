@@ -69,6 +69,8 @@ def test_every_line_has_exactly_the_schema_keys_and_types(rows: list[dict[str, A
         assert isinstance(r["answer"], str) and r["answer"].strip(), r["id"]
         assert isinstance(r["must_include"], list) and all(isinstance(m, str) and m for m in r["must_include"])
         assert isinstance(r["evidence"], list) and all(isinstance(e, str) for e in r["evidence"])
+        # a quote, not a character: a string evidence split into a list of its characters passes the rest
+        assert all(len(WHITESPACE.sub("", e)) > 1 for e in r["evidence"]), r["id"]
         assert isinstance(r["answerable"], bool), r["id"]
         assert r["type"] in (*ANSWERABLE_TYPES, "unanswerable"), r["id"]
 
