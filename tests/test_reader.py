@@ -772,6 +772,19 @@ def test_aliases_are_mined_from_definitions_in_the_text() -> None:
     assert Aliases.from_json("junk") == Aliases()
 
 
+def test_wording_is_the_share_of_character_pairs_inside_the_report_s_words(analyzer: QuestionAnalyzer) -> None:
+    # 中国 数字 贸易 出口 of the nine pairs 中国 国数 数字 字贸 贸易 易出 出口 口多 多少 (the ？ left out)
+    assert analyzer.analyze("中国数字贸易出口多少？").wording == pytest.approx(4 / 9)
+    # the blank is left out too: 老板 板问 问中 中国 国出 出口, of which 中国 and 出口
+    assert analyzer.analyze("老板问 中国出口").wording == pytest.approx(2 / 6)
+    # the year written out, as the question is read: 20 02 22 2年 年出 出口
+    assert analyzer.analyze("22年出口").wording == pytest.approx(1 / 6)
+    assert analyzer.wording("中") == 0.0  # no pair
+    # a pair inside a longer word counts (字贸 in 数字贸易), one across two words does not
+    both = QuestionAnalyzer(Tokenizer(), {"数字贸易": 0}, np.array([1.0]))
+    assert both.wording("数字贸易出口") == pytest.approx(3 / 5)
+
+
 def test_a_word_the_report_never_uses_shortens_the_most_used_word_of_its_parts() -> None:
     vocab = {**VOCAB, "跨境电商": 5, "数字服务": 6, "数据服务": 7, "中华文化": 8}
     a = QuestionAnalyzer(Tokenizer(), vocab, np.append(IDF, [1.0, 1.5, 2.5, 3.0]))

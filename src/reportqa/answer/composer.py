@@ -591,6 +591,8 @@ class Answerer:
             "month": month_found(question, said),
             "ordinal": ordinal_found(question, said),
             "partner": partner_found(question, said),
+            # a question in the report's own words (the model weighs it against the coverage it finds)
+            "wording": question.wording,
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 

@@ -119,6 +119,7 @@ COMPASS = re.compile(r"[东南西北中]+部?")  # a direction (西南, 中西�
 # 这块), conjunctions (不是, 或者), particles (的话), modal particles, interjections, onomatopoeia
 FUNCTION_FLAGS = frozenset({"r", "rr", "rz", "rg", "c", "cc", "u", "uj", "ul", "uv", "uz", "ud", "ug", "y", "e", "o"})
 PLACE_OR_ORG_FLAGS = frozenset({"ns", "nt"})  # jieba's own dictionary tags them; a person tag (nr) often hits chatter (孙子)
+NOT_A_WORD_CHAR = re.compile(r"[^\w]|_")  # punctuation and blanks, which no word of the report holds
 BLANK = ("", "w")  # a blank between tagged words: a run of single characters ends at it
 GENERAL_RARE = 16.0
 MAX_TERMS = 24  # key terms, numbers and names kept per question
@@ -239,6 +240,10 @@ class Question:
             :func:`counted_things`.
         dated: what each when-part dates, the verb after its date cue
             (``加入DEPA的谈判预计什么时候能谈完``: ``谈完``), see :func:`dated_events`.
+        wording: how much of it is written in the report's words: the share of its
+            pairs of adjacent characters (punctuation and blanks left out) that occur
+            in a word of the report's vocabulary, see :meth:`QuestionAnalyzer.wording`.
+            A question in the report's own words is expected to find them in its answer.
     """
 
     text: str
@@ -271,6 +276,7 @@ class Question:
     partner: str | None = None
     dated: tuple[str, ...] = ()
     asked_names: tuple[str, ...] = ()
+    wording: float = 0.0
 
     @property
     def trade_side(self) -> str | None:
@@ -539,6 +545,8 @@ class QuestionAnalyzer:
             if len(word) in (4, 6) and CHINESE_WORD.fullmatch(word):
                 shortened.setdefault(word[::2], []).append(word)
         self._shortened = shortened
+        # every pair of adjacent characters inside a word of the report's (what :meth:`wording` counts)
+        self._pairs = frozenset(w[k : k + 2] for w in vocab for k in range(len(w) - 1))
 
     def long_form(self, word: str) -> tuple[str, ...]:
         """The report's word that ``word`` shortens, when the report never uses
@@ -553,6 +561,15 @@ class QuestionAnalyzer:
         if not forms and word in self._shortened and self.weight(word) >= self.max_idf:
             forms = (self._shortened[word][0],)
         return forms
+
+    def wording(self, norm: str) -> float:
+        """The share of a normalised question's pairs of adjacent characters,
+        punctuation and blanks left out, that occur inside a word of the
+        report's vocabulary (``数字贸易`` in a report that writes 数字贸易: 1;
+        chatter the report never uses lowers it); 0 with no pair."""
+        chars = NOT_A_WORD_CHAR.sub("", norm)
+        pairs = [chars[k : k + 2] for k in range(len(chars) - 1)]
+        return sum(p in self._pairs for p in pairs) / len(pairs) if pairs else 0.0
 
     def setting(self, word: str) -> bool:
         """Whether the report uses ``word`` everywhere (idf below
@@ -677,7 +694,7 @@ class QuestionAnalyzer:
             ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm),
             measured=(measured := measured_things(norm, self.tokenizer.tagged)), dated=dated_events(norm),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
-            partner=counterpart(words), asked_names=asked_names(norm, named),
+            partner=counterpart(words), asked_names=asked_names(norm, named), wording=self.wording(norm),
         )
 
     def content_words(self, norm: str) -> list[str]:
