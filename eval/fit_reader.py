@@ -211,7 +211,8 @@ class CrossValidation:
 
 def read_training(args: argparse.Namespace, comps: Components) -> Training:
     """Every training question analysed, retrieved and read into candidates once."""
-    questions = [q for f in args.training for q in load_questions(Path(f))]
+    sets = [(f, q) for f in args.training for q in load_questions(Path(f))]
+    questions = [q for _, q in sets]
     base = comps.answerer
     rows = []
     for k, q in enumerate(questions):
@@ -227,8 +228,7 @@ def read_training(args: argparse.Namespace, comps: Components) -> Training:
                 groups_l.append(k)
                 x_l.append(c.features)
                 y_l.append(int(lab))
-    source_of = {q.id: f for f in args.training for q in load_questions(Path(f))}
-    return Training(rows, np.array(x_l), np.array(y_l), np.array(groups_l), source_of)
+    return Training(rows, np.array(x_l), np.array(y_l), np.array(groups_l), {q.id: f for f, q in sets})
 
 
 def folds_of(args: argparse.Namespace, data: Training, seed: int | None) -> dict[int, int]:
