@@ -31,7 +31,14 @@ from reportqa.bench.runner import synthetic_corpus
 from reportqa.bench.stores import lite_server as bench_lite_server
 from reportqa.index import HashEmbedder
 from reportqa.index.milvus import META, SOURCE_BYTES, MilvusHoldings, MilvusSearch, MilvusStore
-from reportqa.index.store import IndexIdentity, IndexLoadError, IndexStaleError, document_identity, load_index
+from reportqa.index.store import (
+    IndexIdentity,
+    IndexLoadError,
+    IndexStaleError,
+    character_runs,
+    document_identity,
+    load_index,
+)
 from reportqa.ingest import CorpusError
 from reportqa.retrieval import Retriever
 from reportqa.segment import Tokenizer
@@ -223,6 +230,14 @@ def test_a_milvus_serving_process_reads_only_what_a_question_touches(served: Com
     again = served.answerer.answer(QUERIES[5])
     assert said(again) == said(first)
     assert held.read == read  # the same question again is served from the caches alone
+
+
+def test_the_runs_of_characters_of_every_report_are_stored_and_merged(served: Components) -> None:
+    # each report's runs are a blob written with it; loading merges them, reading no passage
+    settings = served.settings
+    texts = [p.text for source in read_corpus(settings) for p in prepare(settings, source).passages]
+    assert served.index.terms.runs == character_runs(texts)
+    assert served.answerer.analyzer.runs is served.index.terms.runs
 
 
 def test_bounded_caches_give_the_same_answers(served: Components) -> None:

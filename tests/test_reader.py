@@ -772,17 +772,26 @@ def test_aliases_are_mined_from_definitions_in_the_text() -> None:
     assert Aliases.from_json("junk") == Aliases()
 
 
-def test_wording_is_the_share_of_character_pairs_inside_the_report_s_words(analyzer: QuestionAnalyzer) -> None:
-    # 中国 数字 贸易 出口 of the nine pairs 中国 国数 数字 字贸 贸易 易出 出口 口多 多少 (the ？ left out)
-    assert analyzer.analyze("中国数字贸易出口多少？").wording == pytest.approx(4 / 9)
-    # the blank is left out too: 老板 板问 问中 中国 国出 出口, of which 中国 and 出口
-    assert analyzer.analyze("老板问 中国出口").wording == pytest.approx(2 / 6)
-    # the year written out, as the question is read: 20 02 22 2年 年出 出口
-    assert analyzer.analyze("22年出口").wording == pytest.approx(1 / 6)
-    assert analyzer.wording("中") == 0.0  # no pair
-    # a pair inside a longer word counts (字贸 in 数字贸易), one across two words does not
+def test_wording_is_the_share_of_pairs_in_the_report_s_words_and_of_runs_in_its_text() -> None:
+    runs = frozenset({"中国数", "国数字", "数字贸", "字贸易", "易出口", "出口多", "22年", "2年出", "年出口"})
+    a = QuestionAnalyzer(Tokenizer(), VOCAB, IDF, runs=runs)  # words 数字 贸易 出口 中国 基地
+    # pairs 中国 国数 数字 字贸 贸易 易出 出口 口多 多少 (the ？ left out): 中国 数字 贸易 出口 are words;
+    # runs 中国数 国数字 数字贸 字贸易 贸易出 易出口 出口多 口多少: six in the text
+    q = a.analyze("中国数字贸易出口多少？")
+    assert (q.wording, q.phrasing) == (pytest.approx(4 / 9), pytest.approx(6 / 8))
+    # the blank is left out too: pairs 老板 板问 问中 中国 国出 出口 (中国, 出口); no run in the text
+    q = a.analyze("老板问 中国出口")
+    assert (q.wording, q.phrasing) == (pytest.approx(2 / 6), 0.0)
+    # read as typed, though the question's norm writes 2022年: pairs 22 2年 年出 出口, runs 22年 2年出 年出口
+    q = a.analyze("22年出口")
+    assert (q.norm, q.wording, q.phrasing) == ("2022年出口", pytest.approx(1 / 4), 1.0)
+    assert a.wording("２２年出口") == (pytest.approx(1 / 4), 1.0)  # full width is normalised
+    assert a.wording("中国") == (1.0, 0.0)  # one pair, no run
+    assert a.wording("中") == (0.0, 0.0)
+    # a pair inside a longer word counts (字贸 in 数字贸易), one across two words does not;
+    # an analyser built without the index's runs finds no phrase in the report
     both = QuestionAnalyzer(Tokenizer(), {"数字贸易": 0}, np.array([1.0]))
-    assert both.wording("数字贸易出口") == pytest.approx(3 / 5)
+    assert both.wording("数字贸易出口") == (pytest.approx(3 / 5), 0.0)
 
 
 def test_a_word_the_report_never_uses_shortens_the_most_used_word_of_its_parts() -> None:

@@ -24,7 +24,7 @@ from reportqa.index import (
 )
 from reportqa.index.bm25 import BM25Index
 from reportqa.index.manifest import SCHEMA_VERSION, EmbeddingInfo, Manifest, read_manifest
-from reportqa.index.store import Lru, TermStats, document_frequencies
+from reportqa.index.store import Lru, TermStats, character_runs, document_frequencies
 from reportqa.segment import Tokenizer
 from reportqa.service import Components, build_index, load_components
 from reportqa.settings import Settings
@@ -283,6 +283,21 @@ def test_term_stats_from_counts_are_bm25s_idf() -> None:
     raw = {"数字": math.log(1.5 / 3.5), "贸易": math.log(3.5 / 1.5), "服务": 0.0, "出口": math.log(3.5 / 1.5)}
     floor = 0.25 * sum(raw.values()) / 4  # the negative idf of 数字 is floored at a quarter of the mean
     assert stats.idf.tolist() == pytest.approx([floor, raw["贸易"], 0.0, raw["出口"]], abs=1e-12)
+
+
+def test_character_runs_are_every_three_characters_of_the_normalised_text() -> None:
+    # full width normalised (ＷＴＯ → wto), punctuation and blanks left out, runs across them kept
+    assert character_runs(["数字贸易。", "ＷＴＯ 统计", "出口"]) == {"数字贸", "字贸易", "wto", "to统", "o统计"}
+    assert character_runs(["数字贸", "数字贸"]) == {"数字贸"}  # a set: each run once
+    assert character_runs([]) == set()
+
+
+def test_the_loaded_index_keeps_the_runs_the_analyser_reads(hash_index: tuple[Settings, Components],
+                                                            passages: list[Passage]) -> None:
+    _, components = hash_index
+    runs = components.index.terms.runs
+    assert runs == character_runs(p.text for p in passages)
+    assert components.answerer.analyzer.runs is runs
 
 
 def test_lru_keeps_the_most_recently_used() -> None:

@@ -191,7 +191,8 @@ class Answerer:
         self.models = models or load_models()
         self.holdings = retriever.index.holdings
         terms = retriever.index.terms
-        self.analyzer = QuestionAnalyzer(retriever.tokenizer, terms.vocab, terms.idf, retriever.index.aliases)
+        self.analyzer = QuestionAnalyzer(retriever.tokenizer, terms.vocab, terms.idf, retriever.index.aliases,
+                                         terms.runs)
         self.followups = FollowUpResolver(self.analyzer)
         self.comparer = ProseComparer()
         self._subjects: dict[str, tuple[str | None, bool]] = {}  # a report sentence's subject (bounded by the report)
@@ -591,8 +592,9 @@ class Answerer:
             "month": month_found(question, said),
             "ordinal": ordinal_found(question, said),
             "partner": partner_found(question, said),
-            # a question in the report's own words (the model weighs it against the coverage it finds)
+            # a question in the report's own words and phrases (the model weighs them against the coverage it finds)
             "wording": question.wording,
+            "phrasing": question.phrasing,
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from reportqa.index.aliases import Aliases
+from reportqa.index.store import RUN
 from reportqa.segment import Tokenizer
-from reportqa.segment.tokenizer import normalize
+from reportqa.segment.tokenizer import NOT_A_WORD_CHAR, normalize
 
 # 多/少 as more/less, not as the 多少 of "how many" (哪个国家 多少ZB asks no comparison)
 MORE, LESS = "多(?!少)", "(?<!多)少"
@@ -119,7 +120,6 @@ COMPASS = re.compile(r"[东南西北中]+部?")  # a direction (西南, 中西�
 # 这块), conjunctions (不是, 或者), particles (的话), modal particles, interjections, onomatopoeia
 FUNCTION_FLAGS = frozenset({"r", "rr", "rz", "rg", "c", "cc", "u", "uj", "ul", "uv", "uz", "ud", "ug", "y", "e", "o"})
 PLACE_OR_ORG_FLAGS = frozenset({"ns", "nt"})  # jieba's own dictionary tags them; a person tag (nr) often hits chatter (孙子)
-NOT_A_WORD_CHAR = re.compile(r"[^\w]|_")  # punctuation and blanks, which no word of the report holds
 BLANK = ("", "w")  # a blank between tagged words: a run of single characters ends at it
 GENERAL_RARE = 16.0
 MAX_TERMS = 24  # key terms, numbers and names kept per question
@@ -241,9 +241,11 @@ class Question:
         dated: what each when-part dates, the verb after its date cue
             (``加入DEPA的谈判预计什么时候能谈完``: ``谈完``), see :func:`dated_events`.
         wording: how much of it is written in the report's words: the share of its
-            pairs of adjacent characters (punctuation and blanks left out) that occur
-            in a word of the report's vocabulary, see :meth:`QuestionAnalyzer.wording`.
+            pairs of adjacent characters, as typed (punctuation and blanks left out),
+            that occur in a word of the report's vocabulary, see :meth:`QuestionAnalyzer.wording`.
             A question in the report's own words is expected to find them in its answer.
+        phrasing: the same at the grain of phrases: the share of its runs of three
+            characters, as typed, that occur in the report's text (across word bounds).
     """
 
     text: str
@@ -277,6 +279,7 @@ class Question:
     dated: tuple[str, ...] = ()
     asked_names: tuple[str, ...] = ()
     wording: float = 0.0
+    phrasing: float = 0.0
 
     @property
     def trade_side(self) -> str | None:
@@ -515,6 +518,13 @@ def measure_words(name: str, tagged: Callable[[str], Sequence[tuple[str, str]]],
     return MeasureWords(content[heads[-1]][0], tuple((w, weight(w)) for w, _ in content[: heads[-1]]))
 
 
+def share_known(chars: str, n: int, known: Collection[str]) -> float:
+    """The share of the runs of ``n`` adjacent characters of ``chars`` that are
+    in ``known``; 0 with no run."""
+    runs = [chars[k : k + n] for k in range(len(chars) - n + 1)]
+    return sum(r in known for r in runs) / len(runs) if runs else 0.0
+
+
 def expand_years(norm: str) -> str:
     """``22年`` → ``2022年``, ``20到22年`` → ``2020年到2022年``: two-digit years as people type them."""
     return SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", SHORT_SPAN.sub(r"\1年\2", norm))
@@ -528,11 +538,14 @@ class QuestionAnalyzer:
         vocab: the report's BM25 vocabulary (word → row of ``idf``).
         idf: the report's idf per vocabulary word.
         aliases: short forms and names mined from the report at index time.
+        runs: every run of three characters of the report's text
+            (:attr:`~reportqa.index.store.TermStats.runs`).
     """
 
     def __init__(self, tokenizer: Tokenizer, vocab: Mapping[str, int], idf: object,
-                 aliases: Aliases | None = None) -> None:
+                 aliases: Aliases | None = None, runs: Collection[str] = frozenset()) -> None:
         self.tokenizer = tokenizer
+        self.runs = runs
         self.vocab = vocab
         self.idf = idf
         self.aliases = aliases or Aliases()
@@ -562,14 +575,15 @@ class QuestionAnalyzer:
             forms = (self._shortened[word][0],)
         return forms
 
-    def wording(self, norm: str) -> float:
-        """The share of a normalised question's pairs of adjacent characters,
-        punctuation and blanks left out, that occur inside a word of the
-        report's vocabulary (``数字贸易`` in a report that writes 数字贸易: 1;
-        chatter the report never uses lowers it); 0 with no pair."""
-        chars = NOT_A_WORD_CHAR.sub("", norm)
-        pairs = [chars[k : k + 2] for k in range(len(chars) - 1)]
-        return sum(p in self._pairs for p in pairs) / len(pairs) if pairs else 0.0
+    def wording(self, text: str) -> tuple[float, float]:
+        """How much of a question is in the report's words, read as typed
+        (normalised, short years not written out, punctuation and blanks left
+        out): the share of its pairs of adjacent characters inside a word of
+        the report's vocabulary, and the share of its runs of three characters
+        in the report's text (``数字贸易`` in a report that writes it: 1 and 1;
+        chatter the report never uses lowers both); 0 where it has none."""
+        chars = NOT_A_WORD_CHAR.sub("", normalize(text))
+        return share_known(chars, 2, self._pairs), share_known(chars, RUN, self.runs)
 
     def setting(self, word: str) -> bool:
         """Whether the report uses ``word`` everywhere (idf below
@@ -694,7 +708,7 @@ class QuestionAnalyzer:
             ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm),
             measured=(measured := measured_things(norm, self.tokenizer.tagged)), dated=dated_events(norm),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
-            partner=counterpart(words), asked_names=asked_names(norm, named), wording=self.wording(norm),
+            partner=counterpart(words), asked_names=asked_names(norm, named), wording=(wording := self.wording(text))[0], phrasing=wording[1],
         )
 
     def content_words(self, norm: str) -> list[str]:

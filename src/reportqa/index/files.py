@@ -45,6 +45,7 @@ from reportqa.index.store import (
     Segment,
     TermStats,
     assemble,
+    character_runs,
     passage_from_dict,
     passage_ranges,
     passage_to_dict,
@@ -200,7 +201,8 @@ class FileStore:
         holdings, bm25 = assemble(manifest, segments, self.location)
         ranges = passage_ranges(manifest)
         return LoadedIndex(
-            manifest=manifest, holdings=holdings, terms=TermStats(bm25.vocab, bm25.idf),
+            manifest=manifest, holdings=holdings,
+            terms=TermStats(bm25.vocab, bm25.idf, frozenset(character_runs(p.text for p in holdings.all_passages))),
             aliases=Aliases.merge([seg.aliases for seg in segments.values()]), ranges=ranges,
             segments={doc_id: info.segment for doc_id, info in manifest.documents.items()},
             search=LocalSearch(holdings, bm25, ranges, manifest.hnsw_threshold),

@@ -65,6 +65,7 @@ from reportqa.index.store import (
     Lru,
     Segment,
     TermStats,
+    character_runs,
     document_frequencies,
     passage_from_dict,
     passage_ranges,
@@ -75,8 +76,8 @@ from reportqa.index.store import (
 from reportqa.ingest.records import Document, Table, document_from_json, document_to_json
 
 # the entity layout; another value means the collections must be rebuilt
-# (3: a PDF report's file in the blobs)
-MILVUS_SCHEMA = 3
+# (3: a PDF report's file in the blobs; 4: the runs of characters of a report's text)
+MILVUS_SCHEMA = 4
 META = "~meta"  # no report id starts with ~
 TEXT_BYTES = 65535  # Milvus's largest VARCHAR
 BLOB_CHARS = 16000  # a blob part in characters: at most 4 bytes each in UTF-8
@@ -274,7 +275,8 @@ class MilvusStore:
         for counts in self.blobs("terms", segments).values():
             for term, n in counts:
                 df[term] = df.get(term, 0) + n
-        terms = TermStats.from_counts(manifest.passages, df)
+        runs = frozenset(run for segment_runs in self.blobs("runs", segments).values() for run in segment_runs)
+        terms = TermStats.from_counts(manifest.passages, df, runs)
         aliases = Aliases.merge([Aliases.from_json(a) for a in self.blobs("aliases", segments).values()])
         holdings = MilvusHoldings(self, manifest)
         return LoadedIndex(
@@ -376,6 +378,7 @@ class MilvusStore:
             for k, (s, v) in enumerate(zip(sentences, segment.vectors, strict=True))])
         blobs = {"document": document_to_json(segment.document), "aliases": segment.aliases.to_json(),
                  "terms": list(document_frequencies(segment.tokens).items()),
+                 "runs": sorted(character_runs(p.text for p in segment.passages)),
                  "tables": table_rows(segment.passages, segment.document)}
         texts = {b: json.dumps(value, ensure_ascii=False) for b, value in blobs.items()}
         self._insert("blobs", [{**base, "key": f"{name}/{b}/{k}", "name": b, "part": k,

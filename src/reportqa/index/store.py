@@ -23,7 +23,7 @@ import hashlib
 import time
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +50,7 @@ from reportqa.index.manifest import (
 from reportqa.ingest import CorpusError, Document, SourceFile
 from reportqa.ingest.records import Table
 from reportqa.segment import Tokenizer
+from reportqa.segment.tokenizer import NOT_A_WORD_CHAR, normalize
 
 __all__ = ["Holdings", "IndexLoadError", "IndexStaleError", "IndexWriteError", "LoadedIndex", "MemoryHoldings",
            "Search", "Segment", "Store", "TermStats", "load_index", "read_manifest", "MANIFEST"]
@@ -376,13 +377,17 @@ class DocumentShelf(Mapping[str, Document]):
 @dataclass(frozen=True)
 class TermStats:
     """The corpus's term statistics: each known token's BM25 idf (the question
-    analyser's term weights and the query side of BM25)."""
+    analyser's term weights and the query side of BM25), and every run of
+    :data:`RUN` characters of its text (how much of a question is written
+    in the report's words)."""
 
     vocab: dict[str, int]
     idf: np.ndarray
+    runs: frozenset[str] = frozenset()
 
     @classmethod
-    def from_counts(cls, passages: int, df: Mapping[str, int], epsilon: float = 0.25) -> TermStats:
+    def from_counts(cls, passages: int, df: Mapping[str, int], runs: frozenset[str] = frozenset(),
+                    epsilon: float = 0.25) -> TermStats:
         """From the number of passages and each term's document frequency, as
         :meth:`BM25Index.build` (its epsilon floor for very common terms)."""
         vocab = {term: k for k, term in enumerate(df)}
@@ -390,7 +395,20 @@ class TermStats:
         idf = np.log(passages - counts + 0.5) - np.log(counts + 0.5)
         if len(idf):
             idf = np.where(idf < 0, epsilon * float(idf.mean()), idf)
-        return cls(vocab, idf)
+        return cls(vocab, idf, runs)
+
+
+RUN = 3  # characters in a run of the text that :class:`TermStats` keeps
+
+
+def character_runs(texts: Iterable[str]) -> set[str]:
+    """Every run of :data:`RUN` adjacent characters of the normalised texts,
+    punctuation and blanks left out (数字贸易 → 数字贸, 字贸易)."""
+    runs: set[str] = set()
+    for text in texts:
+        chars = NOT_A_WORD_CHAR.sub("", normalize(text))
+        runs.update(chars[k : k + RUN] for k in range(len(chars) - RUN + 1))
+    return runs
 
 
 def document_frequencies(tokens: list[list[str]]) -> dict[str, int]:

@@ -53,6 +53,9 @@ def _load_stopwords(path: str) -> frozenset[str]:
     return frozenset(w.strip() for w in Path(path).read_text(encoding="utf-8").splitlines() if w.strip())
 
 
+NOT_A_WORD_CHAR = re.compile(r"[^\w]|_")  # punctuation and blanks, which no word holds
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """NFKC, lower case, and the PDF spaces around numbers removed.
