@@ -25,6 +25,7 @@ from reportqa.answer.question import (
     measured_things,
     ordinals,
     rank_at,
+    ranks,
     table_named,
     top_n,
 )
@@ -46,6 +47,7 @@ from reportqa.answer.reader import (
     ordinal_found,
     part_found,
     partner_found,
+    rank_found,
     share_found,
     side_found,
     subject_found,
@@ -334,6 +336,18 @@ def test_ordinals_are_specifics_matched_whole(analyzer: QuestionAnalyzer) -> Non
     assert ordinal_found(second, "2022年12月举办首届全球数字贸易博览会。") == 0.0  # another of the series
     assert ordinal_found(second, "数贸会吸引800余家企业参展。") == 0.5  # none stated
     assert ordinal_found(analyzer.analyze("第一届数贸会有多少企业参展"), "举办首届全球数字贸易博览会。") == 1.0
+
+
+def test_places_in_a_ranking_are_specifics_matched_whole(analyzer: QuestionAnalyzer) -> None:
+    assert ranks("数据产量居世界第一位，专利第3名，排名第二，位列全球第十二") == (1, 3, 2, 12)
+    assert ranks("第二届数贸会、排第一批试点、第五条") == ()  # a series (an ordinal) or a clause, not a place
+    first = analyzer.analyze("2022年数据产量居世界第一位的国家是哪个")
+    assert first.ranks == (1,)
+    said = "2022年，中国数据产量达8.1ZB，全球占比达10.5%，居世界第二位。"
+    assert rank_found(first, said) == 0.0  # another place only
+    assert rank_found(first, "2022年，中国数据产量达8.1ZB。") == 0.5  # no place stated
+    assert rank_found(analyzer.analyze("中国数据产量排第二吗"), said) == 1.0
+    assert rank_found(analyzer.analyze("中国数据产量多少"), said) == 1.0  # no place asked
 
 
 def test_what_a_how_many_question_counts() -> None:

@@ -43,6 +43,7 @@ from reportqa.answer.reader import (
     ordinal_found,
     part_found,
     partner_found,
+    rank_found,
     row_named,
     share_found,
     side_found,
@@ -78,7 +79,7 @@ REASON_OF = {
     "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names", "asked_names": "names",
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
-    "absent": "absent", "month": "month", "ordinal": "ordinal", "counted": "counted",
+    "absent": "absent", "month": "month", "ordinal": "ordinal", "rank": "rank", "counted": "counted",
     "measured": "measured",
 }
 
@@ -591,6 +592,7 @@ class Answerer:
             "absent": float(bool(question.absent)),
             "month": month_found(question, said),
             "ordinal": ordinal_found(question, said),
+            "rank": rank_found(question, said),
             "partner": partner_found(question, said),
             # a question in the report's own words and phrases (the model weighs them against the coverage it finds)
             "wording": question.wording,
@@ -634,6 +636,8 @@ class Answerer:
             return f"the retrieved passages date their figures to another month than {question.month}月"
         if worst == "ordinal" and question.ordinals:
             return f"the retrieved passages do not state {'、'.join('第' + o for o in question.ordinals)}"
+        if worst == "rank" and question.ranks:
+            return f"the retrieved passages do not state {'、'.join(f'第{n}' for n in question.ranks)}"
         if worst == "counted" and question.counted:
             return f"no retrieved passage counts {'、'.join(noun or counter for counter, noun in question.counted)}"
         if worst == "measured" and question.measured:

@@ -133,6 +133,11 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # an ordinal with its counter: 首届 is 第一届, the first of a series (a specific, like a year)
 ORDINAL = re.compile(r"(?:第\s*(\d{1,3}|[一二两三四五六七八九]?十?[一二三四五六七八九]?)|首)\s*(届|批|次|期|轮|任)")
+# a place in a ranking a text states (居世界第二位, 排第一, 第3名): a specific, like a year; 排第一批
+# counts a series (an ordinal), not a place
+RANK_NUMBER = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})"
+RANK = re.compile(rf"第\s*{RANK_NUMBER}\s*(?:位|名)|(?:排名?|排在|位居|位列|居|列)(?:世界|全球|全国)?第\s*{RANK_NUMBER}"
+                  r"(?!\s*(?:届|批|次|期|轮|任|条|款|章|节|个))")
 # the table a question names by its number (表4, 表三, 表1里面); 表里 names none, nor does 代表三个
 TABLE_NAMED = re.compile(r"(?<![代发])表\s?(\d{1,2}(?![\d.])|[一二三四五六七八九十]{1,3})")
 # what a how-many question counts: its counter and the noun right after it (多少条国际海缆: 条,
@@ -226,6 +231,7 @@ class Question:
             report that names only 重庆): a fact about them is not in the report.
         month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
         ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
+        ranks: the places in a ranking it states (``居世界第一位``: 1; ``排第二``: 2), see :func:`ranks`.
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
         measured: what each how-much part measures, the words before its 多少
             (``2022年中国公有云市场规模是多少``: ``中国公有云市场规模``), see :func:`measured_things`.
@@ -271,6 +277,7 @@ class Question:
     absent: tuple[str, ...] = ()
     month: int | None = None
     ordinals: tuple[str, ...] = ()
+    ranks: tuple[int, ...] = ()
     table: str | None = None
     counted: tuple[tuple[str, str], ...] = ()
     measured: tuple[str, ...] = ()
@@ -378,6 +385,18 @@ def chinese_number(n: str) -> int:
         return CHINESE_NUMBERS.index(n) + 1 if len(n) == 1 else 0
     tens, _, ones = n.partition("十")
     return (CHINESE_NUMBERS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMBERS.index(ones) + 1 if ones else 0)
+
+
+def ranks(norm: str) -> tuple[int, ...]:
+    """The places in a ranking a text states (``居世界第二位``: 2, ``排名第3``: 3,
+    ``排第一的是哪个国家``: 1), in order, each once."""
+    out = []
+    for m in RANK.finditer(norm):
+        digits = m.group(1) or m.group(2)
+        n = int(digits) if digits.isdigit() else chinese_number(digits)
+        if n:
+            out.append(n)
+    return tuple(dict.fromkeys(out))
 
 
 def ordinals(norm: str) -> tuple[str, ...]:
@@ -705,7 +724,7 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm), table=table_named(norm), counted=counted_things(norm),
+            ordinals=ordinals(norm), ranks=ranks(norm), table=table_named(norm), counted=counted_things(norm),
             measured=(measured := measured_things(norm, self.tokenizer.tagged)), dated=dated_events(norm),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
             partner=counterpart(words), asked_names=asked_names(norm, named), wording=(wording := self.wording(text))[0], phrasing=wording[1],

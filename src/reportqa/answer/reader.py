@@ -40,6 +40,7 @@ from reportqa.answer.question import (
     MeasureWords,
     Question,
     ordinals,
+    ranks,
 )
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
@@ -58,7 +59,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names", "asked_names",
     "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month", "ordinal",
-    "partner", "wording", "phrasing",
+    "partner", "wording", "phrasing", "rank",
 )
 # how a text sets a counterpart against its subject (对美国的出口, 与“一带一路”共建国家的交易额)
 PARTNER_IN_TEXT = r'(?:对|向|与|同|往|到|自|从|面向|销往)\s*[“"]?'
@@ -246,6 +247,19 @@ def ordinal_found(question: Question, text: str) -> float:
         return 1.0
     series = {o[-1] for o in stated}
     return 0.0 if any(o[-1] in series for o in question.ordinals) else 0.5
+
+
+def rank_found(question: Question, text: str) -> float:
+    """1 when ``text`` states every place in a ranking the question states
+    (居世界第一位 for 排第一), or the question states none; 0 when it states
+    another place only (居世界第二位 for a question about the first); 0.5
+    when it states no place."""
+    if not question.ranks:
+        return 1.0
+    stated = set(ranks(normalize(text)))
+    if set(question.ranks) <= stated:
+        return 1.0
+    return 0.0 if stated else 0.5
 
 
 def figure_lead(text: str) -> str:
