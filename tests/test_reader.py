@@ -26,6 +26,7 @@ from reportqa.answer.question import (
     ordinals,
     rank_at,
     ranks,
+    scopes,
     table_named,
     top_n,
 )
@@ -48,6 +49,7 @@ from reportqa.answer.reader import (
     part_found,
     partner_found,
     rank_found,
+    scope_found,
     share_found,
     side_found,
     subject_found,
@@ -348,6 +350,17 @@ def test_places_in_a_ranking_are_specifics_matched_whole(analyzer: QuestionAnaly
     assert rank_found(first, "2022年，中国数据产量达8.1ZB。") == 0.5  # no place stated
     assert rank_found(analyzer.analyze("中国数据产量排第二吗"), said) == 1.0
     assert rank_found(analyzer.analyze("中国数据产量多少"), said) == 1.0  # no place asked
+
+
+def test_a_figure_of_another_scope_does_not_answer(analyzer: QuestionAnalyzer) -> None:
+    assert scopes("中国对美国出口") == ("全国",) and scopes("咱们国家居世界第二") == ("全球", "全国")
+    assert scopes("上海市数字服务出口") == ()
+    china = analyzer.analyze("2022年中国电子商务零售额多少")
+    assert china.scopes == ("全国",)
+    assert scope_found(china, "预计2025年全球电子商务零售额将突破7万亿美元。") == 0.0  # another scope only
+    assert scope_found(china, "中国网上零售额13.79万亿元，占全球比重约50%。") == 1.0  # its own scope too
+    assert scope_found(china, "网上零售额达13.79万亿元。") == 1.0  # no scope named: it may be the question's
+    assert scope_found(analyzer.analyze("上海数字服务出口多少"), "全球出口4.1万亿美元。") == 1.0  # none asked
 
 
 def test_what_a_how_many_question_counts() -> None:

@@ -45,6 +45,7 @@ from reportqa.answer.reader import (
     partner_found,
     rank_found,
     row_named,
+    scope_found,
     share_found,
     side_found,
     subject_found,
@@ -79,7 +80,8 @@ REASON_OF = {
     "typed": "typed", "names": "names", "context_names": "names", "lead_up_names": "names", "asked_names": "names",
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
-    "absent": "absent", "month": "month", "ordinal": "ordinal", "rank": "rank", "counted": "counted",
+    "absent": "absent", "month": "month", "ordinal": "ordinal", "rank": "rank", "scope": "scope",
+    "counted": "counted",
     "measured": "measured",
 }
 
@@ -593,6 +595,7 @@ class Answerer:
             "month": month_found(question, said),
             "ordinal": ordinal_found(question, said),
             "rank": rank_found(question, said),
+            "scope": scope_found(question, said),
             "partner": partner_found(question, said),
             # a question in the report's own words and phrases (the model weighs them against the coverage it finds)
             "wording": question.wording,
@@ -638,6 +641,8 @@ class Answerer:
             return f"the retrieved passages do not state {'、'.join('第' + o for o in question.ordinals)}"
         if worst == "rank" and question.ranks:
             return f"the retrieved passages do not state {'、'.join(f'第{n}' for n in question.ranks)}"
+        if worst == "scope" and question.scopes:
+            return f"the retrieved passages give figures for another scope than {'、'.join(question.scopes)}"
         if worst == "counted" and question.counted:
             return f"no retrieved passage counts {'、'.join(noun or counter for counter, noun in question.counted)}"
         if worst == "measured" and question.measured:

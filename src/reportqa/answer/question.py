@@ -85,6 +85,9 @@ EXISTS = re.compile(rf"(?:有没有|是否有|有无)[^，。？！?\s]{{0,16}}?
 SIGN_COUNTED = re.compile(rf"(?:{NEGATIVE.pattern}|{POSITIVE.pattern})的[有是]?(?:几|多少)个(?!百分|点)")
 WHICH_KINDS = ("entity", "list", "who", "place")  # a question asking which items
 RATE_WORDS = re.compile(rf"增速|增长率|增幅|同比|涨|增长|涨幅|{FALLING_WORDS}")  # a fall is a change too
+# the scope a figure covers, as people name it: the world or the country (a 全球 figure does
+# not answer a question about 中国); each scope with the words that name it
+SCOPES = {"全球": ("全球", "世界"), "全国": ("中国", "我国", "全国", "国内", "咱们国家", "我们国家", "咱国")}
 TRADE_SIDES = ("进出口", "出口", "进口")  # 进出口 first: it is neither side alone
 SIDE_WORD = re.compile("|".join(TRADE_SIDES))
 SIDE_ENDS = re.compile(rf"(?:{SIDE_WORD.pattern})额?$")  # a word naming a side's figure (出口额) or the side
@@ -231,6 +234,7 @@ class Question:
             report that names only 重庆): a fact about them is not in the report.
         month: the month it dates its fact to (``8月``: 8; ``年底``, ``年末``: 12), else ``None``.
         ordinals: the ordinals it states (``2届`` for 第二届, ``1届`` for 首届), see :func:`ordinals`.
+        scopes: the scopes it names (``全球``, ``全国``: :data:`SCOPES`), see :func:`scopes`.
         ranks: the places in a ranking it states (``居世界第一位``: 1; ``排第二``: 2), see :func:`ranks`.
         table: the number of the table it names (``表三``: ``"3"``), else ``None``.
         measured: what each how-much part measures, the words before its 多少
@@ -278,6 +282,7 @@ class Question:
     month: int | None = None
     ordinals: tuple[str, ...] = ()
     ranks: tuple[int, ...] = ()
+    scopes: tuple[str, ...] = ()
     table: str | None = None
     counted: tuple[tuple[str, str], ...] = ()
     measured: tuple[str, ...] = ()
@@ -385,6 +390,12 @@ def chinese_number(n: str) -> int:
         return CHINESE_NUMBERS.index(n) + 1 if len(n) == 1 else 0
     tens, _, ones = n.partition("十")
     return (CHINESE_NUMBERS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMBERS.index(ones) + 1 if ones else 0)
+
+
+def scopes(norm: str) -> tuple[str, ...]:
+    """The scopes a text names, each once (``中国对美国出口`` and ``全国``: 全国;
+    ``全球占比`` and ``世界第二``: 全球)."""
+    return tuple(scope for scope, words in SCOPES.items() if any(w in norm for w in words))
 
 
 def ranks(norm: str) -> tuple[int, ...]:
@@ -724,7 +735,8 @@ class QuestionAnalyzer:
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm), ranks=ranks(norm), table=table_named(norm), counted=counted_things(norm),
+            ordinals=ordinals(norm), ranks=ranks(norm), scopes=scopes(norm),
+            table=table_named(norm), counted=counted_things(norm),
             measured=(measured := measured_things(norm, self.tokenizer.tagged)), dated=dated_events(norm),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
             partner=counterpart(words), asked_names=asked_names(norm, named), wording=(wording := self.wording(text))[0], phrasing=wording[1],

@@ -41,6 +41,7 @@ from reportqa.answer.question import (
     Question,
     ordinals,
     ranks,
+    scopes,
 )
 from reportqa.errors import ReportqaError
 from reportqa.segment.tokenizer import normalize
@@ -59,7 +60,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names", "asked_names",
     "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month", "ordinal",
-    "partner", "wording", "phrasing", "rank",
+    "partner", "wording", "phrasing", "rank", "scope",
 )
 # how a text sets a counterpart against its subject (对美国的出口, 与“一带一路”共建国家的交易额)
 PARTNER_IN_TEXT = r'(?:对|向|与|同|往|到|自|从|面向|销往)\s*[“"]?'
@@ -260,6 +261,16 @@ def rank_found(question: Question, text: str) -> float:
     if set(question.ranks) <= stated:
         return 1.0
     return 0.0 if stated else 0.5
+
+
+def scope_found(question: Question, text: str) -> float:
+    """0 when ``text`` names a scope (:data:`SCOPES`) but not every scope the
+    question names (全球 only, for a question about 中国): its figures cover
+    another scope; else 1 (a text naming no scope may be the question's)."""
+    if not question.scopes:
+        return 1.0
+    stated = set(scopes(normalize(text)))
+    return 0.0 if stated and not set(question.scopes) <= stated else 1.0
 
 
 def figure_lead(text: str) -> str:
