@@ -720,7 +720,6 @@ class QuestionAnalyzer:
         expansions = {t: forms for t in (*terms, *names) if (forms := self.long_form(t))}
         sides_named = trade_sides(norm, words)
         side = sides_named[0] if sides_named else None
-        rate = bool(RATE_WORDS.search(norm))
         search = " ".join([*self.content_words(norm), *(f for forms in expansions.values() for f in forms),
                            *([side] if side and side not in norm else [])])  # 卖到国外 searched as 出口 too
         sides = self.sides(body, terms, names) if {"comparison", "extreme"} & set(asks) or EACH.search(norm) else ()
@@ -728,18 +727,18 @@ class QuestionAnalyzer:
             text=text, norm=norm, terms=MappingProxyType(terms),
             known=frozenset(t for t in terms if t in self.vocab), asks=asks, years=years,
             numbers=numbers, names=(named := tuple(dict.fromkeys(names))), trade_sides=sides_named,
-            rate=rate, share=bool(SHARE.search(norm)),
+            rate=(rate := bool(RATE_WORDS.search(norm))), share=bool(SHARE.search(norm)),
             percent=rate or bool(PERCENT_WORDS.search(norm)), direction=direction_asked(norm, asks),
             falling=bool(FALLING.search(norm)) and "extreme" in asks, search_text=search,
             sign=sign_asked(norm, asks),
             sides=sides, top_n=top_n(norm), rank_at=rank_at(norm), expansions=MappingProxyType(expansions),
             absent=tuple(dict.fromkeys(absent)),
             month=None if month is None else 12 if month.group(1) is None else int(month.group(1)),
-            ordinals=ordinals(norm), ranks=ranks(norm), scopes=scopes(norm),
-            table=table_named(norm), counted=counted_things(norm),
-            measured=(measured := measured_things(norm, self.tokenizer.tagged)), dated=dated_events(norm),
+            ordinals=ordinals(norm), ranks=ranks(norm), scopes=scopes(norm), table=table_named(norm),
+            counted=counted_things(norm), measured=(measured := measured_things(norm, self.tokenizer.tagged)),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
-            partner=counterpart(words), asked_names=asked_names(norm, named), wording=(wording := self.wording(text))[0], phrasing=wording[1],
+            partner=counterpart(words), asked_names=asked_names(norm, named), dated=dated_events(norm),
+            wording=(wording := self.wording(text))[0], phrasing=wording[1],
         )
 
     def content_words(self, norm: str) -> list[str]:
