@@ -81,8 +81,7 @@ REASON_OF = {
     "numbers": "numbers", "years": "years", "context_years": "years", "side": "side",
     "missing_weight": "unknown", "coverage": "terms", "context_coverage": "terms", "max_missing": "terms",
     "absent": "absent", "month": "month", "ordinal": "ordinal", "rank": "rank", "scope": "scope",
-    "counted": "counted",
-    "measured": "measured",
+    "counted": "counted", "measured": "measured",
 }
 
 
@@ -597,7 +596,7 @@ class Answerer:
             "rank": rank_found(question, said),
             "scope": scope_found(question, said),
             "partner": partner_found(question, said),
-            # a question in the report's own words and phrases (the model weighs them against the coverage it finds)
+            # a question in the report's own words and phrases (weighed against the coverage it finds)
             "wording": question.wording,
             "phrasing": question.phrasing,
         }

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from reportqa.index.aliases import Aliases
-from reportqa.index.store import RUN
+from reportqa.index.store import RUN, runs_of
 from reportqa.segment import Tokenizer
 from reportqa.segment.tokenizer import NOT_A_WORD_CHAR, normalize
 
@@ -551,7 +551,7 @@ def measure_words(name: str, tagged: Callable[[str], Sequence[tuple[str, str]]],
 def share_known(chars: str, n: int, known: Collection[str]) -> float:
     """The share of the runs of ``n`` adjacent characters of ``chars`` that are
     in ``known``; 0 with no run."""
-    runs = [chars[k : k + n] for k in range(len(chars) - n + 1)]
+    runs = runs_of(chars, n)
     return sum(r in known for r in runs) / len(runs) if runs else 0.0
 
 

@@ -202,7 +202,8 @@ class FileStore:
         ranges = passage_ranges(manifest)
         return LoadedIndex(
             manifest=manifest, holdings=holdings,
-            terms=TermStats(bm25.vocab, bm25.idf, frozenset(character_runs(p.text for p in holdings.all_passages))),
+            terms=TermStats(bm25.vocab, bm25.idf,
+                            frozenset(character_runs(p.text for p in holdings.all_passages))),
             aliases=Aliases.merge([seg.aliases for seg in segments.values()]), ranges=ranges,
             segments={doc_id: info.segment for doc_id, info in manifest.documents.items()},
             search=LocalSearch(holdings, bm25, ranges, manifest.hnsw_threshold),

@@ -401,13 +401,17 @@ class TermStats:
 RUN = 3  # characters in a run of the text that :class:`TermStats` keeps
 
 
+def runs_of(chars: str, n: int = RUN) -> list[str]:
+    """Every run of ``n`` adjacent characters of ``chars``, in order."""
+    return [chars[k : k + n] for k in range(len(chars) - n + 1)]
+
+
 def character_runs(texts: Iterable[str]) -> set[str]:
     """Every run of :data:`RUN` adjacent characters of the normalised texts,
     punctuation and blanks left out (数字贸易 → 数字贸, 字贸易)."""
     runs: set[str] = set()
     for text in texts:
-        chars = NOT_A_WORD_CHAR.sub("", normalize(text))
-        runs.update(chars[k : k + RUN] for k in range(len(chars) - RUN + 1))
+        runs.update(runs_of(NOT_A_WORD_CHAR.sub("", normalize(text))))
     return runs
 
 
