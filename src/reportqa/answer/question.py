@@ -368,6 +368,12 @@ def asked_names(norm: str, names: Sequence[str]) -> tuple[str, ...]:
     return tuple(n for n in names if any(n in p for p in asking))
 
 
+def _may_name(word: str, asked_kind: set[str]) -> bool:
+    """Whether a word the report uses may be a name a question states: not the
+    kind of thing it asks for (城市 of 哪座城市), a direction (东部) or one letter."""
+    return word not in asked_kind and not COMPASS.fullmatch(word) and (not word.isascii() or len(word) >= 2)
+
+
 def names_nothing(word: str, flag: str) -> bool:
     """Whether a tagged word of a question is no key term: a word that points
     or joins (:data:`FUNCTION_FLAGS`), or one Chinese character."""
@@ -708,9 +714,7 @@ class QuestionAnalyzer:
                 parts = known or parts
             for part in parts:
                 terms[part] = max(terms.get(part, 0.0), self.weight(part))
-            if (flag in ENTITY_FLAGS and word in self.vocab and word not in asked_kind and not COMPASS.fullmatch(word)
-                    and (not word.isascii() or len(word) >= 2)):
-                names.append(word)
+            names.extend(self._named(word, flag, parts, asked_kind))
         if len(terms) > MAX_TERMS:  # bounded work per question, however long: its most specific terms
             keep = sorted(terms, key=lambda t: -terms[t])[:MAX_TERMS]
             terms = {t: terms[t] for t in terms if t in keep}
@@ -745,6 +749,18 @@ class QuestionAnalyzer:
         """The question's words less those that point or join (:data:`FUNCTION_FLAGS`):
         what lexical search reads of it (我国 is rare in the report, which writes 中国)."""
         return [w for w, f in self.tokenizer.tagged(norm) if f not in FUNCTION_FLAGS]
+
+    def _named(self, word: str, flag: str, parts: list[str], asked_kind: set[str]) -> list[str]:
+        """The names a tagged word of a question gives: the word, when jieba tags
+        it a name (:data:`ENTITY_FLAGS`) and the report uses it; for a name the
+        report does not use whole (美国市场, 辽宁省), its parts the report uses
+        that jieba tags as names themselves (美国, 辽宁)."""
+        if flag not in ENTITY_FLAGS:
+            return []
+        if word in self.vocab:
+            return [word] if _may_name(word, asked_kind) else []
+        return [p for p in parts if p != word and p in self.vocab and _may_name(p, asked_kind)
+                and any(f in ENTITY_FLAGS for _, f in self.tokenizer.tagged(p))]
 
     def mentions(self, word: str) -> bool:
         """Whether the report uses ``word``, or dictionary parts of it that it
