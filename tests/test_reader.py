@@ -19,6 +19,7 @@ from reportqa.answer.question import (
     QuestionAnalyzer,
     asked_kinds,
     asked_names,
+    asking_parts,
     counted_things,
     dated_events,
     expand_years,
@@ -227,6 +228,15 @@ def test_names_in_the_talk_around_a_question_are_not_asked() -> None:
     # no part asks, or every part does: every name
     assert asked_names("上海 广东", ["上海", "广东"]) == ("上海", "广东")
     assert asked_names("上海出口多少 广东出口多少", ["上海", "广东"]) == ("上海", "广东")
+
+
+def test_the_parts_of_a_question_that_ask_are_counted() -> None:
+    # a question asking several things at once: each part with a cue of ASKS
+    assert asking_parts("我们数字服务贸易顺差有多少 比前一年多了多少") == 2
+    assert asking_parts("wto电子商务谈判中国交了几份方案,涉及多少议题?") == 2
+    assert asking_parts("rcep啥时候正式生效的 东南亚客户老提这个") == 1  # the talk after it asks nothing
+    assert asking_parts("上海和广东出口1,000亿元是多少") == 1  # a comma inside a number cuts nothing
+    assert asking_parts("上海 广东") == 0
 
 
 def test_work_per_question_is_bounded(analyzer: QuestionAnalyzer) -> None:

@@ -599,6 +599,9 @@ class Answerer:
             # a question in the report's own words and phrases (weighed against the coverage it finds)
             "wording": question.wording,
             "phrasing": question.phrasing,
+            # a question asking several things at once, and how many figures or dates it asks for
+            "several": float(question.asking >= 2),
+            "things": float(len(question.measured) + len(question.counted) + len(question.dated)),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)
 

@@ -256,6 +256,7 @@ class Question:
             A question in the report's own words is expected to find them in its answer.
         phrasing: the same at the grain of phrases: the share of its runs of three
             characters, as typed, that occur in the report's text (across word bounds).
+        asking: how many of its parts ask, see :func:`asking_parts`.
     """
 
     text: str
@@ -292,6 +293,7 @@ class Question:
     asked_names: tuple[str, ...] = ()
     wording: float = 0.0
     phrasing: float = 0.0
+    asking: int = 0
 
     @property
     def trade_side(self) -> str | None:
@@ -355,6 +357,13 @@ def asked_kinds(norm: str) -> tuple[str, ...]:
             kinds.append(name)
             norm = pattern.sub(lambda m: "\u3000" * len(m.group(0)), norm)
     return tuple(kinds)
+
+
+def asking_parts(norm: str) -> int:
+    """How many parts of a question ask (cut at :data:`PART_BREAK`, each
+    holding a cue of :data:`ASKS`): two or more when it asks several things at
+    once (``顺差有多少 比前一年多了多少``)."""
+    return sum(1 for p in PART_BREAK.split(norm) if p and asked_kinds(p))
 
 
 def asked_names(norm: str, names: Sequence[str]) -> tuple[str, ...]:
@@ -742,7 +751,7 @@ class QuestionAnalyzer:
             counted=counted_things(norm), measured=(measured := measured_things(norm, self.tokenizer.tagged)),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
             partner=counterpart(words), asked_names=asked_names(norm, named), dated=dated_events(norm),
-            wording=(wording := self.wording(text))[0], phrasing=wording[1],
+            wording=(wording := self.wording(text))[0], phrasing=wording[1], asking=asking_parts(norm),
         )
 
     def content_words(self, norm: str) -> list[str]:
