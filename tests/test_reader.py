@@ -1038,6 +1038,8 @@ def test_an_amount_asked_of_named_rows_is_looked_up(analyzer: QuestionAnalyzer) 
 
     assert said(years, "南京软件谷21年产值多少") == [("中国（南京）软件谷：2021年2500亿元。", ["p-row1"])]
     assert said(years, "南京软件谷产值多少") == [("中国（南京）软件谷：2022年2600亿元。", ["p-row1"])]
+    # the unit asked for (亿元) is a word the table holds: in its unit (单位：亿元), not its title
+    assert said(years, "南京软件谷21年产值是多少亿元") == [("中国（南京）软件谷：2021年2500亿元。", ["p-row1"])]
     assert said(years, "南京软件谷21年产值多少 到22年呢") == [
         ("中国（南京）软件谷：2022年2600亿元，2021年2500亿元。", ["p-row1"])]  # each year asked
     assert said(sides, "天津和海南进口额分别多少") == [

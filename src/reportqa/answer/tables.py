@@ -297,7 +297,7 @@ class TableReasoner:
         it picked. None when it asks a figure set against others (a change,
         comparison, rank or superlative) or of a pair (中国对美国的出口), counts a thing (多少家企业), names a
         year the table has no column or title for, a name or word the table
-        does not hold (韩国, 跨境电商), or measures what neither the column nor
+        does not hold in its title, unit, header or rows (韩国, 跨境电商), or measures what neither the column nor
         the title says (大连高新区数字产业产值 of a table of trade)."""
         if (not 0 < len(named) <= MAX_LOOKED_UP or question.rate or question.counted
                 or question.partner is not None  # 中国对美国的出口: the pair's flow, which no row gives
@@ -307,7 +307,7 @@ class TableReasoner:
         years = {c.year for c in cols if c.year} | set(years_spanned(table.title))
         if question.years and not years & set(question.years):
             return []
-        words = normalize(table.title + "".join(table.header) + "".join(labels[r] for r in named))
+        words = normalize(table.title + table.unit + "".join(table.header) + "".join(labels[r] for r in named))
         if not all(_uncovered(n, words) <= 1 for n in question.names) or not all(
                 any(_uncovered(f, words) <= len(f) / 3 for f in (t, *question.expansions.get(t, ())))
                 for t in question.terms if not NUMBER.fullmatch(t)):
