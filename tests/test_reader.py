@@ -230,13 +230,14 @@ def test_names_in_the_talk_around_a_question_are_not_asked() -> None:
     assert asked_names("上海出口多少 广东出口多少", ["上海", "广东"]) == ("上海", "广东")
 
 
-def test_the_parts_of_a_question_that_ask_are_counted() -> None:
+def test_the_parts_of_a_question_that_ask_are_told_from_the_talk_around_them() -> None:
     # a question asking several things at once: each part with a cue of ASKS
-    assert asking_parts("我们数字服务贸易顺差有多少 比前一年多了多少") == 2
-    assert asking_parts("wto电子商务谈判中国交了几份方案,涉及多少议题?") == 2
-    assert asking_parts("rcep啥时候正式生效的 东南亚客户老提这个") == 1  # the talk after it asks nothing
-    assert asking_parts("上海和广东出口1,000亿元是多少") == 1  # a comma inside a number cuts nothing
-    assert asking_parts("上海 广东") == 0
+    assert asking_parts("我们数字服务贸易顺差有多少 比前一年多了多少") == (True, True)
+    assert asking_parts("wto电子商务谈判中国交了几份方案,涉及多少议题?") == (True, True)
+    assert asking_parts("rcep啥时候正式生效的 东南亚客户老提这个") == (True, False)  # the talk after it asks nothing
+    assert asking_parts("给广东客户准备:2022年上海出口多少?") == (False, True)  # so does the talk before it
+    assert asking_parts("上海和广东出口1,000亿元是多少") == (True,)  # a comma inside a number cuts nothing
+    assert asking_parts("上海 广东") == (False, False)
 
 
 def test_work_per_question_is_bounded(analyzer: QuestionAnalyzer) -> None:

@@ -599,8 +599,10 @@ class Answerer:
             # a question in the report's own words and phrases (weighed against the coverage it finds)
             "wording": question.wording,
             "phrasing": question.phrasing,
-            # a question asking several things at once, and how many figures or dates it asks for
-            "several": float(question.asking >= 2),
+            # a question asking several things at once, one with talk around it (why the user
+            # asks), and how many figures or dates it asks for
+            "several": float(sum(question.asking) >= 2),
+            "talk": float(any(question.asking) and not all(question.asking)),
             "things": float(len(question.measured) + len(question.counted) + len(question.dated)),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)

@@ -256,7 +256,7 @@ class Question:
             A question in the report's own words is expected to find them in its answer.
         phrasing: the same at the grain of phrases: the share of its runs of three
             characters, as typed, that occur in the report's text (across word bounds).
-        asking: how many of its parts ask, see :func:`asking_parts`.
+        asking: for each of its parts, whether it asks, see :func:`asking_parts`.
     """
 
     text: str
@@ -293,7 +293,7 @@ class Question:
     asked_names: tuple[str, ...] = ()
     wording: float = 0.0
     phrasing: float = 0.0
-    asking: int = 0
+    asking: tuple[bool, ...] = ()
 
     @property
     def trade_side(self) -> str | None:
@@ -359,11 +359,12 @@ def asked_kinds(norm: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def asking_parts(norm: str) -> int:
-    """How many parts of a question ask (cut at :data:`PART_BREAK`, each
-    holding a cue of :data:`ASKS`): two or more when it asks several things at
-    once (``顺差有多少 比前一年多了多少``)."""
-    return sum(1 for p in PART_BREAK.split(norm) if p and asked_kinds(p))
+def asking_parts(norm: str) -> tuple[bool, ...]:
+    """For each part of a question (cut at :data:`PART_BREAK`), whether it
+    asks (holds a cue of :data:`ASKS`): two that ask when it asks two things at
+    once (``顺差有多少 比前一年多了多少``); one that asks nothing, beside one that
+    does, is talk around the question (``美国有多少家独角兽 论文想跟中国对比``)."""
+    return tuple(bool(asked_kinds(p)) for p in PART_BREAK.split(norm) if p)
 
 
 def asked_names(norm: str, names: Sequence[str]) -> tuple[str, ...]:

@@ -60,7 +60,7 @@ CANDIDATE_FEATURES = (*OWN_FEATURES, *(f"{f}_gap" for f in GAP_FEATURES))
 ANSWER_FEATURES = (
     "best", "margin", *(f"top_{f}" for f in CANDIDATE_FEATURES), "coverage", "names", "lead_up_names", "asked_names",
     "years", "numbers", "typed", "side", "missing_weight", "max_missing", "absent", "month", "ordinal",
-    "partner", "wording", "phrasing", "rank", "scope", "several", "things",
+    "partner", "wording", "phrasing", "rank", "scope", "several", "things", "talk",
 )
 # how a text sets a counterpart against its subject (对美国的出口, 与“一带一路”共建国家的交易额)
 PARTNER_IN_TEXT = r'(?:对|向|与|同|往|到|自|从|面向|销往)\s*[“"]?'
