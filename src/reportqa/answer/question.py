@@ -203,7 +203,8 @@ class Question:
         years: the years it names.
         numbers: the other numbers it states (``5G``'s 5, ``12个``'s 12).
         names: places, organisations and quoted titles it names that the report knows
-            (a direction, 东部 or 东西, is none: it says where).
+            (a direction, 东部 or 东西, is none: it says where); for a name the report does
+            not use whole, the names among its parts (美国 of 美国市场), see :meth:`QuestionAnalyzer._named`.
         trade_sides: every trade side (``进出口``, ``出口``, ``进口``) it names, in
             its order (``出口和进口分别``: both), the report's words before everyday
             ones (``卖到国外``: ``出口``; not ``出海``, which is also reaching the sea:
@@ -363,7 +364,7 @@ def asking_parts(norm: str) -> tuple[bool, ...]:
     """For each part of a question (cut at :data:`PART_BREAK`), whether it
     asks (holds a cue of :data:`ASKS`): two that ask when it asks two things at
     once (``顺差有多少 比前一年多了多少``); one that asks nothing, beside one that
-    does, is talk around the question (``美国有多少家独角兽 论文想跟中国对比``)."""
+    does, is talk around the question (``rcep啥时候正式生效的 东南亚客户老提这个``)."""
     return tuple(bool(asked_kinds(p)) for p in PART_BREAK.split(norm) if p)
 
 
@@ -769,7 +770,7 @@ class QuestionAnalyzer:
             return []
         if word in self.vocab:
             return [word] if _may_name(word, asked_kind) else []
-        return [p for p in parts if p != word and p in self.vocab and _may_name(p, asked_kind)
+        return [p for p in parts if p in self.vocab and _may_name(p, asked_kind)
                 and any(f in ENTITY_FLAGS for _, f in self.tokenizer.tagged(p))]
 
     def mentions(self, word: str) -> bool:
