@@ -602,7 +602,7 @@ class Answerer:
             # a question asking several things at once, one with talk around it (why the user
             # asks), and how many figures or dates it asks for
             "several": float(sum(question.asking) >= 2),
-            "talk": float(any(question.asking) and not all(question.asking)),
+            "talk": float(question.talk),
             "things": float(len(question.measured) + len(question.counted) + len(question.dated)),
         }
         return np.array([values[f] for f in ANSWER_FEATURES], dtype=np.float64)

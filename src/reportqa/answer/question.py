@@ -297,6 +297,12 @@ class Question:
     asking: tuple[bool, ...] = ()
 
     @property
+    def talk(self) -> bool:
+        """Whether a part of it asks and another asks nothing: talk around the
+        question (why the user asks, what for), see :func:`asking_parts`."""
+        return any(self.asking) and not all(self.asking)
+
+    @property
     def trade_side(self) -> str | None:
         """The first trade side it names (``进口增速最低的 出口呢``: ``进口``), else ``None``."""
         return self.trade_sides[0] if self.trade_sides else None
@@ -371,12 +377,13 @@ def asking_parts(norm: str) -> tuple[bool, ...]:
 def asked_names(norm: str, names: Sequence[str]) -> tuple[str, ...]:
     """The names that stand in a part of the question that asks: the parts
     are cut at :data:`PART_BREAK`, and a part asks when it holds a cue of
-    :data:`ASKS`. When no part asks, or every part does, all the names."""
+    :data:`ASKS` (:func:`asking_parts`). When no part asks, or every part
+    does (no talk around the question), all the names."""
     parts = [p for p in PART_BREAK.split(norm) if p]
-    asking = [p for p in parts if asked_kinds(p)]
-    if not asking or len(asking) == len(parts):
+    asks = asking_parts(norm)
+    if not any(asks) or all(asks):
         return tuple(names)
-    return tuple(n for n in names if any(n in p for p in asking))
+    return tuple(n for n in names if any(n in p for p, asks_here in zip(parts, asks, strict=True) if asks_here))
 
 
 def _may_name(word: str, asked_kind: set[str]) -> bool:
