@@ -374,13 +374,13 @@ def asking_parts(norm: str) -> tuple[bool, ...]:
     return tuple(bool(asked_kinds(p)) for p in PART_BREAK.split(norm) if p)
 
 
-def asked_names(norm: str, names: Sequence[str]) -> tuple[str, ...]:
+def asked_names(norm: str, names: Sequence[str], asks: Sequence[bool] | None = None) -> tuple[str, ...]:
     """The names that stand in a part of the question that asks: the parts
     are cut at :data:`PART_BREAK`, and a part asks when it holds a cue of
-    :data:`ASKS` (:func:`asking_parts`). When no part asks, or every part
-    does (no talk around the question), all the names."""
+    :data:`ASKS` (``asks``, :func:`asking_parts` of ``norm`` when not given).
+    When no part asks, or every part does (no talk around the question), all the names."""
     parts = [p for p in PART_BREAK.split(norm) if p]
-    asks = asking_parts(norm)
+    asks = asking_parts(norm) if asks is None else asks
     if not any(asks) or all(asks):
         return tuple(names)
     return tuple(n for n in names if any(n in p for p, asks_here in zip(parts, asks, strict=True) if asks_here))
@@ -759,8 +759,8 @@ class QuestionAnalyzer:
             ordinals=ordinals(norm), ranks=ranks(norm), scopes=scopes(norm), table=table_named(norm),
             counted=counted_things(norm), measured=(measured := measured_things(norm, self.tokenizer.tagged)),
             measure_words=tuple(measure_words(m, self.tokenizer.tagged, self.weight) for m in measured),
-            partner=counterpart(words), asked_names=asked_names(norm, named), dated=dated_events(norm),
-            wording=(wording := self.wording(text))[0], phrasing=wording[1], asking=asking_parts(norm),
+            partner=counterpart(words), asked_names=asked_names(norm, named, asking := asking_parts(norm)),
+            dated=dated_events(norm), wording=(wording := self.wording(text))[0], phrasing=wording[1], asking=asking,
         )
 
     def content_words(self, norm: str) -> list[str]:
