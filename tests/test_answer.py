@@ -36,6 +36,8 @@ MARKER = re.compile(r"\[(\d+)\]")
 SEGMENT = re.compile(r"(.*?)\[(\d+)\]", re.S)
 SICHUAN = "四川省2022年可数字化交付服务出口额是多少？"
 UNANSWERABLE = "2022年韩国可数字化服务出口额是多少？"
+# the passage holding the report's definition of 数字贸易 (its footnote: 数字贸易是指，以数据资源为关键生产要素…)
+DEFINITION = "p-e5393cd5628d"
 
 # Questions of every kind that the report answers with figures: (question, a figure the answer holds).
 WITH_FIGURES = [
@@ -549,6 +551,22 @@ def test_the_question_is_analysed_once_with_corpus_aliases(components: Component
     # the 世界贸易组织 names the wto
     q = answerer.analyze("wto电子商务谈判里中国交了几份方案")
     assert dict(q.expansions) == {"wto": ("世界贸易组织",)}
+
+
+@pytest.mark.slow
+def test_a_definition_question_gets_the_defining_passage_first(components: Components) -> None:
+    answerer, retriever = components.answerer, components.retriever
+    # the term asked about is the heaviest key term, with the long form the report defines for it
+    read = [answerer.analyze(t) for t in ("数贸到底怎么定义的", "报告对“数字贸易”是如何界定的", "2022年出口多少")]
+    assert [q.defined for q in read] == [("数贸", "数字贸易"), ("数字贸易",), ()]
+    # the report's footnote (数字贸易是指，…) ranks 4th and 5th by fusion alone, below passages
+    # that only use the term; among the first twenty, it comes first
+    for q, plain_rank in zip(read[:2], (3, 4), strict=True):
+        vector = retriever.encode(q.text)
+        plain = [h.passage.id for h in retriever.search_vector(q.search_text, vector, 20)]
+        assert plain.index(DEFINITION) == plain_rank
+        assert [h.passage.id for h in answerer.search(q.text, 5)][0] == DEFINITION
+        assert answerer.answer(q.text).citations[0].passage.id == DEFINITION
 
 
 def test_characters_jieba_cannot_place_stay_one_term(components: Components) -> None:

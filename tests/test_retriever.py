@@ -17,7 +17,7 @@ from reportqa.index.bm25 import BM25Index
 from reportqa.index.store import index_text
 from reportqa.retrieval import Retriever, reciprocal_rank_fusion, weighted_fusion
 from reportqa.retrieval.fusion import min_max
-from reportqa.retrieval.retriever import diversify
+from reportqa.retrieval.retriever import diversify, with_definition
 from reportqa.service import Components
 from reportqa.settings import Settings
 
@@ -176,6 +176,26 @@ def test_a_table_comes_whole_within_the_first_five(hashed: tuple[Settings, Compo
     assert [k for k, _ in c.retriever.with_tables(both, dict(by_position), named[1].number)] == [
         prose[0], rows[0], prose[1], other_row, other, prose[2], prose[3]]
     assert [k for k, _ in c.retriever.with_tables(both, dict(by_position), "99")][4] == table
+
+
+def test_a_passage_defining_the_term_asked_comes_first(hashed: tuple[Settings, Components]) -> None:
+    _, c = hashed
+    passages = list(c.index.passages)
+    defining = next(k for k, p in enumerate(passages) if "数字贸易是指" in p.text)
+    prose = [k for k, p in enumerate(passages) if p.kind == "prose" and k != defining][:25]
+    by_position = dict(enumerate(passages))
+    # found 4th, it comes first with the first one's score; the others keep their order
+    order = [(prose[0], 0.9), (prose[1], 0.8), (prose[2], 0.7), (defining, 0.6), (prose[3], 0.5)]
+    assert with_definition(order, by_position, ("数贸", "数字贸易")) == [
+        (defining, 0.9), (prose[0], 0.9), (prose[1], 0.8), (prose[2], 0.7), (prose[3], 0.5)]
+    # already first, after the twentieth, or a term no passage defines: no change
+    first = [(defining, 0.9), *((p, 0.5) for p in prose[:4])]
+    assert with_definition(first, by_position, ("数字贸易",)) == first
+    late = [*((p, 0.5) for p in prose[:20]), (defining, 0.1)]
+    assert with_definition(late, by_position, ("数字贸易",)) == late
+    assert with_definition(order, by_position, ("数据跨境",)) == order
+    # the term followed by a defining verb, not the term alone: 数字贸易 is used in most passages
+    assert sum("数字贸易" in passages[k].text for k in prose) >= 10
 
 
 def test_retriever_rejects_bad_arguments(hashed: tuple[Settings, Components]) -> None:

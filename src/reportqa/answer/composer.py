@@ -683,7 +683,7 @@ class Answerer:
         vector = self.retriever.encode(q.text)
         k = k or self.config.top_k
         if not q.over_items:
-            return vector, self.retriever.search_vector(q.search_text, vector, k, mode, doc_ids)
+            return vector, self.retriever.search_vector(q.search_text, vector, k, mode, doc_ids, defined=q.defined)
         # a whole table is read for its rows, not as a passage: the reader reads k passages besides it
         hits = self.retriever.search_vector(q.search_text, vector, k + 1, mode, doc_ids, whole_tables=True,
                                            table=q.table)
@@ -709,7 +709,7 @@ class Answerer:
         q = self.analyze(query)
         vector = None if mode == "bm25" else self.retriever.encode(q.text)
         return self.retriever.search_vector(q.search_text, vector, k or self.config.top_k, mode, doc_ids,
-                                           whole_tables=q.over_items, table=q.table)
+                                           whole_tables=q.over_items, table=q.table, defined=q.defined)
 
     def answer(self, question: str, k: int | None = None, mode: str | None = None,
                doc_ids: Collection[str] | None = None) -> Answer:

@@ -57,7 +57,7 @@ ASKS: tuple[tuple[str, str], ...] = (
     ("who", r"是谁|谁是"),  # a person, an organisation or a country (老大是谁)
     ("place", r"哪[座个一]?城市|在哪里?(?:举办|举行|召开|签署|开幕|设立|开的|办的)|哪个国家|哪国|什么地方|在哪座"),
     ("entity", r"哪(?:个|一个|家|座|所|国|里|部)|什么(?:机构|组织|平台|城市|地方|名字|协定)|叫什么|叫啥|是哪"),
-    ("definition", r"什么是|是什么|指什么|含义|定义|是指|啥是|是啥|什么意思|啥意思|怎么理解|内涵"),
+    ("definition", r"什么是|是什么|指什么|含义|定义|界定|概念|是指|啥是|是啥|什么意思|啥意思|怎么理解|内涵"),
 )
 _ASK_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in ASKS)
 # what a when-question dates: the verb after its date cue (什么时候能谈完: 谈完; 自何时起正式施行: 施行),
@@ -316,6 +316,16 @@ class Question:
     def asks_for(self, kind: str) -> bool:
         """Whether the question asks for ``kind`` (among others)."""
         return kind in self.asks
+
+    @property
+    def defined(self) -> tuple[str, ...]:
+        """The term a definition question asks the meaning of, its heaviest key
+        term, with the long forms the report defines for it (数贸: 数字贸易);
+        ``()`` for any other question or one with no key term."""
+        if not self.asks_for("definition") or not self.terms:
+            return ()
+        term = max(self.terms, key=lambda t: self.terms[t])
+        return (term, *self.expansions.get(term, ()))
 
     @property
     def over_items(self) -> bool:

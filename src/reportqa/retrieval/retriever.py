@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import get_args
@@ -15,7 +16,11 @@ from reportqa.index.store import LoadedIndex
 from reportqa.ingest.records import Table
 from reportqa.retrieval.fusion import reciprocal_rank_fusion, weighted_fusion
 from reportqa.segment import Tokenizer
+from reportqa.segment.tokenizer import normalize
 from reportqa.settings import Mode
+
+# a definition stated of a term: the term, a closing quote at most, then a defining verb (数字贸易是指，…)
+DEFINING = r"[”》\"]?\s*(?:是指|指的是|特指|泛指|即指|定义为|界定为)"
 
 MODES: tuple[str, ...] = get_args(Mode)
 
@@ -172,12 +177,15 @@ class Retriever:
     def search_vector(
         self, query: str, vector: np.ndarray | None, k: int | None = None, mode: str | None = None,
         doc_ids: Collection[str] | None = None, whole_tables: bool = False, table: str | None = None,
+        defined: Sequence[str] = (),
     ) -> list[Hit]:
         """:meth:`search` with the query vector already computed. With
         ``whole_tables`` (a question about a table's rows as a set: the
         largest, a rank, those that fell), a table among the first ten comes
         whole within the first five, the one numbered ``table`` when it is
-        there (:meth:`with_tables`)."""
+        there (:meth:`with_tables`). With ``defined`` (the terms a question asks
+        the meaning of), a passage among the first twenty that defines one comes
+        first (:meth:`with_definition`)."""
         k = self.top_k if k is None else k
         mode = mode or self.mode
         if mode not in MODES:
@@ -217,6 +225,8 @@ class Retriever:
         order = diversify(ranked, passages, self.rows_per_table)
         if whole_tables:
             order = self.with_tables(order, passages, table)
+        if defined:
+            order = with_definition(order, passages, defined)
         order = order[:k]
         return [
             Hit(passages[doc], float(score), rank, dense_map.get(doc, 0.0), bm25_map.get(doc, 0.0))
@@ -268,3 +278,18 @@ class Retriever:
             passages[own] = self.holdings.passages([own])[0]
         rest = [item for item in order if item[0] != own]
         return [*rest[: place - 1], (own, rest[max(place - 2, 0)][1]), *rest[place - 1:]]  # the score ahead of it
+
+
+def with_definition(order: list[tuple[int, float]], passages: Mapping[int, Passage], terms: Sequence[str],
+                    look: int = 20) -> list[tuple[int, float]]:
+    """``order`` with the first of its first ``look`` passages that defines one
+    of ``terms`` (the term, then 是指, 指的是, 定义为 …: :data:`DEFINING`) first,
+    with the first one's score: a question asking what a term means is
+    answered by the sentence that says so, which shares few of its words
+    (怎么定义, 官方说法) and is ranked below passages that only use the term."""
+    defining = re.compile("(?:{}){}".format("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
+                                             DEFINING))
+    for at, (doc, _) in enumerate(order[:look]):
+        if defining.search(normalize(passages[doc].text)):
+            return order if at == 0 else [(doc, order[0][1]), *order[:at], *order[at + 1:]]
+    return order
