@@ -185,7 +185,7 @@ class Retriever:
         whole within the first five, the one numbered ``table`` when it is
         there (:meth:`with_tables`). With ``defined`` (the terms a question asks
         the meaning of), a passage among the first twenty that defines one comes
-        first (:meth:`with_definition`)."""
+        first (:func:`with_definition`)."""
         k = self.top_k if k is None else k
         mode = mode or self.mode
         if mode not in MODES:
