@@ -202,6 +202,7 @@ class CrossValidation:
     """One deal of the facts to folds, every question decided by models that did not see it."""
 
     records: list[tuple]  # question index, question, answer features (None: nothing to say), right, text
+    fold_of: dict[int, int]  # each question's fold (by its index)
     verdicts: list[dict]
     accuracy: dict[str, float]  # by training set
     top1: int
@@ -253,16 +254,39 @@ def fit_candidate(args: argparse.Namespace, x: np.ndarray, y: np.ndarray, g: np.
     return fit_trees(x, y, CANDIDATE_FEATURES) if args.pointwise else fit_ranker(x, y, g, CANDIDATE_FEATURES)
 
 
-def fit_abstain(args: argparse.Namespace, recs: list[tuple]) -> tuple[LinearModel, float]:
-    """The abstention model and its threshold, fitted on ``recs``."""
+def abstain_model(args: argparse.Namespace, recs: list[tuple]) -> LinearModel:
+    """The abstention model fitted on ``recs``: answerable questions answered
+    right against unanswerable ones (the rest are wrong whatever it decides)."""
+    train = [(f, q.answerable) for _, q, f, ok, _ in recs if f is not None and (ok or not q.answerable)]
+    return fit(np.array([f for f, _ in train]), np.array([int(a) for _, a in train]), ANSWER_FEATURES,
+               args.c_abstain, args.penalty)
+
+
+def unseen_supports(args: argparse.Namespace, recs: list[tuple], fold_of: dict[int, int]) -> list[tuple[float, bool]]:
+    """Each answerable or unanswerable question of ``recs`` with its support
+    from an abstention model fitted without its fold (``fold_of``: the facts
+    kept together), 0 for a question with nothing to say: the supports of
+    questions the model has not seen, on which a false-abstention rate is a promise."""
+    out = []
+    for g in sorted({fold_of[r[0]] for r in recs}):
+        model = abstain_model(args, [r for r in recs if fold_of[r[0]] != g])
+        out += [(model.probability(f) if f is not None else 0.0, q.answerable)
+                for k, q, f, _ok, _ in recs if fold_of[k] == g]
+    return out
+
+
+def fit_abstain(args: argparse.Namespace, recs: list[tuple], fold_of: dict[int, int]) -> tuple[LinearModel, float]:
+    """The abstention model and its threshold, fitted on ``recs``. The
+    threshold of best accuracy is lowered, if need be, until the model
+    withholds at most the capped share of answerable questions it has not
+    seen (:func:`unseen_supports`): on the questions it was fitted on it
+    withholds fewer than it will on new ones."""
+    model = abstain_model(args, recs)
     usable = [(f, q.answerable, ok) for _, q, f, ok, _ in recs if f is not None]
-    train = [(f, a) for f, a, ok in usable if ok or not a]
-    model = fit(np.array([f for f, _ in train]), np.array([int(a) for _, a in train]), ANSWER_FEATURES,
-                args.c_abstain, args.penalty)
     probs = [model.probability(f) for f, _, _ in usable]
-    answerable = [a for _, a, _ in usable]
-    return model, min(best_threshold(probs, answerable, [ok for _, _, ok in usable], WINDOW),
-                      capped_threshold(probs, answerable, args.max_false_abstention))
+    unseen = unseen_supports(args, recs, fold_of)
+    return model, min(best_threshold(probs, [a for _, a, _ in usable], [ok for _, _, ok in usable], WINDOW),
+                      capped_threshold([s for s, _ in unseen], [a for _, a in unseen], args.max_false_abstention))
 
 
 def cross_fitted(args: argparse.Namespace, comps: Components, data: Training,
@@ -304,7 +328,7 @@ def cross_validate(args: argparse.Namespace, comps: Components, data: Training, 
     outcome: dict[int, bool] = {}
     verdicts = []
     for f in range(FOLDS):
-        model, t = fit_abstain(args, [r for r in records if fold_of[r[0]] != f])
+        model, t = fit_abstain(args, [r for r in records if fold_of[r[0]] != f], fold_of)
         for k, q, feats, ok, text in records:
             if fold_of[k] != f:
                 continue
@@ -319,7 +343,7 @@ def cross_validate(args: argparse.Namespace, comps: Components, data: Training, 
     for (k, q, *_rest) in records:
         by_set.setdefault(data.source_of[q.id], []).append(outcome[k])
     accuracy = {name: round(sum(v) / len(v), 4) for name, v in by_set.items()}
-    return CrossValidation(records, verdicts, accuracy, top1, top1_sim, n_ans)
+    return CrossValidation(records, fold_of, verdicts, accuracy, top1, top1_sim, n_ans)
 
 
 def report(cross: CrossValidation, seed: int | None) -> None:
@@ -372,7 +396,7 @@ def main() -> int:
                                                          "utf-8")
     if args.check:
         return 0
-    abstain, threshold = fit_abstain(args, cross.records)
+    abstain, threshold = fit_abstain(args, cross.records, cross.fold_of)
     candidate = fit_candidate(args, data.x, data.y, data.groups)
     payload = {
         "fitted_by": "eval/fit_reader.py",

@@ -957,6 +957,35 @@ def test_several_deals_are_for_checking_only(monkeypatch: pytest.MonkeyPatch,
     assert "--dump needs {seed}" in capsys.readouterr().err
 
 
+def test_the_false_abstention_cap_reads_supports_of_unseen_questions(monkeypatch: pytest.MonkeyPatch) -> None:
+    fit_reader = _fit_reader()
+    fitted_on: list[list[int]] = []
+
+    def model(args: object, recs: list[tuple]) -> LinearModel:
+        # a stand-in whose support is the share of the six questions it was fitted on
+        fitted_on.append([r[0] for r in recs])
+        return LinearModel(("x",), (0.0,), math.log(len(recs) / (6 - len(recs))) if len(recs) < 6 else 50.0,
+                           (0.0,), (1.0,))
+
+    monkeypatch.setattr(fit_reader, "abstain_model", model)
+
+    class Q:
+        def __init__(self, answerable: bool) -> None:
+            self.answerable = answerable
+
+    x = np.zeros(1)
+    recs = [(0, Q(True), x, True, ""), (1, Q(True), x, True, ""), (2, Q(False), x, False, ""),
+            (3, Q(True), None, False, ""), (4, Q(True), x, True, ""), (5, Q(False), x, False, "")]
+    fold_of = {0: 0, 1: 0, 2: 1, 3: 1, 4: 2, 5: 0}
+    unseen = fit_reader.unseen_supports(None, recs, fold_of)
+    # each fold's questions scored by a model fitted on the other folds' questions only
+    assert fitted_on == [[2, 3, 4], [0, 1, 4, 5], [0, 1, 2, 3, 5]]
+    # fold 0 (questions 0, 1, 5) by the model of three, fold 1 by four (question 3 has nothing
+    # to say: 0), fold 2 by five
+    assert [(round(s, 4), a) for s, a in unseen] == [(0.5, True), (0.5, True), (0.5, False), (0.6667, False),
+                                                     (0.0, True), (0.8333, True)]
+
+
 def test_fitted_trees_give_the_library_s_probabilities() -> None:
     fit_reader = _fit_reader()
     rng = np.random.default_rng(0)
