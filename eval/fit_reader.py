@@ -33,8 +33,11 @@ Training questions: the main set, the dev splits and the two training sets
    neighbourhood (``WINDOW``): accuracy is flat over a wide stretch of
    thresholds, and the exact maximum jumps about within it. It is then lowered,
    if need be, until it withholds at most ``MAX_FALSE_ABSTENTION`` of the
-   answerable questions (``--max-false-abstention 1`` keeps the accuracy
-   maximum): training holds far more unanswerable questions than people ask.
+   answerable questions, counted on supports from abstention models that
+   did not see them (the other folds; a model withholds fewer of the
+   questions it was fitted on than of new ones); ``--max-false-abstention 1``
+   keeps the accuracy maximum: training holds far more unanswerable
+   questions than people ask.
 
 The weights go to ``src/reportqa/answer/reader.json`` with the figures.
 """
