@@ -374,7 +374,8 @@ def main() -> int:
     parser.add_argument("--training", nargs="+", default=list(TRAINING), help="training question sets")
     parser.add_argument("--c-abstain", type=float, default=C_ABSTAIN, help="regularisation of the abstention model")
     parser.add_argument("--max-false-abstention", type=float, default=MAX_FALSE_ABSTENTION,
-                        help="the share of answerable training questions the threshold may withhold at most")
+                        help="the share of answerable training questions the threshold may withhold at most, "
+                             "each scored by an abstention model that did not see it")
     parser.add_argument("--penalty", choices=("l1", "l2"), default="l2", help="the abstention model's penalty")
     parser.add_argument("--linear", action="store_true", help="a logistic regression as the candidate model")
     parser.add_argument("--pointwise", action="store_true",
