@@ -1,7 +1,7 @@
 """Checks of the hand-built question set ``eval/questions.jsonl``, the two
 held-out sets ``eval/holdout/{dev,test}.jsonl``, the helpers' sets
-``eval/holdout/{train,fresh_bo,fresh_bp}.jsonl`` and
-``eval/casual/{dev,test,train,fresh_bo,fresh_bp}.jsonl`` against the schema and
+``eval/holdout/{train,fresh_bp}.jsonl`` and
+``eval/casual/{dev,test,train,fresh_bp}.jsonl`` against the schema and
 against the report they were built from."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ QUESTIONS = EVAL / "questions.jsonl"
 # the hand-built sets, held to every check; the casual sets (written by helpers, typed as
 # people type) to the schema and the report, not to the hand-built sets' quote lengths
 BUILT_FILES = (QUESTIONS, EVAL / "holdout" / "dev.jsonl", EVAL / "holdout" / "test.jsonl")
-CASUAL_FILES = (*(EVAL / "casual" / f"{name}.jsonl" for name in ("dev", "test", "train", "fresh_bo", "fresh_bp")),
-                *(EVAL / "holdout" / f"{name}.jsonl" for name in ("train", "fresh_bo", "fresh_bp")))
+CASUAL_FILES = (*(EVAL / "casual" / f"{name}.jsonl" for name in ("dev", "test", "train", "fresh_bp")),
+                *(EVAL / "holdout" / f"{name}.jsonl" for name in ("train", "fresh_bp")))
 QUESTION_FILES = (*BUILT_FILES, *CASUAL_FILES)
 KEYS = {"id", "question", "answer", "must_include", "evidence", "type", "answerable"}
 ANSWERABLE_TYPES = ("number", "entity", "list", "date", "table", "definition", "comparison", "paraphrase")
